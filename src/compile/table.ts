@@ -153,6 +153,12 @@ export interface StickySplit {
   path: string;
   /** Stable identity of the split hashed with the visitor id (same across versions that keep the split). */
   splitId: string;
+  /**
+   * true when the cookie belongs to the application (DestinationRule `httpCookie` without `ttl`:
+   * Envoy never generates it): hash its value when present, never set it; absent ⇒ plain
+   * weighted random. Absent/false: the gateway mints and sets the visitor id.
+   */
+  appOwned?: boolean;
 }
 
 export interface Rewrite {
