@@ -1,0 +1,21 @@
+/**
+ * Config model: text → validated Istio objects + located issues (DESIGN.md §2, §3).
+ * The zod schemas in ./schema are the only definition of the config types.
+ */
+export type { SourceFile, Severity, Issue } from "./issue.ts";
+export { formatIssue, formatPath, sortIssues } from "./issue.ts";
+export type { Located, ConfigObjects } from "./load.ts";
+export { loadConfig } from "./load.ts";
+export { parseDuration } from "./duration.ts";
+export { checkRegex } from "./regex.ts";
+export type {
+  StringMatch, Percent, Metadata,
+  Headers, HeaderOperations,
+  VirtualService, VirtualServiceSpec, HTTPRoute, HTTPMatchRequest, HTTPRouteDestination, Destination, PortSelector,
+  HTTPRedirect, HTTPDirectResponse, HTTPBody, Delegate, HTTPRewrite, RegexRewrite, HTTPRetry, HTTPFaultInjection,
+  HTTPMirrorPolicy, CorsPolicy,
+  DestinationRule, DestinationRuleSpec, TrafficPolicy, PortTrafficPolicy, LoadBalancerSettings, ConsistentHashLB,
+  HTTPCookie, OutlierDetection, ConnectionPoolSettings, TCPSettings, HTTPSettings, ClientTLSSettings, Subset,
+  ServiceEntry, ServiceEntrySpec, ServicePort, WorkloadEntry,
+  Gateway, GatewaySpec, Server, GatewayPort, ServerTLSSettings,
+} from "./schema/index.ts";
