@@ -1,0 +1,28 @@
+/**
+ * Bindings and vars of the gateway Worker (wrangler.toml). Vars arrive as strings; the helpers
+ * below turn them into typed settings once per request (cheap: no parsing libraries).
+ */
+export interface Env {
+  /** Compiled route tables and the active-version pointer (src/store/keys.ts). */
+  ROUTES: KVNamespace;
+  /** Seconds between re-checks of the active pointer; "0" = every request (never blocks). Default 30. */
+  CONFIG_REFRESH_SECONDS?: string;
+  /** "0"/"false"/"off" hides the `x-gateway-config-version` response header. Default on. */
+  EXPOSE_CONFIG_VERSION?: string;
+  /** Secret (`wrangler secret put ADMIN_TOKEN`). Absent ⇒ the /__gateway/* admin endpoints answer 404. */
+  ADMIN_TOKEN?: string;
+}
+
+/** Default pointer re-check interval when the var is missing or not a number. */
+export const DEFAULT_CONFIG_REFRESH_SECONDS = 30;
+
+export function configRefreshMs(env: Pick<Env, "CONFIG_REFRESH_SECONDS">): number {
+  const raw = env.CONFIG_REFRESH_SECONDS;
+  const n = raw === undefined || raw.trim() === "" ? NaN : Number(raw);
+  return (Number.isFinite(n) && n >= 0 ? n : DEFAULT_CONFIG_REFRESH_SECONDS) * 1000;
+}
+
+export function exposeConfigVersion(env: Pick<Env, "EXPOSE_CONFIG_VERSION">): boolean {
+  const raw = env.EXPOSE_CONFIG_VERSION?.trim().toLowerCase();
+  return !(raw === "0" || raw === "false" || raw === "off" || raw === "no");
+}

@@ -1,0 +1,43 @@
+/**
+ * One upstream attempt, with its outcome as data. The retry loop, per-try/route timeouts
+ * (AbortSignal), body buffering and outlier feedback are built on this type: an Attempt says what
+ * happened without deciding what to do about it.
+ */
+import type { ResetReason } from "./local-reply.ts";
+import { requestInit, type AttemptInit, type UpstreamPlan } from "./upstream-request.ts";
+
+export type Attempt =
+  | {
+      kind: "response";
+      response: Response;
+      /** ms from sending to response headers (x-envoy-upstream-service-time). */
+      serviceTimeMs: number;
+    }
+  /** No response headers: connection refused/reset, DNS failure, … */
+  | { kind: "reset"; reason: ResetReason; detail: string }
+  /** Aborted by the caller's signal (per-try or route timeout). */
+  | { kind: "timeout" };
+
+export type Fetcher = (input: string, init: RequestInit) => Promise<Response>;
+
+/**
+ * Envoy distinguishes connect failures from resets after connecting; workerd's fetch errors do not
+ * say which reliably, so everything before response headers is a `connection failure` unless the
+ * message clearly says the connection was lost mid-way (then `connection termination`).
+ */
+export function resetReasonOf(err: unknown): ResetReason {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/connection lost|connection reset|disconnected|terminated/i.test(message)) return "connection termination";
+  return "connection failure";
+}
+
+export async function attempt(plan: UpstreamPlan, init: AttemptInit, fetcher: Fetcher = fetch, now: () => number = Date.now): Promise<Attempt> {
+  const sentAt = now();
+  try {
+    const response = await fetcher(plan.url, requestInit(plan, init));
+    return { kind: "response", response, serviceTimeMs: now() - sentAt };
+  } catch (err) {
+    if (init.signal?.aborted) return { kind: "timeout" };
+    return { kind: "reset", reason: resetReasonOf(err), detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+  }
+}

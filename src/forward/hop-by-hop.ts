@@ -1,0 +1,49 @@
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, so a proxy removes them in
+ * both directions: `Connection` and every header it lists, plus the well-known ones below.
+ *
+ * Decisions:
+ * - `Upgrade` (and `Connection: upgrade`) survive only on a WebSocket upgrade request and its 101
+ *   answer (Istio enables `upgrade_configs: websocket` on gateways); other upgrades (h2c) are dropped.
+ * - `Proxy-Authorization` / `Proxy-Authenticate` are credentials for *this* proxy hop: a gateway
+ *   that does not authenticate proxies must not leak them to the origin or the client.
+ * - `TE: trailers` is also dropped: Workers' fetch negotiates its own transfer with the origin.
+ */
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-authorization",
+  "proxy-authenticate",
+  "http2-settings",
+] as const;
+
+/** A WebSocket opening handshake (RFC 6455 §4.1): GET with `Upgrade: websocket`. */
+export function isWebSocketUpgrade(method: string, headers: Headers): boolean {
+  return method === "GET" && (headers.get("upgrade") ?? "").toLowerCase() === "websocket";
+}
+
+/**
+ * Removes hop-by-hop headers in place. With `keepWebSocketUpgrade` the `Upgrade: websocket` and
+ * `Connection: Upgrade` pair is re-added so the origin (or client) sees a valid handshake.
+ */
+export function stripHopByHop(headers: Headers, keepWebSocketUpgrade: boolean): void {
+  const connection = headers.get("connection");
+  if (connection) {
+    for (const token of connection.split(",")) {
+      const name = token.trim().toLowerCase();
+      // Never let `Connection` name an end-to-end header we rely on.
+      if (name && name !== "host" && name !== "content-length") headers.delete(name);
+    }
+  }
+  const upgrade = headers.get("upgrade");
+  for (const name of HOP_BY_HOP) headers.delete(name);
+  if (keepWebSocketUpgrade && upgrade && upgrade.toLowerCase() === "websocket") {
+    headers.set("upgrade", upgrade);
+    headers.set("connection", "Upgrade");
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The downstream response for a proxied request: the upstream status and body (streamed,
+ * bytes untouched), its headers minus hop-by-hop, then route response header ops, CORS headers
+ * and Set-Cookies (ISTIO-SEMANTICS §2.8, §2.12). A WebSocket 101 keeps its `webSocket`.
+ */
+import type { ForwardDecision } from "../decision.ts";
+import { applyHeaderOps, type HeaderVars } from "./header-ops.ts";
+import { stripHopByHop } from "./hop-by-hop.ts";
+
+export function proxiedResponse(upstream: Response, decision: ForwardDecision, vars: HeaderVars, serviceTimeMs: number): Response {
+  const headers = new Headers(upstream.headers);
+  const switching = upstream.status === 101;
+  stripHopByHop(headers, switching);
+  applyHeaderOps(headers, decision.responseHeaders, { ...vars, response: upstream.headers });
+  // The CORS filter encodes after the router applied route headers: its values win.
+  for (const [name, value] of decision.corsHeaders) headers.set(name, value);
+  for (const cookie of decision.setCookies) headers.append("set-cookie", cookie);
+  headers.set("x-envoy-upstream-service-time", String(Math.max(0, Math.round(serviceTimeMs))));
+  if (switching) return new Response(null, { status: 101, headers, webSocket: upstream.webSocket });
+  return new Response(upstream.body, {
+    status: upstream.status,
+    statusText: upstream.statusText,
+    headers,
+    // The upstream body was fetched with encodeResponseBody "manual": it is still encoded as its
+    // Content-Encoding says, so it must not be encoded again.
+    encodeBody: "manual",
+  });
+}
