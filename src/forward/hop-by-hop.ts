@@ -32,6 +32,7 @@ export function isWebSocketUpgrade(method: string, headers: Headers): boolean {
  * `Connection: Upgrade` pair is re-added so the origin (or client) sees a valid handshake.
  */
 export function stripHopByHop(headers: Headers, keepWebSocketUpgrade: boolean): void {
+  const upgrade = headers.get("upgrade");
   const connection = headers.get("connection");
   if (connection) {
     for (const token of connection.split(",")) {
@@ -40,7 +41,6 @@ export function stripHopByHop(headers: Headers, keepWebSocketUpgrade: boolean): 
       if (name && name !== "host" && name !== "content-length") headers.delete(name);
     }
   }
-  const upgrade = headers.get("upgrade");
   for (const name of HOP_BY_HOP) headers.delete(name);
   if (keepWebSocketUpgrade && upgrade && upgrade.toLowerCase() === "websocket") {
     headers.set("upgrade", upgrade);

@@ -1,0 +1,172 @@
+/**
+ * handle(request, env, ctx): the whole per-request flow (DESIGN.md §2):
+ *   loadTable → facts → decide → execute (or a local reply) → stamp → one log line.
+ *
+ * Dependencies are injected (createPipeline) so the workerd tests can drive the executor with
+ * hand-built Decisions and fake clocks/fetchers; worker.ts wires the real ones.
+ */
+import type { RouteTable } from "./compile/table.ts";
+import type { DecideOptions, Decision, RequestFacts, SelectState } from "./decision.ts";
+import { configRefreshMs, exposeConfigVersion, type Env } from "./env.ts";
+import type { Fetcher } from "./forward/attempt.ts";
+import { execute, type Executed } from "./forward/execute.ts";
+import type { HeaderVars } from "./forward/header-ops.ts";
+import * as reply from "./forward/local-reply.ts";
+import { requestIdOf } from "./forward/proxy-headers.ts";
+import { TableStore, type LoadedTable } from "./store/table-store.ts";
+
+export type FactsFn = (request: Request) => RequestFacts | { error: number; reason: string };
+
+export interface PipelineDeps<P> {
+  prepare: (table: RouteTable) => P;
+  facts: FactsFn;
+  decide: (prepared: P, facts: RequestFacts, opts: DecideOptions) => Decision;
+  fetcher?: Fetcher;
+  now?: () => number;
+  rand?: () => number;
+  newVisitorId?: () => string;
+  log?: (line: Record<string, unknown>) => void;
+  store?: TableStore<P>;
+}
+
+export interface Pipeline<P> {
+  handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response>;
+  store: TableStore<P>;
+  log: (line: Record<string, unknown>) => void;
+}
+
+/** Istio overwrites the upstream `server` header on every response (ISTIO-SEMANTICS §2.2). */
+export const SERVER_HEADER = "istio-envoy";
+export const CONFIG_VERSION_HEADER = "x-gateway-config-version";
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** What the log line says about the decision (never header or cookie values). */
+interface LogFields {
+  kind: string;
+  route?: string;
+  virtualService?: string;
+  vhost?: string;
+  destination?: string;
+  variant?: string;
+  upstreamStatus?: number;
+  attempts?: number;
+  upstreamHost?: string;
+  failure?: string;
+}
+
+function matchFields(d: Decision): LogFields {
+  const f: LogFields = { kind: d.kind };
+  if ("match" in d) {
+    f.route = d.match.route.name;
+    f.virtualService = d.match.route.virtualService;
+    f.vhost = d.match.vhost;
+  } else if ("vhost" in d && d.vhost !== undefined) f.vhost = d.vhost;
+  if (d.kind === "forward") {
+    const dest = d.target.destination;
+    f.destination = dest.subset ? `${dest.host}/${dest.subset}` : dest.host;
+    if (d.variant !== undefined) f.variant = d.variant;
+  } else if (d.kind === "clusterNotFound" || d.kind === "noHealthyUpstream") {
+    f.destination = d.destination.subset ? `${d.destination.host}/${d.destination.subset}` : d.destination.host;
+  }
+  return f;
+}
+
+export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
+  const now = deps.now ?? Date.now;
+  const rand = deps.rand ?? Math.random;
+  const newVisitorId = deps.newVisitorId ?? (() => crypto.randomUUID());
+  const log = deps.log ?? ((line) => console.log(JSON.stringify(line)));
+  const store = deps.store ?? new TableStore<P>({ prepare: deps.prepare, now, log });
+  /** Per-isolate load-balancer / outlier state (src/select owns its contents). */
+  const state: SelectState = {};
+
+  async function decideAndAct(
+    loaded: LoadedTable<P>,
+    request: Request,
+    requestId: string,
+    startTime: number,
+    ctx: ExecutionContext,
+  ): Promise<{ response: Response; fields: LogFields; host?: string; path?: string }> {
+    const facts = deps.facts(request);
+    if ("error" in facts) return { response: reply.badRequest(facts.reason), fields: { kind: "badRequest", failure: facts.reason } };
+    const decision = deps.decide(loaded.prepared, facts, { rand, now: startTime, state, newVisitorId });
+    const fields = matchFields(decision);
+    const vars: HeaderVars = {
+      clientIp: facts.clientIp,
+      protocol: (request.cf?.httpProtocol as string | undefined) ?? "HTTP/1.1",
+      startTime,
+      request: request.headers,
+      pseudo: { authority: facts.authority, path: facts.path + facts.query, method: facts.method, scheme: facts.scheme },
+    };
+    const out = (response: Response) => ({ response, fields, host: facts.host, path: facts.path });
+    // Fault delay runs in the fault filter, before CORS and the router (ISTIO-SEMANTICS §2.1, §2.6).
+    if ("delayMs" in decision && decision.delayMs > 0) await sleep(decision.delayMs);
+    switch (decision.kind) {
+      case "httpsRedirect":
+        return out(reply.httpsRedirect(decision.location));
+      case "noRoute":
+        return out(reply.noRoute());
+      case "faultAbort":
+        return out(reply.faultAbort(decision.status));
+      case "corsPreflight":
+        return out(reply.corsPreflight(decision.headers));
+      case "redirect":
+        return out(reply.redirect(decision.status, decision.location, decision.responseHeaders, vars));
+      case "directResponse":
+        return out(reply.directResponse(decision.status, decision.body, decision.responseHeaders, vars));
+      case "clusterNotFound":
+        return out(reply.clusterNotFound());
+      case "noHealthyUpstream":
+        return out(reply.noHealthyUpstream());
+      case "forward": {
+        const executed: Executed = await execute(decision, {
+          request,
+          facts,
+          requestId,
+          vars,
+          waitUntil: (p) => ctx.waitUntil(p),
+          fetcher: deps.fetcher,
+          now,
+        });
+        fields.attempts = executed.attempts;
+        fields.upstreamHost = executed.upstreamHost;
+        if (executed.upstreamStatus !== undefined) fields.upstreamStatus = executed.upstreamStatus;
+        if (executed.failure) fields.failure = executed.failure.detail ?? executed.failure.kind;
+        return out(executed.response);
+      }
+    }
+  }
+
+  async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const startTime = now();
+    const requestId = requestIdOf(request.headers);
+    const loaded = await store.get(env.ROUTES, configRefreshMs(env), (p) => ctx.waitUntil(p));
+    let result: { response: Response; fields: LogFields; host?: string; path?: string };
+    if (!loaded) result = { response: reply.noRouteTable(), fields: { kind: "noRouteTable" } };
+    else result = await decideAndAct(loaded, request, requestId, startTime, ctx);
+
+    const { response, fields } = result;
+    response.headers.set("server", SERVER_HEADER);
+    if (loaded && exposeConfigVersion(env)) response.headers.set(CONFIG_VERSION_HEADER, loaded.version);
+
+    // One line per request for Workers Logs / `wrangler tail`. Path without query (queries carry
+    // tokens); no header or cookie values. durationMs = until response headers (bodies stream on).
+    log({
+      ts: new Date(startTime).toISOString(),
+      requestId,
+      method: request.method,
+      host: result.host ?? null,
+      path: result.path ?? null,
+      ...fields,
+      status: response.status,
+      durationMs: now() - startTime,
+      configVersion: loaded?.version ?? null,
+    });
+    return response;
+  }
+
+  return { handle, store, log };
+}
