@@ -1,0 +1,78 @@
+/**
+ * HTTPRewrite path semantics (ISTIO-SEMANTICS §1.2 HTTPRewrite, §2.9; Envoy rewritePathHeader).
+ *
+ * `rewrite.uri` (Envoy prefix_rewrite) replaces exactly the characters of the MATCHED part:
+ * - uri prefix match: the first `prefix.length` characters of path+query (also with
+ *   ignoreUriCase: the configured length) — `/foo` → `/` turns `/foo/bar` into `//bar`;
+ * - uri exact or regex match: the whole path; the query is kept;
+ * - no uri condition (Envoy prefix `/`): only the leading `/`.
+ * `uriRegexRewrite` (Envoy regex_rewrite): every non-overlapping match in the path (without
+ * query) is replaced; RE2 `\1`..`\9` are capture references, `\0` the whole match, `\\` a
+ * backslash; the query is kept.
+ * The same prefix arithmetic serves HTTPRedirect.prefixRewrite (redirect.ts).
+ */
+import type { RouteMatch } from "../compile/table.ts";
+import { compileRegex } from "../match/string-match.ts";
+
+export interface CompiledRegexRewrite {
+  re: RegExp;
+  /** Literal text and capture-group references, in order. */
+  parts: Array<string | number>;
+  /** Number of capture groups of `re` (references beyond it expand to ""). */
+  groups: number;
+}
+
+/** Parse an RE2 substitution (`/\2/\1`) into literal text and group numbers. */
+export function parseSubstitution(rewrite: string): Array<string | number> {
+  const parts: Array<string | number> = [];
+  let lit = "";
+  for (let i = 0; i < rewrite.length; i++) {
+    const c = rewrite[i]!;
+    const next = rewrite[i + 1];
+    if (c === "\\" && next !== undefined && next >= "0" && next <= "9") {
+      if (lit) parts.push(lit);
+      lit = "";
+      parts.push(Number(next));
+      i++;
+    } else if (c === "\\" && next === "\\") {
+      lit += "\\";
+      i++;
+    } else {
+      lit += c;
+    }
+  }
+  if (lit) parts.push(lit);
+  return parts;
+}
+
+export function compileRegexRewrite(r: { js: string; flags: string; rewrite: string }): CompiledRegexRewrite {
+  const re = compileRegex(r.js, r.flags);
+  const groups = new RegExp(`${re.source}|`, re.flags).exec("")!.length - 1;
+  return { re: new RegExp(re.source, re.flags + "g"), parts: parseSubstitution(r.rewrite), groups };
+}
+
+export function applyRegexRewrite(rr: CompiledRegexRewrite, path: string): string {
+  // A replacer function, so `$` in the rewrite is literal and `\12` cannot be misread.
+  return path.replace(rr.re, (...args: unknown[]) => {
+    let out = "";
+    for (const p of rr.parts) {
+      if (typeof p === "string") out += p;
+      else if (p <= rr.groups) {
+        const g = args[p];
+        if (typeof g === "string") out += g;
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * Replace the matched part of the request path by `replacement` (prefix_rewrite arithmetic).
+ * Returns path + query.
+ */
+export function rewriteMatchedPrefix(match: RouteMatch | null, path: string, query: string, replacement: string): string {
+  const uri = match?.uri;
+  if (uri && "prefix" in uri) return replacement + (path + query).slice(uri.prefix.length);
+  if (uri) return replacement + query; // exact or regex: the whole path
+  return replacement + (path + query).slice(1); // implicit prefix "/"
+}

@@ -1,0 +1,179 @@
+/**
+ * decide(): the whole request-time decision, pure (DESIGN.md §2; ISTIO-SEMANTICS §2.1).
+ * The Worker and the CLI (`routes route` / `routes test`) call exactly this.
+ *
+ * Order, as Envoy processes a request at an Istio ingress gateway:
+ *  1. virtual host (listener of the request scheme; exact → longest suffix → `*`); none ⇒ noRoute;
+ *  2. Gateway `tls.httpsRedirect` on a plain-http request ⇒ 301 BEFORE route matching;
+ *  3. first matching route of that vhost (no fall-through to other vhosts); none ⇒ noRoute;
+ *  4. fault filter: delay die, then abort die; abort ⇒ faultAbort (also for CORS preflights);
+ *  5. CORS filter: an answered preflight ⇒ corsPreflight (the router never runs);
+ *  6. router: redirect / directResponse (route-level response header ops, plus CORS headers of
+ *     an allowed actual request as a final `set`), or route: destination → cluster
+ *     (missing ⇒ clusterNotFound) → endpoint (none ⇒ noHealthyUpstream) → rewrites, header ops,
+ *     mirrors.
+ *
+ * Calls to `opts.rand` — exactly these, in this order, so a CLI run with a seeded or scripted
+ * rand reproduces a decision:
+ *  a. fault delay die: 1 call iff the route has `fault.delay` (whatever its percentage);
+ *  b. fault abort die: 1 call iff the route has `fault.abort`;
+ *  c. weighted destination: 1 call iff the route has more than one destination;
+ *  d. primary endpoint: see src/select/endpoint.ts (0–2 calls for the hash cookie, then 0–2);
+ *  e. for each mirror in order (never for CONNECT): 1 die; if it fires and the mirror cluster
+ *     exists with endpoints, that endpoint choice's calls (as d).
+ * Steps stop early when the decision is made (an abort skips c–e; a redirect skips c–e).
+ */
+import type { Route, RouteTable } from "./compile/table.ts";
+import type { DecideOptions, Decision, ForwardDecision, MatchInfo, RequestFacts, UpstreamTarget } from "./decision.ts";
+import { evaluateCors } from "./actions/cors.ts";
+import { orderHeaderOps, routeResponseOps } from "./actions/header-ops.ts";
+import { httpsRedirectLocation, redirectLocation } from "./actions/redirect.ts";
+import { applyRegexRewrite, rewriteMatchedPrefix } from "./actions/rewrite.ts";
+import { findRoute, findVhost } from "./match/find.ts";
+import { prepare, type PreparedRoute, type PreparedTable } from "./match/prepare.ts";
+import { MatchInput } from "./match/route-match.ts";
+import { rollPercent } from "./select/dice.ts";
+import { pickEndpoint } from "./select/endpoint.ts";
+import { pickDestination } from "./select/weighted.ts";
+
+export function decide(table: PreparedTable, facts: RequestFacts, opts: DecideOptions): Decision {
+  const vhostIndex = findVhost(table, facts);
+  if (vhostIndex === null) return { kind: "noRoute" };
+  const pv = table.vhosts[vhostIndex]!;
+  if (pv.vhost.httpsRedirect && facts.scheme === "http") {
+    return { kind: "httpsRedirect", location: httpsRedirectLocation(facts), vhost: pv.vhost.domain };
+  }
+  const routeIndex = findRoute(pv, new MatchInput(facts));
+  if (routeIndex < 0) return { kind: "noRoute", vhost: pv.vhost.domain };
+  return decideMatched(table, vhostIndex, routeIndex, facts, opts);
+}
+
+/** Cache of prepared tables, so a plain RouteTable can be decided on (DecideFn shape). */
+const preparedCache = new WeakMap<RouteTable, PreparedTable>();
+
+/** `DecideFn` (src/decision.ts): prepares the table on first use, then decide(). */
+export function decideTable(table: RouteTable, facts: RequestFacts, opts: DecideOptions): Decision {
+  let p = preparedCache.get(table);
+  if (!p) preparedCache.set(table, (p = prepare(table)));
+  return decide(p, facts, opts);
+}
+
+function resolveCluster(table: PreparedTable, key: string | null) {
+  if (key === null || !Object.hasOwn(table.table.clusters, key)) return undefined;
+  return table.table.clusters[key];
+}
+
+/** Steps 4–6 for an already matched route (shared with the naive reference matcher). */
+export function decideMatched(
+  table: PreparedTable,
+  vhostIndex: number,
+  routeIndex: number,
+  facts: RequestFacts,
+  opts: DecideOptions,
+): Decision {
+  const pv = table.vhosts[vhostIndex]!;
+  const pr = pv.routes[routeIndex]!;
+  const route = pr.route;
+  const match: MatchInfo = { vhost: pv.vhost.domain, route, routeIndex };
+
+  // 4. Fault filter (ISTIO-SEMANTICS §2.6): delay then abort, each its own die.
+  let delayMs = 0;
+  const fault = route.fault;
+  if (fault?.delay && rollPercent(opts.rand, fault.delay.percentage)) delayMs = fault.delay.fixedDelayMs;
+  if (fault?.abort && rollPercent(opts.rand, fault.abort.percentage)) {
+    return { kind: "faultAbort", match, status: fault.abort.httpStatus, delayMs };
+  }
+
+  // 5. CORS filter (§2.12).
+  let corsHeaders: Array<[string, string]> = [];
+  if (pr.cors) {
+    const cors = evaluateCors(pr.cors, facts);
+    if (cors.kind === "preflight") return { kind: "corsPreflight", match, headers: cors.headers, delayMs };
+    if (cors.kind === "actual") corsHeaders = cors.headers;
+  }
+
+  // 6. Router.
+  const action = route.action;
+  switch (action.kind) {
+    case "redirect": {
+      const responseHeaders = routeResponseOps(route.headers);
+      if (corsHeaders.length) responseHeaders.push({ set: corsHeaders });
+      const location = redirectLocation(action, route.match, facts, pv.vhost.port);
+      return { kind: "redirect", match, status: action.redirectCode, location, responseHeaders, delayMs };
+    }
+    case "directResponse": {
+      const responseHeaders = routeResponseOps(route.headers);
+      if (corsHeaders.length) responseHeaders.push({ set: corsHeaders });
+      const d: Decision = { kind: "directResponse", match, status: action.status, responseHeaders, delayMs };
+      if (action.body) d.body = action.body;
+      return d;
+    }
+    case "route":
+      return forward(table, pr, match, action, facts, opts, delayMs, corsHeaders);
+  }
+}
+
+function upstreamPathOf(pr: PreparedRoute, facts: RequestFacts): { upstreamPath: string; rewritten: boolean } {
+  const rw = pr.route.rewrite;
+  if (rw?.uri !== undefined && rw.uri !== "") {
+    return { upstreamPath: rewriteMatchedPrefix(pr.route.match, facts.path, facts.query, rw.uri), rewritten: true };
+  }
+  if (pr.regexRewrite) return { upstreamPath: applyRegexRewrite(pr.regexRewrite, facts.path) + facts.query, rewritten: true };
+  return { upstreamPath: facts.path + facts.query, rewritten: false };
+}
+
+function forward(
+  table: PreparedTable,
+  pr: PreparedRoute,
+  match: MatchInfo,
+  action: Extract<Route["action"], { kind: "route" }>,
+  facts: RequestFacts,
+  opts: DecideOptions,
+  delayMs: number,
+  corsHeaders: Array<[string, string]>,
+): Decision {
+  const route = pr.route;
+  if (action.destinations.length === 0) return { kind: "noRoute", vhost: match.vhost };
+  const pick = pickDestination(action, facts, opts);
+  const destination = pick.destination;
+  const cluster = resolveCluster(table, destination.cluster);
+  if (!cluster) return { kind: "clusterNotFound", match, destination };
+  const ep = pickEndpoint(cluster, facts, opts);
+  if (!ep) return { kind: "noHealthyUpstream", match, destination };
+
+  const { upstreamPath, rewritten } = upstreamPathOf(pr, facts);
+  const weighted = action.destinations.length > 1;
+
+  const mirrors: UpstreamTarget[] = [];
+  if (facts.method !== "CONNECT") {
+    for (const m of route.mirrors ?? []) {
+      if (!rollPercent(opts.rand, m.percentage)) continue;
+      const mc = resolveCluster(table, m.destination.cluster);
+      if (!mc) continue;
+      const mep = pickEndpoint(mc, facts, opts);
+      if (!mep) continue;
+      mirrors.push({ destination: m.destination, cluster: mc, endpoint: mep.endpoint, url: mep.endpoint.url + upstreamPath });
+    }
+  }
+
+  const d: ForwardDecision = {
+    kind: "forward",
+    match,
+    target: { destination, cluster, endpoint: ep.endpoint, url: ep.endpoint.url + upstreamPath },
+    upstreamPath,
+    // Route-level authority (rewrite.authority / `set host`) wins over the destination's (§2.8).
+    authority: route.rewrite?.authority || destination.authority || facts.authority,
+    requestHeaders: orderHeaderOps(route.headers, destination.headers, weighted, "request"),
+    responseHeaders: orderHeaderOps(route.headers, destination.headers, weighted, "response"),
+    delayMs,
+    retries: route.retries,
+    mirrors,
+    corsHeaders,
+    setCookies: [...pick.setCookies, ...ep.setCookies],
+    faultConfigured: route.fault !== undefined,
+  };
+  if (rewritten) d.originalPath = facts.path + facts.query;
+  if (route.timeoutMs !== undefined) d.timeoutMs = route.timeoutMs;
+  if (weighted) d.variant = destination.subset ? `${destination.host}/${destination.subset}` : destination.host;
+  return d;
+}

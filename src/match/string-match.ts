@@ -1,0 +1,105 @@
+/**
+ * Istio StringMatch (`exact` | `prefix` | `regex`, plus the compiler's `{present: true}`),
+ * compiled once per table into a plain predicate.
+ *
+ * - exact / prefix: case-sensitive, except for `uri` with `ignoreUriCase` (Envoy
+ *   `case_sensitive: false`). Envoy folds ASCII only (absl::AsciiStrToLower), so do we.
+ * - regex: RE2 validated by the compiler, translated to JS and anchored for a FULL match
+ *   (Envoy safe_regex matches the whole value: path without query, full header value,
+ *   full query value). We only strip stateful flags (`g`, `y`) so `test()` has no lastIndex.
+ * - present: matches any value (the caller already checked presence).
+ */
+import type { StringMatch } from "../compile/table.ts";
+
+export type Matcher = (value: string) => boolean;
+
+const NON_ASCII = /[^\x00-\x7f]/;
+const UPPER_ASCII = /[A-Z]/g;
+
+/** ASCII-only lower-casing (Envoy compares case-insensitively over ASCII, never Unicode). */
+export function asciiLower(s: string): string {
+  if (!NON_ASCII.test(s)) return s.toLowerCase();
+  return s.replace(UPPER_ASCII, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+
+/** Build a RegExp from the compiler's JS translation; drops flags that make `test()` stateful. */
+export function compileRegex(js: string, flags: string): RegExp {
+  return new RegExp(js, flags.replace(/[gy]/g, ""));
+}
+
+/**
+ * Compile a StringMatch. With `ignoreCase` (uri + ignoreUriCase only) exact/prefix compare the
+ * ASCII-lower-cased value against the lower-cased pattern; regex is never affected (Istio docs:
+ * use `(?i)` instead).
+ */
+export function compileStringMatch(m: StringMatch, ignoreCase = false): Matcher {
+  if ("exact" in m) {
+    if (ignoreCase) {
+      const want = asciiLower(m.exact);
+      return (v) => v.length === want.length && asciiLower(v) === want;
+    }
+    const want = m.exact;
+    return (v) => v === want;
+  }
+  if ("prefix" in m) {
+    if (ignoreCase) {
+      const want = asciiLower(m.prefix);
+      return (v) => v.length >= want.length && asciiLower(v.slice(0, want.length)) === want;
+    }
+    const want = m.prefix;
+    return (v) => v.startsWith(want);
+  }
+  if ("regex" in m) {
+    const re = compileRegex(m.js, m.flags);
+    return (v) => re.test(v);
+  }
+  return () => true;
+}
+
+const REGEX_META = "\\.[]{}()*+?^$|";
+
+/**
+ * The literal text every match of an RE2 pattern must start with, used only to PRUNE route
+ * candidates (never to decide a match): "" whenever unsure. Conservative rules:
+ * - a leading `^` is skipped; any group, including a flag group `(?i)`, stops the run; a JS
+ *   `i` flag means no prefix at all;
+ * - a top-level alternation (`a|b`) anywhere means no common prefix;
+ * - the literal run stops at the first metacharacter; if that is a quantifier that can make the
+ *   previous character optional or repeated (`?`, `*`, `{`), that character is dropped too
+ *   (`+` keeps it: at least one occurrence).
+ */
+export function literalRegexPrefix(re2: string, jsFlags = ""): string {
+  if (jsFlags.includes("i") || hasTopLevelAlternation(re2)) return "";
+  // Code points, not UTF-16 units: dropping "the previous character" must drop a whole one.
+  const chars = Array.from(re2.startsWith("^") ? re2.slice(1) : re2);
+  const out: string[] = [];
+  for (const c of chars) {
+    if (REGEX_META.includes(c)) {
+      if (c === "?" || c === "*" || c === "{") out.pop();
+      break;
+    }
+    out.push(c);
+  }
+  return out.join("");
+}
+
+function hasTopLevelAlternation(re2: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < re2.length; i++) {
+    const c = re2[i]!;
+    if (c === "\\") {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      continue;
+    }
+    if (c === "[") inClass = true;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "|" && depth <= 0) return true;
+  }
+  return false;
+}
