@@ -1,0 +1,99 @@
+/**
+ * Workers under workerd for the end-to-end benchmarks, through Miniflare's API: one workerd
+ * process per variant, no `wrangler dev` (which adds a second workerd and dev logging in front),
+ * request logging off. Also finds each instance's workerd pid and reads its memory from /proc,
+ * the only honest measure of what the runtime holds while it streams a body.
+ */
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+
+export interface WorkerSpec {
+  label: string;
+  /** ES module source (already JavaScript). */
+  script: string;
+  compatibilityDate: string;
+  compatibilityFlags?: string[];
+  bindings?: Record<string, string>;
+  /** KV namespaces by binding, each pre-filled with these key → value pairs. */
+  kv?: Record<string, Record<string, string>>;
+}
+
+export interface RunningWorker {
+  label: string;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** pid of this instance's workerd process (null when it could not be identified). */
+  pid: number | null;
+  stop(): Promise<void>;
+}
+
+/** Direct children of a process, by scanning /proc/<pid>/stat (field 4 is the parent pid). */
+export function childPids(parent: number, comm?: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // comm is in parentheses and may contain spaces; the fields after the last ")" are fixed.
+      const close = stat.lastIndexOf(")");
+      const c = stat.slice(stat.indexOf("(") + 1, close);
+      const ppid = Number(stat.slice(close + 2).split(" ")[1]);
+      if (ppid === parent && (comm === undefined || c === comm)) out.push(Number(name));
+    } catch {
+      // the process ended while we were looking
+    }
+  }
+  return out;
+}
+
+export interface MemoryStatus {
+  /** Resident set size now, KiB. */
+  rssKiB: number;
+  /** Peak resident set size since start or the last resetPeak(), KiB. */
+  hwmKiB: number;
+}
+
+export function readMemory(pid: number): MemoryStatus {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { rssKiB: field("VmRSS"), hwmKiB: field("VmHWM") };
+}
+
+/** Resets VmHWM to the current RSS (Linux ≥ 4.0, `echo 5 > /proc/pid/clear_refs`); false if not allowed. */
+export function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startWorker(spec: WorkerSpec): Promise<RunningWorker> {
+  const before = new Set(childPids(process.pid, "workerd"));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      logRequests: false,
+      modules: true,
+      script: spec.script,
+      compatibilityDate: spec.compatibilityDate,
+      compatibilityFlags: spec.compatibilityFlags ?? [],
+      bindings: spec.bindings ?? {},
+      kvNamespaces: Object.fromEntries(Object.keys(spec.kv ?? {}).map((b) => [b, `bench-${b.toLowerCase()}`])),
+    }),
+  );
+  const url = await mf.ready;
+  for (const [binding, entries] of Object.entries(spec.kv ?? {})) {
+    const ns = await mf.getKVNamespace(binding);
+    for (const [k, v] of Object.entries(entries)) await ns.put(k, v);
+  }
+  const added = childPids(process.pid, "workerd").filter((p) => !before.has(p));
+  return {
+    label: spec.label,
+    url: url.origin,
+    pid: added.length === 1 ? added[0]! : null,
+    stop: () => mf.dispose(),
+  };
+}
