@@ -1,5 +1,23 @@
-import type { Issue, SourceFile } from "./issue.ts";
-import type { DestinationRule, Gateway, ServiceEntry, VirtualService } from "./schema/index.ts";
+/**
+ * loadConfig: files → validated Istio objects + every located issue (DESIGN.md §2 "load").
+ * Steps: YAML (multi-document, positions) → kind/apiVersion dispatch → zod schema of the kind →
+ * edge warnings → duplicate names → cross-object references (references.ts).
+ * Nothing stops at the first problem: every issue of every document is collected.
+ */
+import type { z } from "zod";
+import { formatPath, type Issue, type SourceFile } from "./issue.ts";
+import { API_VERSIONS, DestinationRule, Gateway, ServiceEntry, VirtualService } from "./schema/index.ts";
+import type {
+  DestinationRule as DestinationRuleT,
+  Gateway as GatewayT,
+  ServiceEntry as ServiceEntryT,
+  VirtualService as VirtualServiceT,
+} from "./schema/index.ts";
+import { parseYamlFile, type ParsedDoc } from "./yaml-doc.ts";
+import { errorMap, translate } from "./zod-issues.ts";
+import { edgeNotes } from "./edge-notes.ts";
+import { checkReferences } from "./references.ts";
+import { describe } from "./duration.ts";
 
 export interface Located<T> {
   file: string;
@@ -11,12 +29,104 @@ export interface Located<T> {
 }
 
 export interface ConfigObjects {
-  gateways: Located<Gateway>[];
-  virtualServices: Located<VirtualService>[];
-  destinationRules: Located<DestinationRule>[];
-  serviceEntries: Located<ServiceEntry>[];
+  gateways: Located<GatewayT>[];
+  virtualServices: Located<VirtualServiceT>[];
+  destinationRules: Located<DestinationRuleT>[];
+  serviceEntries: Located<ServiceEntryT>[];
 }
 
-export function loadConfig(_files: SourceFile[]): { objects: ConfigObjects; issues: Issue[] } {
-  return { objects: { gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [] }, issues: [] };
+const KINDS = {
+  Gateway: { schema: Gateway, list: "gateways" },
+  VirtualService: { schema: VirtualService, list: "virtualServices" },
+  DestinationRule: { schema: DestinationRule, list: "destinationRules" },
+  ServiceEntry: { schema: ServiceEntry, list: "serviceEntries" },
+} as const;
+type Kind = keyof typeof KINDS;
+
+/** Report sink bound to one object: path → located Issue. */
+export type Report = (severity: Issue["severity"], path: ReadonlyArray<string | number>, message: string, code?: string) => void;
+
+export function reporter(issues: Issue[], obj: Pick<Located<unknown>, "file" | "at">): Report {
+  return (severity, path, message, code) => {
+    const { line, col } = obj.at(path);
+    issues.push({ severity, file: obj.file, line, col, path: formatPath(path), message, ...(code ? { code } : {}) });
+  };
+}
+
+export function loadConfig(files: SourceFile[]): { objects: ConfigObjects; issues: Issue[] } {
+  const objects: ConfigObjects = { gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [] };
+  const issues: Issue[] = [];
+  for (const file of files) loadFile(file, objects, issues);
+  checkDuplicates(objects, issues);
+  checkReferences(objects, issues);
+  return { objects, issues };
+}
+
+function loadFile(file: SourceFile, objects: ConfigObjects, issues: Issue[]): void {
+  const { docs, errors } = parseYamlFile(file.text);
+  for (const e of errors) issues.push({ severity: "error", file: file.path, line: e.line, col: e.col, path: "", message: e.message, code: "yaml-syntax" });
+  for (const doc of docs) loadDoc(file.path, doc, objects, issues);
+}
+
+function loadDoc(file: string, doc: ParsedDoc, objects: ConfigObjects, issues: Issue[]): void {
+  if (doc.value === undefined || doc.value === null) return; // empty document (e.g. a trailing `---`)
+  const at = (path: ReadonlyArray<string | number>) => doc.locate(path);
+  const report = reporter(issues, { file, at });
+  const v = doc.value;
+  if (typeof v !== "object" || Array.isArray(v)) {
+    report("error", [], `expected a Kubernetes object (a map with apiVersion, kind, metadata, spec), got ${describe(v)}`, "not-an-object");
+    return;
+  }
+  const raw = v as Record<string, unknown>;
+  const kind = raw.kind;
+  if (typeof kind !== "string" || !(kind in KINDS)) {
+    report(
+      "error",
+      kind === undefined ? [] : ["kind"],
+      `${kind === undefined ? "missing kind" : `unsupported kind ${describe(kind)}`}: expected Gateway, VirtualService, DestinationRule or ServiceEntry`,
+      "kind",
+    );
+    return;
+  }
+  if (!(API_VERSIONS as readonly unknown[]).includes(raw.apiVersion)) {
+    report(
+      "error",
+      raw.apiVersion === undefined ? [] : ["apiVersion"],
+      `${raw.apiVersion === undefined ? "missing apiVersion" : `unsupported apiVersion ${describe(raw.apiVersion)}`} for ${kind}: expected ${API_VERSIONS.join(", ")}`,
+      "api-version",
+    );
+    return;
+  }
+  const { schema, list } = KINDS[kind as Kind];
+  const result = (schema as z.ZodType).safeParse(v, { reportInput: true, error: errorMap });
+  if (!result.success) {
+    for (const zi of result.error.issues)
+      for (const t of translate(zi)) {
+        const { line, col } = doc.locate(t.path, t.atKey);
+        issues.push({ severity: "error", file, line, col, path: formatPath(t.path), message: t.message, code: t.code });
+      }
+    return;
+  }
+  const located = { file, doc: doc.index, value: result.data, at } as Located<never>;
+  edgeNotes(kind as Kind, result.data, reporter(issues, located));
+  (objects[list] as Located<unknown>[]).push(located);
+}
+
+function checkDuplicates(objects: ConfigObjects, issues: Issue[]): void {
+  for (const [kind, list] of [
+    ["Gateway", objects.gateways],
+    ["VirtualService", objects.virtualServices],
+    ["DestinationRule", objects.destinationRules],
+    ["ServiceEntry", objects.serviceEntries],
+  ] as const) {
+    const seen = new Map<string, Located<{ metadata: { name: string; namespace: string } }>>();
+    for (const o of list as Located<{ metadata: { name: string; namespace: string } }>[]) {
+      const key = `${o.value.metadata.namespace}/${o.value.metadata.name}`;
+      const first = seen.get(key);
+      if (first) {
+        const p = first.at(["metadata", "name"]);
+        reporter(issues, o)("error", ["metadata", "name"], `duplicate ${kind} ${key} (first defined at ${first.file}:${p.line}:${p.col})`, "duplicate");
+      } else seen.set(key, o);
+    }
+  }
 }

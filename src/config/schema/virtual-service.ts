@@ -6,11 +6,22 @@
 import { z } from "zod";
 import {
   apiVersion, bool, duration, enumOf, exportTo, headerMap, host, int, Metadata, obj, Percent, port, regexSource,
-  rejected, str, stringMatch, StringMatch, uint32, dnsLabel,
+  rejected, str, stringMatch, StringMatch, dnsLabel, DNS1123_LABEL, DNS1123_SUBDOMAIN,
 } from "./common.ts";
 import { Headers } from "./headers.ts";
 import { RETRY_ON_TOKENS } from "./retry-on.ts";
 import { describe } from "../duration.ts";
+
+/** `mesh`, `name` (the VirtualService's namespace) or `namespace/name` (ISTIO-SEMANTICS §1.2). */
+export const gatewayRef = () =>
+  str("a gateway name").superRefine((g, ctx) => {
+    if (g === "mesh") return;
+    const parts = g.split("/");
+    const ok =
+      (parts.length === 1 && DNS1123_SUBDOMAIN.test(g)) ||
+      (parts.length === 2 && DNS1123_LABEL.test(parts[0]!) && DNS1123_SUBDOMAIN.test(parts[1]!));
+    if (!ok) ctx.addIssue({ code: "custom", message: `expected a gateway as "name", "namespace/name" or "mesh", got ${JSON.stringify(g)}` });
+  });
 
 export const PortSelector = obj({ number: port() });
 
@@ -41,7 +52,7 @@ export const HTTPMatchRequest = obj({
   /** Build-time: the match applies only to the gateway server on this port. */
   port: port().optional(),
   /** Build-time: overrides the VirtualService's `gateways` for this match. */
-  gateways: z.array(str("a gateway name")).optional(),
+  gateways: z.array(gatewayRef()).optional(),
   sourceLabels: rejected("sourceLabels", "it selects sidecar workloads; the edge is not a workload"),
   sourceNamespace: rejected("sourceNamespace", "it selects sidecar namespaces; the edge is not a workload"),
   statPrefix: str().optional(),
@@ -250,13 +261,46 @@ function checkHTTPRoute(r: z.infer<typeof HTTPRouteBase>, ctx: z.RefinementCtx) 
   });
 }
 
-export const VirtualServiceSpec = obj({
+/** Two VirtualService hosts overlap when one equals or wildcard-covers the other. */
+export function hostsOverlap(a: string, b: string): boolean {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  if (a === b || a === "*" || b === "*") return true;
+  const wa = a.startsWith("*"), wb = b.startsWith("*");
+  const sa = wa ? a.slice(1) : a, sb = wb ? b.slice(1) : b;
+  if (wa && wb) return sa.endsWith(sb) || sb.endsWith(sa);
+  if (wa) return b.endsWith(sa) && b.length > sa.length;
+  if (wb) return a.endsWith(sb) && a.length > sb.length;
+  return false;
+}
+
+const VirtualServiceSpecBase = obj({
   hosts: z.array(host({ wildcard: "partial", star: true })).optional(),
-  gateways: z.array(str("a gateway name")).optional(),
+  gateways: z.array(gatewayRef()).optional(),
   http: z.array(HTTPRoute).optional(),
   tcp: rejected("tcp", "tcp routes are L4 and do not exist at an HTTP edge"),
   tls: rejected("tls", "tls (SNI passthrough) routes are L4 and do not exist at an HTTP edge; Cloudflare terminates TLS"),
   exportTo: exportTo(),
+});
+
+export const VirtualServiceSpec = VirtualServiceSpecBase.superRefine((vs, ctx) => {
+  const hosts = vs.hosts ?? [];
+  for (let i = 0; i < hosts.length; i++)
+    for (let j = 0; j < i; j++)
+      if (hostsOverlap(hosts[i]!, hosts[j]!)) {
+        ctx.addIssue({ code: "custom", path: ["hosts", i], message: `host ${JSON.stringify(hosts[i])} overlaps hosts[${j}] ${JSON.stringify(hosts[j])} in the same VirtualService` });
+        break;
+      }
+  if (hosts.includes("*") && (!vs.gateways?.length || vs.gateways.includes("mesh")))
+    ctx.addIssue({ code: "custom", path: ["hosts", hosts.indexOf("*")], message: `host "*" is only allowed when gateways lists gateways (and not mesh)` });
+  if (!vs.http?.length) ctx.addIssue({ code: "custom", path: ["http"], message: "a VirtualService needs at least one http rule" });
+  const names = new Map<string, number>();
+  vs.http?.forEach((r, i) => {
+    if (r.name === undefined || r.name === "") return;
+    const prev = names.get(r.name);
+    if (prev !== undefined) ctx.addIssue({ code: "custom", path: ["http", i, "name"], message: `duplicate http rule name ${JSON.stringify(r.name)} (also http[${prev}])` });
+    else names.set(r.name, i);
+  });
 });
 
 export const VirtualService = obj({
