@@ -17,7 +17,8 @@
  * rand reproduces a decision:
  *  a. fault delay die: 1 call iff the route has `fault.delay` (whatever its percentage);
  *  b. fault abort die: 1 call iff the route has `fault.abort`;
- *  c. weighted destination: 1 call iff the route has more than one destination;
+ *  c. weighted destination: 1 call iff the route has more than one destination and no sticky
+ *     assignment was made (a sticky split with a visitor id uses none);
  *  d. primary endpoint: see src/select/endpoint.ts (0–2 calls for the hash cookie, then 0–2);
  *  e. for each mirror in order (never for CONNECT): 1 die; if it fires and the mirror cluster
  *     exists with endpoints, that endpoint choice's calls (as d).

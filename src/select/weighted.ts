@@ -3,13 +3,18 @@
  * value mod Σweights walked over the destinations IN ORDER. Relative weights (Istio ≥ 1.15).
  * A single destination takes all traffic whatever its weight and consumes no randomness.
  *
- * `pickDestination` is the one entry point decide() uses: sticky splits (DESIGN.md §4) plug in
- * here — when `action.sticky` is set, src/select/sticky.ts will provide the assignment (a
- * visitor-id rendezvous hash, plus the Set-Cookie for a new visitor); until it exists a sticky
- * split falls back to the plain per-request roll below.
+ * `pickDestination` is the one entry point decide() uses. A sticky split (DESIGN.md §4,
+ * `action.sticky`) is assigned by src/select/sticky.ts from the visitor id: the request's cookie,
+ * else `opts.visitorId` (CLI `--visitor`), else a fresh id from `opts.newVisitorId` (Worker), in
+ * which case the visitor cookie is returned to be set. An application-owned cookie
+ * (`sticky.appOwned`) is never minted nor set. No visitor id at all ⇒ the plain roll below.
+ *
+ * rand() calls: 0 for a single destination or a sticky assignment, else exactly 1.
  */
 import type { RouteAction, WeightedDestination } from "../compile/table.ts";
 import type { DecideOptions, RequestFacts } from "../decision.ts";
+import { assignSticky } from "./sticky.ts";
+import { mintVisitorId, normalizeVisitorId, visitorIdFromRequest, visitorSetCookie } from "./visitor.ts";
 
 type RouteKind = Extract<RouteAction, { kind: "route" }>;
 
@@ -33,11 +38,27 @@ export function weightedIndex(items: ReadonlyArray<{ weight: number }>, total: n
   return items.length - 1;
 }
 
-/** rand calls: 0 for a single destination, else exactly 1. */
-export function pickDestination(action: RouteKind, _facts: RequestFacts, opts: DecideOptions): DestinationPick {
+function pickSticky(action: RouteKind, facts: RequestFacts, opts: DecideOptions): DestinationPick | null {
+  const sticky = action.sticky!;
+  let id = visitorIdFromRequest(facts.headers, sticky);
+  const setCookies: string[] = [];
+  if (id === undefined && !sticky.appOwned) {
+    id = normalizeVisitorId(opts.visitorId) ?? (opts.newVisitorId ? mintVisitorId(opts.newVisitorId) : undefined);
+    if (id !== undefined) setCookies.push(visitorSetCookie(sticky, id, facts.scheme === "https"));
+  }
+  if (id === undefined) return null;
+  const index = assignSticky(id, sticky, action.destinations);
+  if (index < 0) return null;
+  return { destination: action.destinations[index]!, index, setCookies };
+}
+
+export function pickDestination(action: RouteKind, facts: RequestFacts, opts: DecideOptions): DestinationPick {
   const ds = action.destinations;
   if (ds.length === 1) return { destination: ds[0]!, index: 0, setCookies: [] };
-  // Sticky splits (action.sticky) plug in here: see the module comment.
+  if (action.sticky) {
+    const picked = pickSticky(action, facts, opts);
+    if (picked) return picked;
+  }
   let total = action.totalWeight;
   if (!(total > 0)) total = ds.reduce((s, d) => s + d.weight, 0);
   const index = weightedIndex(ds, total, opts.rand());
