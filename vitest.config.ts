@@ -19,7 +19,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { CONFIG_REFRESH_SECONDS: "0" } },
+            miniflare: { bindings: { CONFIG_REFRESH_SECONDS: "0", ADMIN_TOKEN: "test-admin-token" } },
           }),
         ],
         test: {

@@ -22,13 +22,13 @@ export type Fetcher = (input: string, init: RequestInit) => Promise<Response>;
 
 /**
  * Envoy distinguishes connect failures from resets after connecting; workerd's fetch errors do not
- * say which reliably, so everything before response headers is a `connection failure` unless the
- * message clearly says the connection was lost mid-way (then `connection termination`).
+ * say which reliably, so everything before response headers is a `remote connection failure`
+ * unless the message clearly says an open connection was lost (then `connection termination`).
  */
 export function resetReasonOf(err: unknown): ResetReason {
   const message = err instanceof Error ? err.message : String(err);
   if (/connection lost|connection reset|disconnected|terminated/i.test(message)) return "connection termination";
-  return "connection failure";
+  return "remote connection failure";
 }
 
 export async function attempt(plan: UpstreamPlan, init: AttemptInit, fetcher: Fetcher = fetch, now: () => number = Date.now): Promise<Attempt> {

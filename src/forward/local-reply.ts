@@ -5,6 +5,9 @@
  */
 import type { HeaderOps } from "../compile/table.ts";
 import { applyHeaderOps, type HeaderVars } from "./header-ops.ts";
+import { resetReply, type ResetReason } from "./retry-policy.ts";
+
+export type { ResetReason };
 
 /** Exact Envoy local-reply bodies. */
 export const BODY = {
@@ -15,14 +18,6 @@ export const BODY = {
   internalError: "internal error\n",
 } as const;
 
-/** Envoy reset reasons as they appear in `... reset reason: <reason>` bodies. */
-export type ResetReason = "connection failure" | "connection termination" | "remote reset" | "overflow";
-
-export function upstreamResetBody(reason: ResetReason, retried: boolean): string {
-  return retried
-    ? `upstream connect error or disconnect/reset before headers. retried and the latest reset reason: ${reason}`
-    : `upstream connect error or disconnect/reset before headers. reset reason: ${reason}`;
-}
 
 function reply(status: number, body: string | Uint8Array | null, headers: Headers = new Headers()): Response {
   if (body !== null && body.length > 0 && !headers.has("content-type")) headers.set("content-type", "text/plain");
@@ -94,9 +89,14 @@ export function noHealthyUpstream(): Response {
   return reply(503, BODY.noHealthyUpstream);
 }
 
-/** Connection failure / reset before response headers (Envoy UF/UR). */
+/**
+ * Connection failure / reset before response headers (Envoy UF/UR): 503 (502 for a protocol
+ * error), `upstream connect error or disconnect/reset before headers. reset reason: <reason>`;
+ * status and wording come from retry-policy.ts (Envoy resetReasonToString spelling).
+ */
 export function upstreamReset(reason: ResetReason, retried: boolean): Response {
-  return reply(503, upstreamResetBody(reason, retried));
+  const r = resetReply(reason, retried);
+  return reply(r.status, r.body);
 }
 
 /** Route or per-try timeout with nothing left to try (Envoy UT). */
