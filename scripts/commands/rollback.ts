@@ -1,0 +1,36 @@
+/** `routes rollback [VERSION]`: flip the active pointer back; nothing else is written. */
+import type { Command } from "../lib/io.ts";
+import { EXIT_FAILURE, EXIT_OK } from "../lib/args.ts";
+import { TARGET_FLAGS, openTarget } from "../lib/target.ts";
+import { ReleaseError, rollback, short } from "../lib/release.ts";
+
+export const rollbackCommand: Command = {
+  spec: {
+    name: "rollback",
+    summary: "Make an older version active again: the one pushed before the active one, or VERSION (hash or unique prefix).",
+    usage: "[--local [--persist-to DIR] | --remote] [--env NAME] [VERSION]",
+    flags: TARGET_FLAGS,
+    positionals: { min: 0, max: 1, name: "VERSION" },
+    notes: ["Only the active-version pointer changes; the version must still be stored (see `versions`)."],
+  },
+  async run(args, io) {
+    const { kv } = openTarget(args);
+    try {
+      const outcome = await rollback(kv, args.positionals[0], io.now());
+      if (outcome.kind === "already-active") {
+        io.out(`version ${short(outcome.version)} is already active in ${kv.target}: nothing to do`);
+        return EXIT_OK;
+      }
+      io.out(`rolled back in ${kv.target}: ${short(outcome.version)} is active (was ${outcome.previous ? short(outcome.previous) : "none"})`);
+      return EXIT_OK;
+    } catch (e) {
+      if (e instanceof ReleaseError) {
+        io.err(`rollback refused: ${e.message}`);
+        return EXIT_FAILURE;
+      }
+      throw e;
+    } finally {
+      await kv.close();
+    }
+  },
+};

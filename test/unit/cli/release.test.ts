@@ -1,0 +1,174 @@
+import { describe, it, expect } from "vitest";
+import { ACTIVE_KEY, HISTORY_KEY, HISTORY_LIMIT, versionKey } from "../../../src/store/keys.ts";
+import type { ActivePointer, VersionHistory } from "../../../src/store/keys.ts";
+import { pushVersion, readActive, readHistory, rollback, trimHistory, ReleaseError } from "../../../scripts/lib/release.ts";
+import type { PushInput } from "../../../scripts/lib/release.ts";
+import { DryRunKv } from "../../../scripts/lib/kv-writer.ts";
+import { MemoryKv, numbered } from "./fixtures.ts";
+
+const T0 = new Date("2026-11-29T10:00:00.000Z");
+
+function input(n: number, at = T0): PushInput {
+  const t = numbered(n);
+  return { version: t.hash, tableJson: JSON.stringify(t), summary: `table ${n}`, sources: [`routes/${n}.yaml`], now: at };
+}
+
+async function pushAll(kv: MemoryKv, ns: number[]) {
+  for (const [i, n] of ns.entries()) await pushVersion(kv, input(n, new Date(T0.getTime() + i * 1000)));
+}
+
+describe("push", () => {
+  it("writes the version, then the history, then the pointer last", async () => {
+    const kv = new MemoryKv();
+    const i = input(1);
+    const out = await pushVersion(kv, i);
+    expect(out).toEqual({ kind: "activated", version: i.version, previous: null, versionWritten: true, deleted: [] });
+    expect(kv.log).toEqual([`put ${versionKey(i.version)}`, `put ${HISTORY_KEY}`, `put ${ACTIVE_KEY}`]);
+    expect(kv.data.get(versionKey(i.version))).toBe(i.tableJson);
+    const pointer = JSON.parse(kv.data.get(ACTIVE_KEY)!) as ActivePointer;
+    expect(pointer).toEqual({ version: i.version, activatedAt: T0.toISOString(), reason: "push" });
+    const history = JSON.parse(kv.data.get(HISTORY_KEY)!) as VersionHistory;
+    expect(history.entries).toEqual([{ version: i.version, pushedAt: T0.toISOString(), summary: "table 1", sources: ["routes/1.yaml"] }]);
+  });
+
+  it("is a no-op that writes nothing when the version is already active", async () => {
+    const kv = new MemoryKv();
+    await pushVersion(kv, input(1));
+    kv.log.length = 0;
+    const out = await pushVersion(kv, input(1, new Date(T0.getTime() + 5000)));
+    expect(out).toEqual({ kind: "already-active", version: input(1).version });
+    expect(kv.log).toEqual([]);
+  });
+
+  it("does not rewrite a stored version with identical content, but still flips to it", async () => {
+    const kv = new MemoryKv();
+    await pushAll(kv, [1, 2]);
+    kv.log.length = 0;
+    const out = await pushVersion(kv, input(1));
+    expect(out.kind === "activated" && out.versionWritten).toBe(false);
+    expect(kv.log).toEqual([`put ${HISTORY_KEY}`, `put ${ACTIVE_KEY}`]);
+    const entries = await readHistory(kv);
+    expect(entries.map((e) => e.version)).toEqual([input(1).version, input(2).version]);
+  });
+
+  it("keeps the history newest first and bounded, deleting versions that fall out after the flip", async () => {
+    const kv = new MemoryKv();
+    const ns = Array.from({ length: HISTORY_LIMIT + 2 }, (_, i) => i + 1);
+    await pushAll(kv, ns.slice(0, -1));
+    kv.log.length = 0;
+    const out = await pushVersion(kv, input(ns.at(-1)!));
+    const history = await readHistory(kv);
+    expect(history).toHaveLength(HISTORY_LIMIT);
+    expect(history.map((e) => e.version)).toEqual(ns.slice(-HISTORY_LIMIT).reverse().map((n) => input(n).version));
+    // Pushing #22 pushes out #2 (#1 went out with #21).
+    expect(out.kind === "activated" && out.deleted).toEqual([input(2).version]);
+    expect(kv.log.at(-1)).toBe(`delete ${versionKey(input(2).version)}`);
+    expect(kv.log.indexOf(`put ${ACTIVE_KEY}`)).toBeLessThan(kv.log.length - 1);
+    expect(kv.data.has(versionKey(input(1).version))).toBe(false);
+    expect(kv.data.has(versionKey(input(3).version))).toBe(true);
+  });
+
+  it("never deletes the version it replaces, even when a rollback left it at the bottom of the history", async () => {
+    const kv = new MemoryKv();
+    const ns = Array.from({ length: HISTORY_LIMIT }, (_, i) => i + 1);
+    await pushAll(kv, ns);
+    await rollback(kv, input(1).version.slice(0, 10), T0); // #1 is the oldest entry and now active
+    await pushVersion(kv, input(100));
+    const history = (await readHistory(kv)).map((e) => e.version);
+    expect(history).toHaveLength(HISTORY_LIMIT);
+    expect(history).toContain(input(1).version);
+    expect(history).not.toContain(input(2).version);
+    expect(kv.data.has(versionKey(input(1).version))).toBe(true);
+    expect(kv.data.has(versionKey(input(2).version))).toBe(false);
+  });
+
+  it("refuses to overwrite a history it cannot read", async () => {
+    const kv = new MemoryKv();
+    kv.data.set(HISTORY_KEY, "{not json");
+    await expect(pushVersion(kv, input(1))).rejects.toBeInstanceOf(ReleaseError);
+    expect(kv.log).toEqual([]);
+  });
+});
+
+describe("trimHistory", () => {
+  const e = (v: string) => ({ version: v, pushedAt: "", summary: "", sources: [] });
+  it.each([
+    { name: "drops the oldest beyond the limit", entries: ["a", "b", "c", "d"], keep: [], kept: ["a", "b", "c"], dropped: ["d"] },
+    { name: "skips kept versions and drops the next oldest", entries: ["a", "b", "c", "d"], keep: ["d"], kept: ["a", "b", "d"], dropped: ["c"] },
+    { name: "keeps everything under the limit", entries: ["a", "b"], keep: [], kept: ["a", "b"], dropped: [] },
+  ])("$name", ({ entries, keep, kept, dropped }) => {
+    const r = trimHistory(entries.map(e), 3, new Set(keep));
+    expect(r.kept.map((x) => x.version)).toEqual(kept);
+    expect(r.dropped.map((x) => x.version)).toEqual(dropped);
+  });
+});
+
+describe("rollback", () => {
+  it("flips the pointer to the version pushed before the active one, writing only the pointer", async () => {
+    const kv = new MemoryKv();
+    await pushAll(kv, [1, 2, 3]);
+    kv.log.length = 0;
+    const out = await rollback(kv, undefined, T0);
+    expect(out).toEqual({ kind: "rolled-back", version: input(2).version, previous: input(3).version });
+    expect(kv.log).toEqual([`put ${ACTIVE_KEY}`]);
+    expect((await readActive(kv))?.reason).toBe("rollback");
+    // A second rollback walks further back.
+    expect((await rollback(kv, undefined, T0)).version).toBe(input(1).version);
+  });
+
+  it("accepts a unique hash prefix and rejects an ambiguous or unknown one", async () => {
+    const kv = new MemoryKv();
+    await pushAll(kv, [1, 2]);
+    const out = await rollback(kv, input(1).version.slice(0, 8), T0);
+    expect(out.version).toBe(input(1).version);
+    await expect(rollback(kv, "", T0)).rejects.toThrow(/ambiguous/);
+    await expect(rollback(kv, "zzzz", T0)).rejects.toThrow(/no version zzzz/);
+  });
+
+  it("refuses when there is nothing before the active version, or the version is gone", async () => {
+    const kv = new MemoryKv();
+    await expect(rollback(kv, undefined, T0)).rejects.toThrow(/no active version/);
+    await pushAll(kv, [1]);
+    await expect(rollback(kv, undefined, T0)).rejects.toThrow(/no version before/);
+    await pushAll(kv, [2]);
+    kv.data.delete(versionKey(input(1).version));
+    kv.log.length = 0;
+    await expect(rollback(kv, undefined, T0)).rejects.toThrow(/missing/);
+    expect(kv.log).toEqual([]);
+  });
+
+  it("refuses a stored table of a format this gateway cannot read", async () => {
+    const kv = new MemoryKv();
+    await pushAll(kv, [1, 2]);
+    kv.data.set(versionKey(input(1).version), JSON.stringify({ tableVersion: 999 }));
+    await expect(rollback(kv, undefined, T0)).rejects.toThrow(/table format 999/);
+  });
+
+  it("says so when the requested version is already active", async () => {
+    const kv = new MemoryKv();
+    await pushAll(kv, [1, 2]);
+    expect(await rollback(kv, input(2).version, T0)).toEqual({ kind: "already-active", version: input(2).version });
+  });
+});
+
+describe("dry run", () => {
+  it("plans the same writes as a real push and performs none", async () => {
+    const real = new MemoryKv();
+    await pushAll(real, [1]);
+    real.log.length = 0;
+    const dry = new DryRunKv(real);
+    await pushVersion(dry, input(2));
+    expect(real.log).toEqual([]);
+    expect(dry.planned.map((p) => `${p.op} ${p.key}`)).toEqual([`put ${versionKey(input(2).version)}`, `put ${HISTORY_KEY}`, `put ${ACTIVE_KEY}`]);
+    expect(dry.planned[0]!.bytes).toBe(Buffer.byteLength(input(2).tableJson));
+    expect(dry.unread).toEqual([]);
+  });
+
+  it("does not read a store whose reads would execute remote commands, and says which keys it did not read", async () => {
+    const remoteLike = new MemoryKv(false);
+    await pushAll(remoteLike, [1]);
+    const dry = new DryRunKv(remoteLike);
+    await pushVersion(dry, input(2));
+    expect(dry.unread).toEqual([ACTIVE_KEY, versionKey(input(2).version), HISTORY_KEY]);
+  });
+});
