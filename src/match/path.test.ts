@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { normalizePath, removeDotSegments } from "./path.ts";
+
+describe("normalizePath (Istio BASE emulation)", () => {
+  it.each([
+    { name: "a plain path is unchanged", raw: "/a/b", want: "/a/b" },
+    { name: "slashes are not merged", raw: "//a//b", want: "//a//b" },
+    { name: "dot segments are removed", raw: "/a/./b/../c", want: "/a/c" },
+    { name: "dot segments cannot climb above the root", raw: "/../../etc/passwd", want: "/etc/passwd" },
+    { name: "encoded unreserved characters are decoded", raw: "/%41%7e%2D%5f", want: "/A~-_" },
+    { name: "encoded dots are decoded and then resolved", raw: "/a/%2e%2e/b", want: "/b" },
+    { name: "mixed-case encoded dots are resolved too", raw: "/a/b/.%2E/%2e/c", want: "/a/c" },
+    { name: "%2F is kept encoded and does not split segments", raw: "/a%2F..%2Fb", want: "/a%2F..%2Fb" },
+    { name: "%2f keeps its case", raw: "/a%2fb", want: "/a%2fb" },
+    { name: "%5C is kept encoded", raw: "/a%5C..%5Cb", want: "/a%5C..%5Cb" },
+    { name: "a raw backslash becomes a slash", raw: "/a\\..\\b", want: "/b" },
+    { name: "reserved escapes are kept", raw: "/a%3Bb%20c", want: "/a%3Bb%20c" },
+    { name: "a semicolon has no special meaning", raw: "/a;b=1/c", want: "/a;b=1/c" },
+    { name: "a fragment is dropped", raw: "/a#frag", want: "/a" },
+    { name: "a trailing dot-dot leaves a trailing slash", raw: "/a/b/..", want: "/a/" },
+    { name: "non-ASCII escapes stay encoded", raw: "/%C3%A9", want: "/%C3%A9" },
+  ])("$name", ({ raw, want }) => {
+    expect(normalizePath(raw)).toEqual({ path: want });
+  });
+
+  it.each([
+    { name: "%00 is rejected", raw: "/a%00b" },
+    { name: "a lone % is rejected", raw: "/a%" },
+    { name: "a non-hex escape is rejected", raw: "/a%zz" },
+    { name: "a truncated escape is rejected", raw: "/a%4" },
+    { name: "a path without a leading slash is rejected", raw: "a/b" },
+  ])("$name with 400", ({ raw }) => {
+    expect(normalizePath(raw)).toMatchObject({ error: 400 });
+  });
+
+  it("is idempotent over its own output", () => {
+    for (const raw of ["/a/%2e%2e/b", "/%2E/x", "/a%2F..%2Fb", "/x/%252e%252e/y"]) {
+      const once = normalizePath(raw);
+      if ("error" in once) throw new Error(once.reason);
+      expect(normalizePath(once.path)).toEqual(once);
+    }
+  });
+
+  it("double-encoded dots stay encoded (decoded once, never twice)", () => {
+    expect(normalizePath("/a/%252e%252e/b")).toEqual({ path: "/a/%252e%252e/b" });
+  });
+});
+
+describe("removeDotSegments (RFC 3986 §5.2.4)", () => {
+  it.each([
+    ["/", "/"],
+    ["/.", "/"],
+    ["/..", "/"],
+    ["/a/.", "/a/"],
+    ["/a/b/c/./../../g", "/a/g"],
+    ["/.a/..b/c", "/.a/..b/c"],
+  ])("%s ⇒ %s", (raw, want) => {
+    expect(removeDotSegments(raw)).toBe(want);
+  });
+});
