@@ -63,7 +63,11 @@ export class TableStore<P> {
   private readonly kvTimeoutMs: number;
   private readonly log: (entry: Record<string, unknown>) => void;
 
-  constructor(private readonly deps: TableStoreDeps<P>) {
+  private readonly deps: TableStoreDeps<P>;
+
+  // No parameter properties (erasableSyntaxOnly: shared code must run under Node type stripping).
+  constructor(deps: TableStoreDeps<P>) {
+    this.deps = deps;
     this.now = deps.now ?? Date.now;
     this.kvTimeoutMs = deps.kvTimeoutMs ?? KV_READ_TIMEOUT_MS;
     this.log = deps.log ?? ((e) => console.log(JSON.stringify(e)));
