@@ -10,7 +10,7 @@
  * (ISTIO-SEMANTICS.md §1.3): the application owns it. We then hash whatever value the application
  * set (bounded RFC 6265 cookie-octets) and never set or overwrite it.
  */
-import type { HeaderReader } from "../decision.ts";
+import type { HeaderReader, RequestFacts } from "../decision.ts";
 import type { StickySplit } from "../compile/table.ts";
 
 /** Canonical form of a gateway-minted id: 32 lower-case hex digits (128 random bits). */
@@ -92,4 +92,22 @@ export function visitorSetCookie(sticky: StickySplit, visitorId: string, secure:
   if (secure) parts.push("Secure");
   parts.push("HttpOnly", "SameSite=Lax");
   return parts.join("; ");
+}
+
+/**
+ * `facts` as the rest of this request should see them once a visitor id was minted: the Cookie
+ * header gains `name=id`. Used for the endpoint choice, so a DestinationRule
+ * `consistentHash.httpCookie` of the same name hashes the new id (as it will on every later
+ * request) instead of generating a second, different cookie (Envoy would, vector #43).
+ */
+export function withVisitorCookie(facts: RequestFacts, cookie: string, id: string): RequestFacts {
+  const prior = facts.headers.get("cookie");
+  // First, so a rejected (forged) value of the same name later in the header is not the one hashed.
+  const value = prior ? `${cookie}=${id}; ${prior}` : `${cookie}=${id}`;
+  const base = facts.headers;
+  const headers: HeaderReader = {
+    get: (name) => (name === "cookie" ? value : base.get(name)),
+    has: (name) => name === "cookie" || base.has(name),
+  };
+  return { ...facts, headers };
 }
