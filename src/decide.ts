@@ -36,6 +36,8 @@ import { MatchInput } from "./match/route-match.ts";
 import { rollPercent } from "./select/dice.ts";
 import { pickEndpoint } from "./select/endpoint.ts";
 import { pickDestination } from "./select/weighted.ts";
+import { withVisitorCookie } from "./select/visitor.ts";
+import { stickyResponseOps, variantRequestOps } from "./select/ab-analytics.ts";
 
 export function decide(table: PreparedTable, facts: RequestFacts, opts: DecideOptions): Decision {
   const vhostIndex = findVhost(table, facts);
@@ -139,6 +141,8 @@ function forward(
   const destination = pick.destination;
   const cluster = resolveCluster(table, destination.cluster);
   if (!cluster) return { kind: "clusterNotFound", match, destination };
+  // Sticky split (DESIGN.md §4): a visitor id minted just now is visible to the endpoint hash.
+  if (pick.minted) facts = withVisitorCookie(facts, pick.minted.cookie, pick.minted.id);
   const ep = pickEndpoint(cluster, facts, opts);
   if (!ep) return { kind: "noHealthyUpstream", match, destination };
 
@@ -176,5 +180,10 @@ function forward(
   if (rewritten) d.originalPath = facts.path + facts.query;
   if (route.timeoutMs !== undefined) d.timeoutMs = route.timeoutMs;
   if (weighted) d.variant = destination.subset ? `${destination.host}/${destination.subset}` : destination.host;
+  // Sticky split: variant to the origin, cache safety on the response (src/select/ab-analytics.ts).
+  if (action.sticky && d.variant) {
+    d.requestHeaders.push(variantRequestOps(d.variant));
+    d.responseHeaders.push(stickyResponseOps(pick.setCookies.length > 0));
+  }
   return d;
 }

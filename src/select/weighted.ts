@@ -23,6 +23,12 @@ export interface DestinationPick {
   index: number;
   /** Set-Cookie values to add to the response (sticky assignment). */
   setCookies: string[];
+  /**
+   * Sticky split: the visitor id this request minted (its cookie is in setCookies). A
+   * DestinationRule httpCookie of the same name must hash this id instead of minting a second
+   * cookie (decide() passes it on through visitor.ts `withVisitorCookie`).
+   */
+  minted?: { cookie: string; id: string };
 }
 
 /** Index chosen by `r` ∈ [0,1) among the weights (ordered walk of Σweights buckets). */
@@ -42,14 +48,18 @@ function pickSticky(action: RouteKind, facts: RequestFacts, opts: DecideOptions)
   const sticky = action.sticky!;
   let id = visitorIdFromRequest(facts.headers, sticky);
   const setCookies: string[] = [];
+  let minted: DestinationPick["minted"];
   if (id === undefined && !sticky.appOwned) {
     id = normalizeVisitorId(opts.visitorId) ?? (opts.newVisitorId ? mintVisitorId(opts.newVisitorId) : undefined);
-    if (id !== undefined) setCookies.push(visitorSetCookie(sticky, id, facts.scheme === "https"));
+    if (id !== undefined) {
+      setCookies.push(visitorSetCookie(sticky, id, facts.scheme === "https"));
+      minted = { cookie: sticky.cookie, id };
+    }
   }
   if (id === undefined) return null;
   const index = assignSticky(id, sticky, action.destinations);
   if (index < 0) return null;
-  return { destination: action.destinations[index]!, index, setCookies };
+  return { destination: action.destinations[index]!, index, setCookies, ...(minted ? { minted } : {}) };
 }
 
 export function pickDestination(action: RouteKind, facts: RequestFacts, opts: DecideOptions): DestinationPick {
