@@ -19,3 +19,4 @@ export type {
   ServiceEntry, ServiceEntrySpec, ServicePort, WorkloadEntry,
   Gateway, GatewaySpec, Server, GatewayPort, ServerTLSSettings,
 } from "./schema/index.ts";
+export { configJsonSchema } from "./json-schema.ts";

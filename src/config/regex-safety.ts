@@ -1,0 +1,177 @@
+/**
+ * Conservative static check against catastrophic backtracking. RE2 (what Envoy runs) is linear
+ * time; the Worker runs the translated pattern on V8's backtracking engine, where an ambiguous
+ * repetition such as `(a+)+$`, `(a|a)*`, `(.*)*` or `(\w+\s?)+$` is exponential on a near-miss
+ * input. We therefore accept a repetition (max ≥ 2) only when one iteration of its body can be
+ * delimited unambiguously:
+ *   - the body has a fixed shape (no quantifier or alternation inside, `{n}` allowed), or
+ *   - it is an alternation of fixed-shape branches whose first characters are pairwise disjoint, or
+ *   - its first (or last) element is one mandatory character whose set is disjoint from every other
+ *     character the body can consume (`(/[a-z]+)+`, `([a-z]+\.)*`).
+ * Two adjacent unbounded quantifiers over overlapping characters (`\d+\d*`, `.*.*`) are rejected too
+ * (quadratic). This rejects some safe patterns; the message says how to rewrite them.
+ */
+import { MAX_CP, normalize, type CharSet, type Node } from "./regex-ast.ts";
+
+const ANY: CharSet = [[0, MAX_CP]];
+
+export function backtrackingProblem(node: Node): string | null {
+  let problem: string | null = null;
+  walk(node, (n) => {
+    if (problem) return;
+    if (n.t === "repeat" && n.max >= 2 && !safeBody(n.node))
+      problem = nullable(n.node)
+        ? "a repeated group can match the empty string (like (a*)*); this can backtrack catastrophically in JavaScript"
+        : "nested or ambiguous repetition (like (a+)+ or (a|ab)*): one input can be split into repetitions in many ways, which backtracks catastrophically in JavaScript; make each repetition start or end with a character the rest cannot match, e.g. (/[a-z]+)+";
+    if (n.t === "concat")
+      for (let i = 1; i < n.items.length; i++) {
+        const a = n.items[i - 1]!, b = n.items[i]!;
+        if (a.t === "repeat" && b.t === "repeat" && a.max === Infinity && b.max === Infinity && intersects(chars(a), chars(b)))
+          problem = "two adjacent unbounded repetitions over overlapping characters (like \\d+\\d*) backtrack quadratically in JavaScript; merge them into one";
+      }
+  });
+  return problem;
+}
+
+function walk(n: Node, f: (n: Node) => void): void {
+  f(n);
+  if (n.t === "group" || n.t === "repeat") walk(n.node, f);
+  else if (n.t === "concat") n.items.forEach((x) => walk(x, f));
+  else if (n.t === "alt") n.branches.forEach((x) => walk(x, f));
+}
+
+function unwrap(n: Node): Node {
+  while (n.t === "group") n = n.node;
+  return n;
+}
+
+function safeBody(body: Node): boolean {
+  if (nullable(body)) return false;
+  if (fixedShape(body)) return true;
+  const b = unwrap(body);
+  if (b.t === "alt") {
+    if (!b.branches.every((x) => fixedShape(x) && !nullable(x))) return false;
+    const firsts = b.branches.map(first);
+    for (let i = 0; i < firsts.length; i++) for (let j = 0; j < i; j++) if (intersects(firsts[i]!, firsts[j]!)) return false;
+    return true;
+  }
+  const items = flatten(b).filter((x) => x.t !== "assert");
+  if (items.length < 2) return false;
+  const delimited = (edge: Node, rest: Node[]) => isSingleChar(edge) && !rest.some((x) => intersects(chars(x), chars(edge)));
+  return delimited(items[0]!, items.slice(1)) || delimited(items[items.length - 1]!, items.slice(0, -1));
+}
+
+/** Top-level sequence of a body, looking through non-repeated groups. */
+function flatten(n: Node): Node[] {
+  n = unwrap(n);
+  return n.t === "concat" ? n.items.flatMap(flatten) : [n];
+}
+
+function isSingleChar(n: Node): boolean {
+  n = unwrap(n);
+  return n.t === "lit" || n.t === "class" || n.t === "dot";
+}
+
+function fixedShape(n: Node): boolean {
+  switch (n.t) {
+    case "alt":
+      return false;
+    case "repeat":
+      return n.min === n.max && fixedShape(n.node);
+    case "group":
+      return fixedShape(n.node);
+    case "concat":
+      return n.items.every(fixedShape);
+    default:
+      return true;
+  }
+}
+
+function nullable(n: Node): boolean {
+  switch (n.t) {
+    case "empty":
+    case "assert":
+      return true;
+    case "lit":
+    case "class":
+    case "dot":
+      return false;
+    case "group":
+      return nullable(n.node);
+    case "repeat":
+      return n.min === 0 || nullable(n.node);
+    case "concat":
+      return n.items.every(nullable);
+    case "alt":
+      return n.branches.some(nullable);
+  }
+}
+
+/** Characters a node can consume (over-approximated). */
+function chars(n: Node): CharSet {
+  switch (n.t) {
+    case "empty":
+    case "assert":
+      return [];
+    case "lit":
+      return fold([[n.cp, n.cp]], n.fold);
+    case "class":
+      if (n.props.length || n.negate) return ANY;
+      return fold(n.set, n.fold);
+    case "dot":
+      return ANY;
+    case "group":
+    case "repeat":
+      return chars(n.node);
+    case "concat":
+      return normalize(n.items.flatMap(chars));
+    case "alt":
+      return normalize(n.branches.flatMap(chars));
+  }
+}
+
+/** Characters a match of the node can start with. */
+function first(n: Node): CharSet {
+  switch (n.t) {
+    case "group":
+    case "repeat":
+      return first(n.node);
+    case "concat": {
+      const out: CharSet = [];
+      for (const x of n.items) {
+        out.push(...first(x));
+        if (!nullable(x)) break;
+      }
+      return normalize(out);
+    }
+    case "alt":
+      return normalize(n.branches.flatMap(first));
+    default:
+      return chars(n);
+  }
+}
+
+function fold(set: CharSet, on: boolean): CharSet {
+  if (!on) return set;
+  const out: CharSet = [...set];
+  for (const [lo, hi] of set) {
+    // ASCII letters swap case; anything else folding outside ASCII is treated as "anything".
+    const a = Math.max(lo, 0x41), b = Math.min(hi, 0x5a);
+    if (a <= b) out.push([a + 32, b + 32]);
+    const c = Math.max(lo, 0x61), d = Math.min(hi, 0x7a);
+    if (c <= d) out.push([c - 32, d - 32]);
+    if (hi >= 0x80) return ANY;
+  }
+  return normalize(out);
+}
+
+function intersects(a: CharSet, b: CharSet): boolean {
+  let i = 0, j = 0;
+  while (i < a.length && j < b.length) {
+    const [alo, ahi] = a[i]!, [blo, bhi] = b[j]!;
+    if (ahi < blo) i++;
+    else if (bhi < alo) j++;
+    else return true;
+  }
+  return false;
+}
