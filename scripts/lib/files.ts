@@ -18,6 +18,10 @@ export class SourceError extends Error {
     super(issues.map((i) => `${i.file}:${i.line}:${i.col}: ${i.message}`).join("\n"));
     this.issues = issues;
   }
+  /** The first problem (kept for callers that report one). */
+  get issue(): Issue {
+    return this.issues[0]!;
+  }
 }
 
 const isConfig = (name: string) => /\.ya?ml$/i.test(name) && !/\.cases\.ya?ml$/i.test(name);
