@@ -103,6 +103,20 @@ describe("stickySplitFor: the VirtualService annotation", () => {
     expect(issues).toMatchObject([{ severity: "warning", code: "sticky-unnamed-rule", path: "spec.http.1" }]);
   });
 
+  it("gives each delegated split its own identity from the compiled rule name", () => {
+    const v = vs({ [STICKY_ANNOTATION]: "rules=shop-hero" }, ["shop"]);
+    const s = sink();
+    const sticky = stickySplitFor({ vs: v, ruleIndex: 0, ruleName: "shop-hero", destinations: AB, clusterOf: () => undefined, report: s.report });
+    expect(sticky?.splitId).toBe("web/www/shop-hero");
+    expect(s.issues).toEqual([]);
+  });
+
+  it("warns about a delegated split whose delegate rule is unnamed", () => {
+    const s = sink();
+    stickySplitFor({ vs: vs({ [STICKY_ANNOTATION]: "" }, ["shop"]), ruleIndex: 0, ruleName: "shop-http[1]", destinations: AB, clusterOf: () => undefined, report: s.report });
+    expect(s.issues).toMatchObject([{ code: "sticky-unnamed-rule" }]);
+  });
+
   it("leaves a rule not listed in rules= a plain random split", () => {
     const { sticky } = run(vs({ [STICKY_ANNOTATION]: "rules=other" }, ["home-ab", "other"]), AB, [], 0);
     expect(sticky).toBeUndefined();

@@ -20,8 +20,9 @@
  *    every rule with two or more destinations). Istio ignores unknown annotations.
  *    The annotation wins over a DestinationRule cookie.
  *
- * splitId = `<namespace>/<vs name>/<rule name or http[i]>`: weight changes and new table versions
- * keep it (and so keep visitors). Renaming the rule or, for an unnamed rule, moving it re-deals
+ * splitId = `<namespace>/<vs name>/<rule name or http[i]>` (a delegated rule: `<root rule>-<delegate
+ * rule>`, annotation on the root VirtualService): weight changes and new table versions keep it
+ * (and so keep visitors). Renaming the rule or, for an unnamed rule, moving it re-deals
  * every visitor — hence the warning on unnamed sticky rules.
  */
 import type { Cluster, StickySplit, WeightedDestination } from "./table.ts";
@@ -125,6 +126,12 @@ export interface StickyInput {
   vs: StickyVirtualService;
   /** Index of the rule in `spec.http`. */
   ruleIndex: number;
+  /**
+   * The compiled rule name (compile/delegate.ts FlatRule.name): the rule's `name` or `http[i]`,
+   * and `<root rule>-<delegate rule>` for a rule merged from a delegate VirtualService, so each
+   * delegated split has its own identity. Defaults to the root rule's name.
+   */
+  ruleName?: string;
   /** The rule's compiled destinations (zero weights already dropped). */
   destinations: readonly WeightedDestination[];
   /** Compiled cluster of a destination's ClusterKey (for the DestinationRule cookie). */
@@ -137,18 +144,23 @@ export interface StickyInput {
 export function stickySplitFor(input: StickyInput): StickySplit | undefined {
   const { vs, ruleIndex, destinations, report } = input;
   const rules = vs.spec.http ?? [];
-  const ruleName = rules[ruleIndex]?.name;
-  const splitId = `${vs.metadata.namespace ?? "default"}/${vs.metadata.name}/${ruleName ?? `http[${ruleIndex}]`}`;
+  const rootName = rules[ruleIndex]?.name;
+  const idName = input.ruleName ?? rootName ?? `http[${ruleIndex}]`;
+  const splitId = `${vs.metadata.namespace ?? "default"}/${vs.metadata.name}/${idName}`;
+  // Positional names (`http[2]`, `checkout-http[0]`) change when rules are added or moved.
+  const unnamed = /http\[\d+\]/.test(idName);
   const rulePath = ["spec", "http", ruleIndex] as const;
 
   const raw = vs.metadata.annotations?.[STICKY_ANNOTATION];
   const ann = raw === undefined ? undefined : parseStickyAnnotation(raw, report);
   if (ann?.rules) {
+    // A name is a root rule's name, or `<root rule>-<delegate rule>` for a delegated split.
+    const roots = rules.map((r, i) => r.name ?? `http[${i}]`);
     for (const name of ann.rules)
-      if (!rules.some((r) => r.name === name))
+      if (!roots.some((r) => name === r || name.startsWith(`${r}-`)))
         report("error", ANNOTATION_PATH, `rules names ${JSON.stringify(name)}, but no spec.http[] rule has that name`, "sticky-annotation");
   }
-  const annotated = ann !== undefined && (ann.rules === undefined || (ruleName !== undefined && ann.rules.includes(ruleName)));
+  const annotated = ann !== undefined && (ann.rules === undefined || ann.rules.includes(idName) || (rootName !== undefined && ann.rules.includes(rootName)));
 
   if (destinations.length < 2) {
     if (annotated && ann.rules !== undefined)
@@ -162,7 +174,7 @@ export function stickySplitFor(input: StickyInput): StickySplit | undefined {
   } else {
     sticky = fromDestinationRules(input, splitId, rulePath);
   }
-  if (sticky && ruleName === undefined)
+  if (sticky && unnamed)
     report(
       "warning",
       rulePath,
