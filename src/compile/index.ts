@@ -7,6 +7,7 @@
  *   routes   per vhost: VirtualServices in creation order, expanded, catch-alls last (routes.ts)
  *   index    listeners: exact / suffix / star → vhost (listeners.ts)
  *   clusters every referenced (host, subset, port) → endpoints + policy (clusters.ts)
+ *   sticky   weighted splits made sticky by annotation or DR cookie (sticky.ts)
  */
 import { TABLE_VERSION, type Cluster, type Listener, type RouteTable, type VirtualHost } from "./table.ts";
 import type { ConfigObjects, Issue, Located, VirtualService } from "./input.ts";
@@ -23,6 +24,7 @@ import { Upstreams } from "./upstreams.ts";
 import { Destinations } from "./destinations.ts";
 import { buildCluster } from "./clusters.ts";
 import { canonicalJson, summarize, tableHash } from "./canonical.ts";
+import { stickySplitFor } from "./sticky.ts";
 
 export { canonicalJson, summarize, tableHash };
 
@@ -56,6 +58,29 @@ export async function compile(objects: ConfigObjects, opts: CompileOptions = {})
     rules.set(key, flattenRules(vs, byKey, diags).map((flat) => compileRule(flat, ns, { diags, destinations })));
   });
 
+  const clusters: Record<string, Cluster> = {};
+  for (const key of [...destinations.referenced.keys()].sort()) {
+    const ref = destinations.referenced.get(key)!;
+    clusters[key] = buildCluster(ref.host, ref.subset, ref.port, upstreams);
+  }
+
+  // Sticky weighted splits (DESIGN.md §4, sticky.ts): decided per rule, shared by its routes.
+  for (const [key, compiled] of rules) {
+    const vs = byKey.get(key)!;
+    for (const rule of compiled) {
+      const action = rule.body.action;
+      if (action.kind !== "route") continue;
+      const sticky = stickySplitFor({
+        vs: vs.value,
+        ruleIndex: rule.ruleIndex,
+        destinations: action.destinations,
+        clusterOf: (k) => clusters[k],
+        report: (severity, path, message, code) => (severity === "error" ? diags.error(vs, path, message, code) : diags.warn(vs, path, message, code)),
+      });
+      if (sticky) action.sticky = sticky;
+    }
+  }
+
   // Virtual hosts, listener by listener, domains in sorted order (map order must not leak).
   const vhosts: VirtualHost[] = [];
   const listeners = {} as Record<Scheme, Listener>;
@@ -75,12 +100,6 @@ export async function compile(objects: ConfigObjects, opts: CompileOptions = {})
   // A scheme without a server of its own reuses the other listener (table.ts Listener.fallback).
   if (bindings.ports.http === null && bindings.ports.https !== null) listeners.http = fallbackListener(listeners.https);
   if (bindings.ports.https === null && bindings.ports.http !== null) listeners.https = fallbackListener(listeners.http);
-
-  const clusters: Record<string, Cluster> = {};
-  for (const key of [...destinations.referenced.keys()].sort()) {
-    const ref = destinations.referenced.get(key)!;
-    clusters[key] = buildCluster(ref.host, ref.subset, ref.port, upstreams);
-  }
 
   const issues = sortIssues(diags.issues);
   if (diags.hasErrors) return { table: null, issues };
