@@ -8,7 +8,7 @@ export interface ParsedDoc {
   index: number;
   /** The plain value (toJS); undefined for an empty document. */
   value: unknown;
-  /** Position of the value at `path` (or of its key when `key`), falling back to the nearest parent. */
+  /** Position of a scalar at `path`, of the key of a map/list (or of any key when `key`), falling back to the nearest parent. */
   locate(path: ReadonlyArray<string | number>, key?: boolean): { line: number; col: number };
 }
 
@@ -59,7 +59,9 @@ export function parseYamlFile(text: string): { docs: ParsedDoc[]; errors: YamlSy
             if (k.range) best = k.range[0];
             if (last && key) break;
             const v = pair.value as Node | null;
-            if (v && v.range && !(isScalar(v) && v.value === null && v.range[0] === v.range[1])) best = v.range[0];
+            // A scalar is pointed at directly (`timeout: ⟨5`); a map or list at its key, which is
+            // where a reader looks for "this block is wrong" (the block may start on the next line).
+            if (v && v.range && isScalar(v) && !(v.value === null && v.range[0] === v.range[1])) best = v.range[0];
             node = v;
           } else if (isSeq(node) && typeof seg === "number") {
             const item = node.items[seg] as Node | undefined;
