@@ -21,13 +21,15 @@ export type Attempt =
 export type Fetcher = (input: string, init: RequestInit) => Promise<Response>;
 
 /**
- * Envoy distinguishes connect failures from resets after connecting; workerd's fetch errors do not
- * say which reliably, so everything before response headers is a `remote connection failure`
- * unless the message clearly says an open connection was lost (then `connection termination`).
+ * Envoy distinguishes connect failures from resets after connecting. workerd reports both a
+ * refused connection and a connection dropped before response headers as
+ * `Network connection lost.`, so that (and anything unrecognised) is a `remote connection failure`
+ * — the common case, an origin that is down; only a message that clearly says an established
+ * stream was terminated becomes `connection termination`.
  */
 export function resetReasonOf(err: unknown): ResetReason {
   const message = err instanceof Error ? err.message : String(err);
-  if (/connection lost|connection reset|disconnected|terminated/i.test(message)) return "connection termination";
+  if (/terminated|reset by peer/i.test(message)) return "connection termination";
   return "remote connection failure";
 }
 
