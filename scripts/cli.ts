@@ -6,10 +6,14 @@
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, formatHelp, parseArgs } from "./lib/args.ts";
 import type { Command, Io } from "./lib/io.ts";
 import { processIo } from "./lib/io.ts";
+import { validateCommand } from "./commands/validate.ts";
+import { pushCommand } from "./commands/push.ts";
 import { versionsCommand } from "./commands/versions.ts";
 import { rollbackCommand } from "./commands/rollback.ts";
+import { diffCommand } from "./commands/diff.ts";
+import { schemaCommand } from "./commands/schema.ts";
 
-export const COMMANDS: Command[] = [versionsCommand, rollbackCommand];
+export const COMMANDS: Command[] = [validateCommand, pushCommand, versionsCommand, rollbackCommand, diffCommand, schemaCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));

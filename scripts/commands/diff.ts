@@ -1,0 +1,44 @@
+/** `routes diff <file|dir>...`: what a push would change against the active version. */
+import type { Command } from "../lib/io.ts";
+import { EXIT_FAILURE, EXIT_OK } from "../lib/args.ts";
+import { build, printIssues } from "../lib/build.ts";
+import { TARGET_FLAGS, openTarget } from "../lib/target.ts";
+import { readActive, short } from "../lib/release.ts";
+import { diffTables, formatDiff } from "../lib/diff.ts";
+import type { RouteTable } from "../../src/compile/table.ts";
+import { versionKey } from "../../src/store/keys.ts";
+
+export const diffCommand: Command = {
+  spec: {
+    name: "diff",
+    summary: "Compile and compare with the active version: hosts, routes (match, destinations, weights, timeouts, retries…), upstreams.",
+    usage: "[--local [--persist-to DIR] | --remote] [--env NAME] <file|dir>...",
+    flags: TARGET_FLAGS,
+    positionals: { min: 1, name: "<file|dir>" },
+    notes: ["Exit code 0 whether or not there are changes; 1 when the config has errors."],
+  },
+  async run(args, io) {
+    const { kv } = openTarget(args);
+    try {
+      const b = await build(args.positionals);
+      if (b.errors) {
+        printIssues(io, b);
+        io.err("diff: the config has errors");
+        return EXIT_FAILURE;
+      }
+      const next = b.table!;
+      const active = await readActive(kv);
+      let current: RouteTable | null = null;
+      if (active) {
+        const text = await kv.get(versionKey(active.version));
+        if (text === null) io.err(`warning: the active version ${short(active.version)} is missing from ${kv.target}; comparing with nothing`);
+        else current = JSON.parse(text) as RouteTable;
+      }
+      io.out(`${current ? `active ${short(current.hash)}` : "nothing active"} → new ${short(next.hash)} (${kv.target})`);
+      for (const line of formatDiff(diffTables(current, next))) io.out(line);
+      return EXIT_OK;
+    } finally {
+      await kv.close();
+    }
+  },
+};

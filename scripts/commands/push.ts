@@ -1,0 +1,68 @@
+/**
+ * `routes push <file|dir>...`: validate + compile; on ANY error nothing is written. Otherwise the
+ * version, the history and the active pointer (last) are written (scripts/lib/release.ts).
+ */
+import type { Command } from "../lib/io.ts";
+import { EXIT_FAILURE, EXIT_OK } from "../lib/args.ts";
+import { build, printIssues, summaryLine } from "../lib/build.ts";
+import { DRY_RUN_FLAG, TARGET_FLAGS, openTarget } from "../lib/target.ts";
+import { ReleaseError, pushVersion, short } from "../lib/release.ts";
+import { printPlan } from "../lib/plan.ts";
+import { HISTORY_LIMIT } from "../../src/store/keys.ts";
+
+export const pushCommand: Command = {
+  spec: {
+    name: "push",
+    summary: "Validate, compile and upload a new version, then make it active (pointer written last).",
+    usage: "[--local [--persist-to DIR] | --remote] [--env NAME] [--config FILE] [--dry-run] <file|dir>...",
+    flags: [...TARGET_FLAGS, DRY_RUN_FLAG],
+    positionals: { min: 1, name: "<file|dir>" },
+    notes: [
+      "Any error: nothing is written and the active version stays (exit 1).",
+      `Keeps the last ${HISTORY_LIMIT} versions; older ones are deleted after the pointer flip.`,
+      "Without --local the real namespace is written through `npx wrangler kv key … --remote`.",
+    ],
+  },
+  async run(args, io) {
+    // Arguments and wrangler.toml first: a usage error must not wait for a compile.
+    const target = openTarget(args);
+    try {
+      const b = await build(args.positionals);
+      printIssues(io, b);
+      if (!b.table || !b.tableJson) {
+        io.err(`push refused: the config has errors; nothing was written to ${target.kv.target}`);
+        return EXIT_FAILURE;
+      }
+      const summary = summaryLine(b.table);
+      io.out(`compiled version ${b.table.hash}: ${summary}`);
+      const outcome = await pushVersion(target.kv, {
+        version: b.table.hash,
+        tableJson: b.tableJson,
+        summary,
+        sources: b.sources,
+        now: io.now(),
+      });
+      if (outcome.kind === "already-active") {
+        io.out(`version ${short(outcome.version)} is already active in ${target.kv.target}: nothing to push`);
+        return EXIT_OK;
+      }
+      if (target.dryRun) {
+        printPlan(io, target.dryRun, target.inner);
+        return EXIT_OK;
+      }
+      io.out(`${outcome.versionWritten ? "uploaded" : "already stored"}: ${outcome.version} in ${target.kv.target}`);
+      io.out(`active: ${short(outcome.version)} (was ${outcome.previous ? short(outcome.previous) : "none"})`);
+      if (outcome.deleted.length) io.out(`deleted ${outcome.deleted.length} version(s) that fell out of the history: ${outcome.deleted.map(short).join(", ")}`);
+      if (target.local) io.out("a running `npm run dev` on this state picks it up at its next refresh (CONFIG_REFRESH_SECONDS)");
+      return EXIT_OK;
+    } catch (e) {
+      if (e instanceof ReleaseError) {
+        io.err(`push refused: ${e.message}`);
+        return EXIT_FAILURE;
+      }
+      throw e;
+    } finally {
+      await target.kv.close();
+    }
+  },
+};

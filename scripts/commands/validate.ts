@@ -1,0 +1,25 @@
+/** `routes validate <file|dir>...`: load and compile, print every located problem, write nothing. */
+import type { Command } from "../lib/io.ts";
+import { EXIT_FAILURE, EXIT_OK } from "../lib/args.ts";
+import { build, printIssues, summaryLine } from "../lib/build.ts";
+
+export const validateCommand: Command = {
+  spec: {
+    name: "validate",
+    summary: "Check configs: every problem with file:line:col, field path and message (warnings too).",
+    usage: "<file|dir>...",
+    flags: [],
+    positionals: { min: 1, name: "<file|dir>" },
+    notes: ["Folders are read recursively (*.yaml, *.yml; *.cases.yaml are golden cases, not config).", "Exit code 0 when there are no errors (warnings allowed), 1 otherwise."],
+  },
+  async run(args, io) {
+    const b = await build(args.positionals);
+    printIssues(io, b);
+    if (!b.table) {
+      io.err("invalid: fix the errors above");
+      return EXIT_FAILURE;
+    }
+    io.out(`valid: ${summaryLine(b.table)} (version ${b.table.hash.slice(0, 12)})`);
+    return EXIT_OK;
+  },
+};

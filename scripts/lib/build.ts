@@ -1,0 +1,80 @@
+/**
+ * The CLI half of the data flow (DESIGN.md §2): files → loadConfig → compile → RouteTable, with
+ * every located issue of both stages collected before anything is printed (§8). Compilation is
+ * skipped when loading found errors: the compiler expects objects the loader accepted.
+ */
+import { formatIssue, loadConfig, sortIssues } from "../../src/config/index.ts";
+import type { Issue } from "../../src/config/index.ts";
+import { canonicalJson, compile, summarize } from "../../src/compile/index.ts";
+import type { RouteTable } from "../../src/compile/table.ts";
+import { SourceError, readSources } from "./files.ts";
+import type { Io } from "./io.ts";
+
+export interface BuildResult {
+  /** null when there were errors. */
+  table: RouteTable | null;
+  /** The exact bytes a push stores (canonical JSON). */
+  tableJson: string | null;
+  issues: Issue[];
+  errors: number;
+  warnings: number;
+  sources: string[];
+}
+
+export async function build(paths: string[]): Promise<BuildResult> {
+  let files;
+  try {
+    files = await readSources(paths);
+  } catch (e) {
+    if (e instanceof SourceError) return result(null, e.issues, []);
+    throw e;
+  }
+  const sources = files.map((f) => f.path);
+  const loaded = loadConfig(files);
+  if (loaded.issues.some((i) => i.severity === "error")) return result(null, loaded.issues, sources);
+  const compiled = await compile(loaded.objects, { sources });
+  return result(compiled.table, [...loaded.issues, ...compiled.issues], sources);
+}
+
+function result(table: RouteTable | null, issues: Issue[], sources: string[]): BuildResult {
+  const sorted = sortIssues(dedupe(issues));
+  const errors = sorted.filter((i) => i.severity === "error").length;
+  const ok = errors === 0 && table !== null;
+  return {
+    table: ok ? table : null,
+    tableJson: ok ? canonicalJson(table) : null,
+    issues: sorted,
+    errors,
+    warnings: sorted.length - errors,
+    sources,
+  };
+}
+
+/** The loader and the compiler may both report one finding; print it once. */
+function dedupe(issues: Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = formatIssue(i);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** "3 hosts, 12 routes, 5 upstreams" — stored in the history and printed by versions. */
+export function summaryLine(table: RouteTable): string {
+  const s = summarize(table);
+  const n = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
+  return `${n(s.hosts, "host")}, ${n(s.routes, "route")}, ${n(s.clusters, "upstream")}`;
+}
+
+/**
+ * Prints every issue in file/line order, warnings too, then a one-line tally — all on stdout, in
+ * one stream so they stay in order; the command prints its verdict on failure to stderr.
+ */
+export function printIssues(io: Io, b: BuildResult): void {
+  for (const i of b.issues) io.out(formatIssue(i));
+  const files = `${b.sources.length} file${b.sources.length === 1 ? "" : "s"}`;
+  const tally = `${b.errors} error${b.errors === 1 ? "" : "s"}, ${b.warnings} warning${b.warnings === 1 ? "" : "s"}`;
+  io.out(`${files}: ${tally}`);
+}
