@@ -1,7 +1,9 @@
 /**
  * prepare(): a RouteTable (plain JSON from KV) → a PreparedTable ready for per-request matching.
- * Done once per table per isolate: host Maps, per-vhost candidate indexes (route-index.ts),
- * RegExps compiled once (route matchers, CORS origins, uriRegexRewrite).
+ * Done once per table per isolate: host Maps and per-vhost candidate indexes (route-index.ts)
+ * eagerly; each route's matcher, CORS policy and uriRegexRewrite (with their RegExps) are
+ * compiled on first use and then kept, because the index means most routes are never evaluated
+ * by a given isolate — a cold prepare() of 10,000 routes is then mostly the index build.
  * The table itself is never mutated; prepared routes point back to it.
  */
 import type { Route, RouteTable, VirtualHost } from "../compile/table.ts";
@@ -11,11 +13,30 @@ import { buildRouteIndex, type RouteIndex } from "./route-index.ts";
 import { compileRouteMatch, type CompiledRouteMatch } from "./route-match.ts";
 import { prepareListener, type PreparedListener } from "./vhost.ts";
 
-export interface PreparedRoute {
-  route: Route;
-  match: CompiledRouteMatch;
-  cors?: CompiledCors;
-  regexRewrite?: CompiledRegexRewrite;
+/** A route plus its compiled parts, each compiled at most once, on first use. */
+export class PreparedRoute {
+  readonly route: Route;
+  private matchCache: CompiledRouteMatch | undefined;
+  private corsCache: CompiledCors | null | undefined;
+  private rewriteCache: CompiledRegexRewrite | null | undefined;
+
+  constructor(route: Route) {
+    this.route = route;
+  }
+  get match(): CompiledRouteMatch {
+    return (this.matchCache ??= compileRouteMatch(this.route.match));
+  }
+  get cors(): CompiledCors | undefined {
+    if (this.corsCache === undefined) this.corsCache = this.route.corsPolicy ? compileCors(this.route.corsPolicy) : null;
+    return this.corsCache ?? undefined;
+  }
+  get regexRewrite(): CompiledRegexRewrite | undefined {
+    if (this.rewriteCache === undefined) {
+      const rr = this.route.rewrite?.uriRegexRewrite;
+      this.rewriteCache = rr ? compileRegexRewrite(rr) : null;
+    }
+    return this.rewriteCache ?? undefined;
+  }
 }
 
 export interface PreparedVhost {
@@ -30,13 +51,6 @@ export interface PreparedTable {
   vhosts: PreparedVhost[];
 }
 
-function prepareRoute(route: Route): PreparedRoute {
-  const out: PreparedRoute = { route, match: compileRouteMatch(route.match) };
-  if (route.corsPolicy) out.cors = compileCors(route.corsPolicy);
-  if (route.rewrite?.uriRegexRewrite) out.regexRewrite = compileRegexRewrite(route.rewrite.uriRegexRewrite);
-  return out;
-}
-
 export function prepare(table: RouteTable): PreparedTable {
   return {
     table,
@@ -46,7 +60,7 @@ export function prepare(table: RouteTable): PreparedTable {
     },
     vhosts: table.vhosts.map((vhost) => ({
       vhost,
-      routes: vhost.routes.map(prepareRoute),
+      routes: vhost.routes.map((r) => new PreparedRoute(r)),
       index: buildRouteIndex(vhost.routes),
     })),
   };

@@ -70,17 +70,21 @@ const REGEX_META = "\\.[]{}()*+?^$|";
  */
 export function literalRegexPrefix(re2: string, jsFlags = ""): string {
   if (jsFlags.includes("i") || hasTopLevelAlternation(re2)) return "";
-  // Code points, not UTF-16 units: dropping "the previous character" must drop a whole one.
-  const chars = Array.from(re2.startsWith("^") ? re2.slice(1) : re2);
-  const out: string[] = [];
-  for (const c of chars) {
-    if (REGEX_META.includes(c)) {
-      if (c === "?" || c === "*" || c === "{") out.pop();
-      break;
+  const start = re2.charCodeAt(0) === 94 /* ^ */ ? 1 : 0;
+  let end = start;
+  for (; end < re2.length; end++) {
+    const c = re2[end]!;
+    if (!REGEX_META.includes(c)) continue;
+    if (c === "?" || c === "*" || c === "{") {
+      // Drop the optional/repeated character — a whole code point (a surrogate pair counts as one).
+      if (end - 1 >= start) {
+        const low = re2.charCodeAt(end - 1);
+        end -= low >= 0xdc00 && low <= 0xdfff && end - 2 >= start ? 2 : 1;
+      }
     }
-    out.push(c);
+    break;
   }
-  return out.join("");
+  return re2.slice(start, end);
 }
 
 function hasTopLevelAlternation(re2: string): boolean {
