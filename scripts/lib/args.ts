@@ -19,8 +19,10 @@ export class UsageError extends Error {
 export interface FlagSpec {
   /** Long name without dashes: `persist-to`. */
   name: string;
-  /** `boolean` flags take no value; `string` flags take exactly one. */
-  type: "boolean" | "string";
+  /** `boolean` flags take no value; `string` flags take exactly one; `list` flags may repeat. */
+  type: "boolean" | "string" | "list";
+  /** One-letter alias used with a single dash: `H` for `-H`. */
+  short?: string;
   /** Placeholder for the help text: `DIR`. */
   value?: string;
   description: string;
@@ -39,14 +41,14 @@ export interface CommandSpec {
 }
 
 export interface ParsedArgs {
-  flags: Record<string, string | boolean | undefined>;
+  flags: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
   help: boolean;
 }
 
 export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
   const byName = new Map(spec.flags.map((f) => [f.name, f]));
-  const flags: Record<string, string | boolean | undefined> = {};
+  const flags: ParsedArgs["flags"] = {};
   const positionals: string[] = [];
   let help = false;
   let onlyPositionals = false;
@@ -64,12 +66,16 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
       help = true;
       continue;
     }
-    if (!arg.startsWith("--")) throw new UsageError(`unknown option ${arg}`);
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    let shortFlag: FlagSpec | undefined;
+    if (!arg.startsWith("--")) {
+      shortFlag = spec.flags.find((f) => f.short !== undefined && `-${f.short}` === arg);
+      if (!shortFlag) throw new UsageError(`unknown option ${arg}`);
+    }
+    const eq = shortFlag ? -1 : arg.indexOf("=");
+    const name = shortFlag ? shortFlag.name : arg.slice(2, eq === -1 ? undefined : eq);
     const flag = byName.get(name);
     if (!flag) throw new UsageError(`unknown option --${name}`);
-    if (flags[name] !== undefined) throw new UsageError(`--${name} given twice`);
+    if (flags[name] !== undefined && flag.type !== "list") throw new UsageError(`--${name} given twice`);
     if (flag.type === "boolean") {
       if (eq !== -1) throw new UsageError(`--${name} takes no value`);
       flags[name] = true;
@@ -83,7 +89,10 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
       i++;
     }
     if (value === "") throw new UsageError(`--${name} needs a non-empty value`);
-    flags[name] = value;
+    if (flag.type === "list") {
+      const prev = flags[name];
+      flags[name] = [...(Array.isArray(prev) ? prev : []), value];
+    } else flags[name] = value;
   }
   if (!help) {
     const { min, max, name } = spec.positionals;
@@ -100,6 +109,11 @@ export function stringFlag(args: ParsedArgs, name: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
+export function listFlag(args: ParsedArgs, name: string): string[] {
+  const v = args.flags[name];
+  return Array.isArray(v) ? v : [];
+}
+
 export function boolFlag(args: ParsedArgs, name: string): boolean {
   return args.flags[name] === true;
 }
@@ -108,7 +122,7 @@ export function formatHelp(spec: CommandSpec): string {
   const lines = [`usage: npm run routes -- ${spec.name} ${spec.usage}`, "", spec.summary];
   if (spec.flags.length > 0) {
     lines.push("", "options:");
-    const left = spec.flags.map((f) => `--${f.name}${f.type === "string" ? ` ${f.value ?? "VALUE"}` : ""}`);
+    const left = spec.flags.map((f) => `${f.short ? `-${f.short}, ` : ""}--${f.name}${f.type !== "boolean" ? ` ${f.value ?? "VALUE"}` : ""}${f.type === "list" ? "..." : ""}`);
     const width = Math.max(...left.map((l) => l.length));
     spec.flags.forEach((f, i) => lines.push(`  ${left[i]!.padEnd(width)}  ${f.description}`));
   }
