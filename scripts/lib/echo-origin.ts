@@ -188,7 +188,10 @@ export async function startEchoOrigin(name: string, port = 0): Promise<EchoOrigi
     res.writeHead(status, { "content-type": "application/json", "content-length": String(json.length) });
     res.end(json);
   });
-  server.on("upgrade", (req, socket) => acceptWebSocket(name, req, socket));
+  server.on("upgrade", (req, socket) => {
+    seen.push({ method: req.method ?? "", path: req.url ?? "", headers: { ...req.headers }, rawHeaders: req.rawHeaders, body: { size: 0, sha256: "" } });
+    acceptWebSocket(name, req, socket);
+  });
   server.keepAliveTimeout = 1_000;
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const actual = (server.address() as AddressInfo).port;
