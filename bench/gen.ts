@@ -55,7 +55,8 @@ const API = "networking.istio.io/v1" as const;
 
 /** Multi-document YAML of the objects, as `routes/*.yaml` would hold them. */
 export function toYaml(objects: IstioObject[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+  // No anchors/aliases: shared sub-objects (the same destination list) are written out in full.
+  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
 }
 
 /** The shared Gateway: one plain-HTTP server for every host (Cloudflare terminates TLS). */

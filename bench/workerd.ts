@@ -24,6 +24,8 @@ export interface RunningWorker {
   url: string;
   /** pid of this instance's workerd process (null when it could not be identified). */
   pid: number | null;
+  /** console.error output of the Worker so far (first ones kept). */
+  errors: string[];
   stop(): Promise<void>;
 }
 
@@ -70,12 +72,19 @@ export function resetPeak(pid: number): boolean {
 }
 
 export async function startWorker(spec: WorkerSpec): Promise<RunningWorker> {
+  const logErrors: string[] = [];
   const before = new Set(childPids(process.pid, "workerd"));
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
       port: 0,
       logRequests: false,
+      // The gateway writes one JSON log line per request (console.log). workerd still formats
+      // and writes it (a real per-request cost); here it is dropped instead of printed, so the
+      // load client's process does not pay for a terminal.
+      handleStructuredLogs: (log) => {
+        if (log.level === "error" && logErrors.length < 20) logErrors.push(log.message);
+      },
       modules: true,
       script: spec.script,
       compatibilityDate: spec.compatibilityDate,
@@ -89,11 +98,13 @@ export async function startWorker(spec: WorkerSpec): Promise<RunningWorker> {
     const ns = await mf.getKVNamespace(binding);
     for (const [k, v] of Object.entries(entries)) await ns.put(k, v);
   }
+  let stopped: Promise<void> | undefined;
   const added = childPids(process.pid, "workerd").filter((p) => !before.has(p));
   return {
     label: spec.label,
     url: url.origin,
     pid: added.length === 1 ? added[0]! : null,
-    stop: () => mf.dispose(),
+    errors: logErrors,
+    stop: () => (stopped ??= mf.dispose()),
   };
 }

@@ -1,0 +1,437 @@
+/**
+ * `npm run bench`: what the gateway costs per request and whether that grows with the config,
+ * as ratios against baselines measured in the same run (the machine is shared and noisy).
+ *
+ *   1. decision cost (Node): decide() vs config size, vs the naive reference matcher
+ *   2. config load: table size; KV bytes → ready table vs JSON.parse alone (cold processes)
+ *   3. end to end through workerd: origin / pass-through Worker / gateway variants, interleaved
+ *   4. memory: 50 MiB request and response bodies streamed through the gateway
+ *   5. bundle size (gzip) from `wrangler deploy --dry-run`
+ *
+ * Prints tables and PASS/MISS per target, writes bench/RESULTS.md.
+ * Options: --quick (short rounds, for trying the harness), --only=decide,load,e2e,memory,bundle,
+ *          --rounds=N --seconds=S (end-to-end), --concurrency=C, --no-write.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { RouteTable } from "../src/compile/table.ts";
+import { buildBundle, type Bundle } from "./bundle.ts";
+import { buildSubjects, measureDecisions, perRoundRatio, type DecideSample } from "./decide-bench.ts";
+import { measureE2e, okBody, probeTarget, startGateway, startPassthrough, warmUp, type Variant, type VariantId } from "./e2e.ts";
+import { lastRouteProbe, manyHosts, singleHostMix, smallConfig, splitConfig, type BenchConfig, type OriginAddress } from "./gen.ts";
+import type { LoadResult } from "./load-client.ts";
+import { describeMachine } from "./machine.ts";
+import { BODY_BYTES, measureTransfer, type TransferResult } from "./memory.ts";
+import { startNginx, startNodeOrigin, type RunningOrigin } from "./origin.ts";
+import { loadNaive, loadPipeline, type Pipeline } from "./pipeline.ts";
+import { Report } from "./report.ts";
+import { fmt, fmtSpread, kib, ratios, spread } from "./stats.ts";
+import { measureTableLoad } from "./table-load.ts";
+import type { RunningWorker } from "./workerd.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const args = new Map(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, "").split("=");
+    return [k!, v ?? "true"] as const;
+  }),
+);
+const quick = args.has("quick");
+const only = args.get("only")?.split(",");
+const want = (s: string) => !only || only.includes(s);
+const E2E_ROUNDS = Number(args.get("rounds") ?? (quick ? 2 : 5));
+const E2E_MS = Number(args.get("seconds") ?? (quick ? 1 : 3)) * 1000;
+const CONCURRENCY = Number(args.get("concurrency") ?? 8);
+const DECIDE_ROUNDS = quick ? 5 : 15;
+const LOAD_ROUNDS = quick ? 2 : 5;
+const MEMORY_ROUNDS = quick ? 1 : 3;
+const SIZES = [10, 100, 1000, 10_000];
+const STREAM_LIMIT_MIB = 5;
+
+const report = new Report();
+const startedAt = new Date();
+const work = mkdtempSync(path.join(os.tmpdir(), "edge-gateway-bench-"));
+const cleanups: Array<() => Promise<void>> = [];
+let originDescription = "not started";
+
+function section(title: string): void {
+  console.log(`\n### ${title} (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s)`);
+}
+
+async function compileAll(pipeline: Pipeline, configs: BenchConfig[]): Promise<Map<BenchConfig, RouteTable>> {
+  const out = new Map<BenchConfig, RouteTable>();
+  for (const c of configs) {
+    const t0 = performance.now();
+    out.set(c, await pipeline.compile(c.objects));
+    console.log(`  compiled ${c.label} in ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+  return out;
+}
+
+const tableJson = (p: Pipeline, t: RouteTable) => (p.canonicalJson ? p.canonicalJson(t) : JSON.stringify(t));
+
+// ------------------------------------------------------------------ 1. decision cost
+function decisionSection(samples: DecideSample[], many: BenchConfig[], mix: BenchConfig, naiveNote: string | null): void {
+  const get = (c: BenchConfig, impl: "gateway" | "naive") => samples.find((s) => s.label === c.label && s.impl === impl);
+  const base = get(many[0]!, "gateway")!;
+  const med = (s: DecideSample | undefined) => (s ? spread(s.nsPerOp) : spread([]));
+  const rows = [...many, mix].map((c) => {
+    const g = get(c, "gateway")!;
+    const n = get(c, "naive");
+    return [
+      c.label,
+      fmtSpread(med(g), 0, " ns"),
+      c === mix ? "—" : fmtSpread(perRoundRatio(g, base), 2, "×"),
+      n ? fmtSpread(med(n), 0, " ns") : "n/a",
+      n ? fmtSpread(perRoundRatio(n, g), 1, "×") : "n/a",
+      `${fmt(g.ops.regexExecs, 1)} / ${fmt(g.ops.headerLookups, 1)}`,
+      n ? `${fmt(n.ops.regexExecs, 1)} / ${fmt(n.ops.headerLookups, 1)}` : "n/a",
+    ];
+  });
+  report.section({
+    title: "1. Decision cost (Node, decide() per request)",
+    intro:
+      `decide() on a prepared table, ${DECIDE_ROUNDS} interleaved rounds of ~40 ms per variant. Many-host configs: 10 routes per host ` +
+      "(prefix / exact / header / regex rotation), 16 probe requests spread over the hosts and over the route positions (last included). " +
+      "Single host: 1,000 routes of the same rotation, the request matches the last one. Ratios are per round.",
+    headers: ["config", "gateway ns/decision", "vs 10 routes", "naive ns/decision", "naive ÷ gateway", "gateway regex execs / header lookups", "naive regex / header"],
+    rows,
+    notes: [
+      ...(naiveNote ? [naiveNote] : []),
+      "Operation counts are per decision, counted in one untimed pass (RegExp.prototype.exec calls, HeaderReader get/has calls): they do not depend on the CPU.",
+      ...samples.filter((s) => s.wrongRoutes.length > 0).map((s) => `WRONG ROUTE (${s.impl}, ${s.label}): ${s.wrongRoutes.slice(0, 3).join("; ")}`),
+    ],
+  });
+  const largest = get(many[many.length - 1]!, "gateway")!;
+  const r1 = perRoundRatio(largest, base);
+  report.target({
+    target: "decision, 10,000 routes over many hosts ≤ 2× the 10-route decision",
+    measured: `${fmtSpread(r1, 2, "×")}`,
+    pass: largest.wrongRoutes.length + base.wrongRoutes.length > 0 ? false : r1.median <= 2,
+  });
+  const gm = get(mix, "gateway")!;
+  const nm = get(mix, "naive");
+  const r2 = nm ? perRoundRatio(nm, gm) : null;
+  report.target({
+    target: "decision, one host with 1,000 routes matching the last ≥ 10× faster than the naive reference",
+    measured: r2 ? `${fmtSpread(r2, 1, "×")} faster` : "naive reference not available",
+    pass: r2 ? (gm.wrongRoutes.length + nm!.wrongRoutes.length > 0 ? false : r2.median >= 10) : null,
+  });
+}
+
+// ------------------------------------------------------------------ 3. end to end
+function e2eSection(results: Map<VariantId, LoadResult[]>, variants: Variant[], rounds: number): void {
+  const rps = (id: VariantId) => results.get(id)?.map((r) => r.rps) ?? [];
+  const p50 = (id: VariantId) => results.get(id)?.map((r) => r.p50Ms) ?? [];
+  const p99 = (id: VariantId) => results.get(id)?.map((r) => r.p99Ms) ?? [];
+  report.section({
+    title: "3. End to end through workerd",
+    intro:
+      `${rounds} rounds × ${E2E_MS / 1000} s per variant, interleaved (rotating order), ${CONCURRENCY} concurrent keep-alive connections ` +
+      `from a Node client on 127.0.0.1. Origin: ${originDescription}. Each Worker runs in its own workerd process (Miniflare API, same workerd build).`,
+    headers: ["variant", "req/s", "p50 ms", "p99 ms", "errors"],
+    rows: variants.map((v) => [
+      v.label,
+      fmtSpread(spread(rps(v.id)), 0),
+      fmtSpread(spread(p50(v.id)), 2),
+      fmtSpread(spread(p99(v.id)), 2),
+      String((results.get(v.id) ?? []).reduce((s, r) => s + r.errors, 0)) +
+        ((results.get(v.id) ?? []).find((r) => r.firstError)?.firstError ? ` (${(results.get(v.id) ?? []).find((r) => r.firstError)!.firstError})` : ""),
+    ]),
+    notes: [
+      "The origin-direct row is bounded by the Node load client, not by the origin: it shows the client's ceiling, far above any Worker variant.",
+    ],
+  });
+  const pairs: Array<[VariantId, VariantId, string]> = [
+    ["passthrough", "origin", "pass-through Worker ÷ origin direct"],
+    ["small", "passthrough", "gateway (small config) ÷ pass-through"],
+    ["large", "small", "gateway (10,000 routes, last) ÷ gateway (small)"],
+    ["split", "passthrough", "gateway (split + retries + headers) ÷ pass-through"],
+    ["split", "small", "gateway (split + retries + headers) ÷ gateway (small)"],
+  ];
+  const ratioRows = pairs
+    .filter(([a, b]) => results.has(a) && results.has(b))
+    .map(([a, b, label]) => [
+      label,
+      fmtSpread(spread(ratios(rps(a), rps(b))), 3, "×"),
+      fmtSpread(spread(ratios(p50(a), p50(b))), 2, "×"),
+      fmtSpread(spread(ratios(p99(a), p99(b))), 2, "×"),
+    ]);
+  report.section({
+    title: "3b. End-to-end ratios (per round)",
+    headers: ["ratio", "throughput", "p50 latency", "p99 latency"],
+    rows: ratioRows,
+  });
+  const r3 = spread(ratios(rps("small"), rps("passthrough")));
+  report.target({
+    target: "throughput, gateway (small config) ≥ 0.9× bare pass-through",
+    measured: fmtSpread(r3, 3, "×"),
+    pass: r3.n === 0 ? null : r3.median >= 0.9,
+  });
+  const r4 = spread(ratios(rps("large"), rps("small")));
+  report.target({
+    target: "throughput, 10,000-route config (last route) ≥ 0.95× the small config",
+    measured: fmtSpread(r4, 3, "×"),
+    pass: r4.n === 0 ? null : r4.median >= 0.95,
+  });
+}
+
+// ------------------------------------------------------------------ 4. memory
+function memorySection(rows: Array<{ worker: string; t: TransferResult }>): void {
+  const deltaMiB = (t: TransferResult) => (t.peakKiB - t.baselineKiB) / 1024;
+  report.section({
+    title: "4. Memory while streaming 50 MiB bodies",
+    intro:
+      "Peak resident memory of the Worker's workerd process during one 50 MiB transfer, over its resident memory just before " +
+      "(VmRSS sampled every 2 ms plus VmHWM reset before each transfer). Origin: the Node origin (bench/origin-node.ts), which reads request bodies completely.",
+    headers: ["worker", "body", "baseline RSS", "peak RSS", "peak − baseline", "time", "bytes delivered"],
+    rows: rows.map(({ worker, t }) => [
+      worker,
+      t.direction === "response" ? "50 MiB response" : "50 MiB request",
+      `${fmt(t.baselineKiB / 1024, 1)} MiB`,
+      `${fmt(t.peakKiB / 1024, 1)} MiB`,
+      `${fmt(deltaMiB(t), 1)} MiB`,
+      `${fmt(t.ms, 0)} ms`,
+      t.bytes === BODY_BYTES ? "all" : `${t.bytes} of ${BODY_BYTES}`,
+    ]),
+    notes: rows.some(({ t }) => !t.hwmReset) ? ["VmHWM could not be reset (no permission): peak is from RSS sampling only."] : [],
+  });
+  const gw = rows.filter((r) => r.worker === "gateway");
+  const worst = gw.length ? Math.max(...gw.map((r) => deltaMiB(r.t))) : NaN;
+  const pt = rows.filter((r) => r.worker === "pass-through");
+  const ptWorst = pt.length ? Math.max(...pt.map((r) => deltaMiB(r.t))) : NaN;
+  const complete = gw.every((r) => r.t.bytes === BODY_BYTES);
+  report.target({
+    target: `streaming 50 MiB through the gateway: peak memory within a few MB (≤ ${STREAM_LIMIT_MIB} MiB) of baseline`,
+    measured: gw.length ? `worst +${fmt(worst, 1)} MiB (pass-through worst +${fmt(ptWorst, 1)} MiB)${complete ? "" : ", INCOMPLETE transfer"}` : "not measured",
+    pass: gw.length ? complete && worst <= STREAM_LIMIT_MIB : null,
+  });
+}
+
+// ------------------------------------------------------------------ main
+async function main(): Promise<void> {
+  console.log(`edge-gateway bench${quick ? " (quick)" : ""}: work dir ${work}`);
+  let bundle: Bundle | null = null;
+  if (want("bundle") || want("e2e") || want("memory")) {
+    section("5. bundle");
+    try {
+      bundle = buildBundle(root, path.join(work, "dist"));
+      report.section({
+        title: "5. Bundle size",
+        intro: "`wrangler deploy --dry-run --outdir` with the repository's wrangler.toml; gzip level 9 of each emitted module.",
+        headers: ["module", "bytes", "gzip"],
+        rows: bundle.files.map((f) => [f.name, kib(f.bytes), kib(f.gzipBytes)]),
+        notes: bundle.wranglerSummary ? [`wrangler: ${bundle.wranglerSummary}`] : [],
+      });
+      report.target({ target: "bundle < 100 KiB gzip", measured: kib(bundle.totalGzipBytes), pass: bundle.totalGzipBytes < 100 * 1024 });
+    } catch (e) {
+      report.problem(`bundle: ${(e as Error).message}`);
+      report.target({ target: "bundle < 100 KiB gzip", measured: "build failed", pass: null });
+    }
+  }
+
+  let origin: RunningOrigin | null = null;
+  if (want("e2e")) {
+    origin = (await startNginx(work)) ?? (await startNodeOrigin());
+    cleanups.push(() => origin!.stop());
+    originDescription = `${origin.description} on 127.0.0.1:${origin.port}`;
+    console.log(`  origin: ${originDescription}`);
+  }
+  const originAddr: OriginAddress = { address: "127.0.0.1", port: origin?.port ?? 8080 };
+
+  const pipeline = await loadPipeline();
+  if ("error" in pipeline) {
+    report.problem(`pipeline not available: ${pipeline.error}`);
+  }
+  const many = SIZES.map((routes) => manyHosts({ routes, origin: originAddr }));
+  const mix = singleHostMix({ routes: 1000, origin: originAddr });
+  let tables = new Map<BenchConfig, RouteTable>();
+  if (!("error" in pipeline) && (want("decide") || want("load") || want("e2e"))) {
+    section("compile");
+    try {
+      tables = await compileAll(pipeline, want("decide") ? [...many, mix] : [many[many.length - 1]!]);
+    } catch (e) {
+      report.problem(`compile: ${(e as Error).message}`);
+    }
+  }
+
+  if (want("decide")) {
+    section("1. decision cost");
+    if ("error" in pipeline || tables.size === 0) {
+      report.target({ target: "decision, 10,000 routes over many hosts ≤ 2× the 10-route decision", measured: "pipeline not available", pass: null });
+      report.target({ target: "decision, one host with 1,000 routes matching the last ≥ 10× faster than the naive reference", measured: "pipeline not available", pass: null });
+    } else {
+      const naive = await loadNaive(pipeline);
+      const naiveNote = "error" in naive ? naive.error : `Naive reference: ${naive.description}.`;
+      try {
+        const subjects = await buildSubjects(pipeline, "error" in naive ? null : naive, [...many, mix], tables);
+        decisionSection(measureDecisions(subjects, DECIDE_ROUNDS), many, mix, naiveNote);
+      } catch (e) {
+        report.problem(`decision bench: ${(e as Error).stack ?? e}`);
+      }
+    }
+  }
+
+  const large = many[many.length - 1]!;
+  if (want("load")) {
+    section("2. config load");
+    const table = tables.get(large);
+    if ("error" in pipeline || !table) {
+      report.target({ target: "table load (JSON.parse + prepare) for 10,000 routes < 50 ms", measured: "pipeline not available", pass: null });
+    } else {
+      try {
+        const json = tableJson(pipeline, table);
+        const r = measureTableLoad(json, work, LOAD_ROUNDS);
+        const ms = spread(r.loadMs);
+        report.section({
+          title: "2. Config load (10,000 routes over 1,000 hosts)",
+          intro:
+            `KV bytes → string → JSON.parse (→ prepare()), each sample in a fresh Node process (cold V8, like a new isolate), ${LOAD_ROUNDS} rounds alternating which runs first.`,
+          headers: ["measure", "value"],
+          rows: [
+            ["compiled table (canonical JSON)", `${kib(r.jsonBytes)} (${kib(r.gzipBytes)} gzip)`],
+            ["JSON.parse only, cold", fmtSpread(spread(r.parseMs), 1, " ms")],
+            ["JSON.parse + prepare(), cold", fmtSpread(ms, 1, " ms")],
+            ["(JSON.parse + prepare) ÷ JSON.parse, per round", fmtSpread(r.ratio, 2, "×")],
+            ["warm (best of 5 in the same process): parse / parse + prepare", `${fmt(r.warmParseMs, 1)} ms / ${fmt(r.warmLoadMs, 1)} ms`],
+            ...(r.heapTableBytes !== undefined
+              ? [["V8 heap: parsed table / prepared indexes on top", `${kib(r.heapTableBytes)} / ${kib(r.heapPreparedBytes ?? NaN)}`]]
+              : []),
+          ],
+        });
+        report.target({ target: "table load (JSON.parse + prepare) for 10,000 routes < 50 ms", measured: `${fmtSpread(ms, 1, " ms")} cold`, pass: ms.median < 50 });
+      } catch (e) {
+        report.problem(`table load: ${(e as Error).message}`);
+        report.target({ target: "table load (JSON.parse + prepare) for 10,000 routes < 50 ms", measured: "failed", pass: null });
+      }
+    }
+  }
+
+  if (want("e2e")) {
+    section("3. end to end");
+    const ok = !("error" in pipeline) && bundle && origin;
+    if (!ok) {
+      report.target({ target: "throughput, gateway (small config) ≥ 0.9× bare pass-through", measured: "not run (bundle, origin or pipeline missing)", pass: null });
+      report.target({ target: "throughput, 10,000-route config (last route) ≥ 0.95× the small config", measured: "not run", pass: null });
+    } else {
+      try {
+        await runE2e(pipeline, bundle!, origin!, tables.get(large) ?? (await pipeline.compile(large.objects)));
+      } catch (e) {
+        report.problem(`end to end: ${(e as Error).stack ?? e}`);
+      }
+    }
+  }
+
+  if (want("memory")) {
+    section("4. memory");
+    if ("error" in pipeline || !bundle) {
+      report.target({ target: `streaming 50 MiB through the gateway: peak memory within a few MB (≤ ${STREAM_LIMIT_MIB} MiB) of baseline`, measured: "not run", pass: null });
+    } else {
+      try {
+        await runMemory(pipeline, bundle);
+      } catch (e) {
+        report.problem(`memory: ${(e as Error).stack ?? e}`);
+      }
+    }
+  }
+}
+
+async function runE2e(pipeline: Pipeline, bundle: Bundle, origin: RunningOrigin, largeTable: RouteTable): Promise<void> {
+  const addr = { address: "127.0.0.1", port: origin.port };
+  const small = smallConfig(addr);
+  const split = splitConfig(addr);
+  const smallTable = await pipeline.compile(small.objects);
+  const splitTable = await pipeline.compile(split.objects);
+  const workers: Record<string, RunningWorker> = {};
+  const start = async (key: string, p: Promise<RunningWorker>) => {
+    workers[key] = await p;
+    cleanups.push(() => workers[key]!.stop());
+  };
+  await start("passthrough", startPassthrough(bundle, origin.port));
+  await start("small", startGateway(bundle, "gateway small", smallTable, tableJson(pipeline, smallTable)));
+  await start("large", startGateway(bundle, "gateway 10k", largeTable, tableJson(pipeline, largeTable)));
+  await start("split", startGateway(bundle, "gateway split", splitTable, tableJson(pipeline, splitTable)));
+  const last = lastRouteProbe({ routes: SIZES[SIZES.length - 1]! });
+  const variants: Variant[] = [
+    { id: "origin", label: "(a) origin direct", target: { url: `http://127.0.0.1:${origin.port}/ok` }, check: okBody },
+    { id: "passthrough", label: "(b) bare pass-through Worker", target: { url: `${workers.passthrough!.url}/ok` }, check: okBody },
+    { id: "small", label: "(c) gateway, small config", target: probeTarget(workers.small!.url, small.probes[0]!), check: okBody },
+    { id: "large", label: "(d) gateway, 10,000 routes, last route", target: probeTarget(workers.large!.url, last), check: okBody },
+    {
+      id: "split",
+      label: "(e) gateway, weighted split + retries + header ops",
+      target: probeTarget(workers.split!.url, split.probes[0]!),
+      check: (res) => okBody(res) ?? (res.headers["x-bench-served-by"] === "gateway" ? null : "response header op x-bench-served-by missing"),
+    },
+  ];
+  const usable: Variant[] = [];
+  for (const v of variants) {
+    const problem = await warmUp(v, 200);
+    if (problem) report.problem(`warm-up: ${problem} — variant left out`);
+    else usable.push(v);
+  }
+  const { results } = await measureE2e(usable, {
+    rounds: E2E_ROUNDS,
+    durationMs: E2E_MS,
+    concurrency: CONCURRENCY,
+    onRound: (r) => console.log(`  round ${r + 1}/${E2E_ROUNDS} done`),
+  });
+  e2eSection(results, usable, E2E_ROUNDS);
+  for (const key of Object.keys(workers)) await workers[key]!.stop();
+}
+
+async function runMemory(pipeline: Pipeline, bundle: Bundle): Promise<void> {
+  const origin = await startNodeOrigin();
+  cleanups.push(() => origin.stop());
+  const small = smallConfig({ address: "127.0.0.1", port: origin.port });
+  const table = await pipeline.compile(small.objects);
+  const gw = await startGateway(bundle, "gateway (memory)", table, tableJson(pipeline, table));
+  cleanups.push(() => gw.stop());
+  const pt = await startPassthrough(bundle, origin.port, "pass-through (memory)");
+  cleanups.push(() => pt.stop());
+  const rows: Array<{ worker: string; t: TransferResult }> = [];
+  const subjects: Array<[string, RunningWorker, Record<string, string>]> = [
+    ["pass-through", pt, {}],
+    ["gateway", gw, { host: small.probes[0]!.host }],
+  ];
+  for (const [name, w, headers] of subjects) {
+    if (w.pid === null) {
+      report.problem(`memory: could not identify the workerd process of ${name}`);
+      continue;
+    }
+    const problem = await warmUp({ id: "small", label: name, target: { url: `${w.url}/ok`, headers }, check: okBody }, 50);
+    if (problem) {
+      report.problem(`memory warm-up: ${problem}`);
+      continue;
+    }
+  }
+  for (let r = 0; r < MEMORY_ROUNDS; r++)
+    for (const direction of ["response", "request"] as const)
+      for (const [name, w, headers] of subjects) {
+        if (w.pid === null) continue;
+        try {
+          rows.push({ worker: name, t: await measureTransfer(w.url, w.pid, direction, headers) });
+        } catch (e) {
+          report.problem(`memory ${name} ${direction}: ${(e as Error).message}`);
+        }
+      }
+  memorySection(rows);
+}
+
+const t0 = Date.now();
+try {
+  await main();
+} catch (e) {
+  report.problem(`bench aborted: ${(e as Error).stack ?? e}`);
+} finally {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+  rmSync(work, { recursive: true, force: true });
+}
+report.printTargets();
+if (!args.has("no-write") && !only && !quick) {
+  const file = path.join(root, "bench", "RESULTS.md");
+  report.write(file, describeMachine(root, originDescription), startedAt, (Date.now() - t0) / 1000, "npm run bench");
+  console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+}

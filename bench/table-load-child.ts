@@ -1,0 +1,43 @@
+/**
+ * One cold table load, in a fresh process (a fresh V8 heap and no JIT feedback, like a new
+ * isolate): KV bytes → string → JSON.parse (→ prepare()). Run by table-load.ts, once per sample.
+ *
+ * Usage: node --experimental-strip-types --expose-gc bench/table-load-child.ts <table.json> <parse|load>
+ * Prints one JSON line: { ms, warmMs, heapTableBytes?, heapPreparedBytes? }.
+ */
+import { readFileSync } from "node:fs";
+
+const [file, mode] = process.argv.slice(2);
+if (!file || (mode !== "parse" && mode !== "load")) throw new Error("usage: table-load-child.ts <table.json> <parse|load>");
+// The module is loaded before timing: in a Worker it is part of the script, not of the table load.
+const { prepare } = (await import("../src/match/prepare.ts")) as { prepare: (t: unknown) => unknown };
+const bytes = readFileSync(file);
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function once(): { ms: number; table: unknown; prepared: unknown } {
+  const t0 = performance.now();
+  const table = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  const prepared = mode === "load" ? prepare(table) : null;
+  return { ms: performance.now() - t0, table, prepared };
+}
+
+const cold = once();
+let warmMs = Infinity;
+for (let i = 0; i < 5; i++) warmMs = Math.min(warmMs, once().ms);
+
+const out: Record<string, number> = { ms: cold.ms, warmMs };
+if (gc && mode === "load") {
+  gc();
+  const h0 = process.memoryUsage().heapUsed;
+  const table = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  gc();
+  const h1 = process.memoryUsage().heapUsed;
+  const prepared = prepare(table);
+  gc();
+  const h2 = process.memoryUsage().heapUsed;
+  out.heapTableBytes = h1 - h0;
+  out.heapPreparedBytes = h2 - h1;
+  if (prepared === null) console.error("unreachable");
+}
+if (cold.table === undefined) console.error("unreachable");
+console.log(JSON.stringify(out));
