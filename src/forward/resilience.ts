@@ -1,0 +1,120 @@
+/**
+ * Resilience around one forwarded request: body buffering, route timeout, mirrors, the retry
+ * loop with outlier feedback, all within the per-request subrequest budget. execute.ts calls
+ * forwardResilient() with the planned upstream request and turns the final attempt into the
+ * response.
+ *
+ * Order (Envoy router): the route timer starts when the request is complete — here when a
+ * replayable body has been read (a body streamed once starts it at the first attempt); mirrors
+ * are sent alongside the first attempt; then the attempts.
+ *
+ * Vars (wrangler.toml [vars], strings):
+ *   RETRY_BUFFER_LIMIT_BYTES   cap for a body that may be retried or mirrored (default 1048576)
+ *   SUBREQUEST_BUDGET          max upstream fetches per request, attempts + mirrors (default 50)
+ *   MIRROR_SHADOW_HOST_SUFFIX  "" (default, Istio ≥ 1.28) or "-shadow" (older Istio) for mirrors
+ */
+import type { ForwardDecision, RequestFacts, SelectState } from "../decision.ts";
+import type { Fetcher } from "./attempt.ts";
+import { prepareBody, retryBufferLimitFromVar, type OnceReason } from "./body-buffer.ts";
+import { SubrequestBudget, subrequestBudgetFromVar } from "./budget.ts";
+import { sendMirrors, type MirrorReport } from "./mirror.ts";
+import { effectiveResilience } from "./retry-policy.ts";
+import { runAttempts, type LoopResult } from "./retry-loop.ts";
+import { Deadline, realClock, type Clock } from "./timeouts.ts";
+import type { UpstreamPlan } from "./upstream-request.ts";
+
+export interface ResilienceVars {
+  RETRY_BUFFER_LIMIT_BYTES?: string;
+  SUBREQUEST_BUDGET?: string;
+  MIRROR_SHADOW_HOST_SUFFIX?: string;
+}
+
+export interface ResilienceSettings {
+  retryBufferLimitBytes: number;
+  subrequestBudget: number;
+  mirrorShadowHostSuffix: string;
+}
+
+export function resilienceSettings(env: ResilienceVars): ResilienceSettings {
+  return {
+    retryBufferLimitBytes: retryBufferLimitFromVar(env.RETRY_BUFFER_LIMIT_BYTES),
+    subrequestBudget: subrequestBudgetFromVar(env.SUBREQUEST_BUDGET),
+    mirrorShadowHostSuffix: (env.MIRROR_SHADOW_HOST_SUFFIX ?? "").trim(),
+  };
+}
+
+export const DEFAULT_RESILIENCE_SETTINGS: ResilienceSettings = resilienceSettings({});
+
+export interface ResilientExchange {
+  facts: RequestFacts;
+  waitUntil: (p: Promise<unknown>) => void;
+  fetcher?: Fetcher;
+  now: () => number;
+  rand: () => number;
+  state?: SelectState;
+  settings: ResilienceSettings;
+  clock?: Clock;
+  log?: (line: Record<string, unknown>) => void;
+}
+
+/** What the request log says about resilience (never header values or bodies). */
+export interface ResilienceNotes {
+  /** `<host> <outcome>` per attempt, when there was more than one or it failed. */
+  attemptTrail?: string[];
+  retryAbandoned?: string;
+  /** Why the request body could only be sent once (when retries or mirrors wanted a replay). */
+  requestBody?: OnceReason;
+  mirrored?: string[];
+  mirrorsSkipped?: string[];
+  subrequests: number;
+}
+
+export interface ResilientResult extends LoopResult {
+  notes: ResilienceNotes;
+  mirrors: MirrorReport;
+}
+
+export async function forwardResilient(decision: ForwardDecision, plan: UpstreamPlan, x: ResilientExchange): Promise<ResilientResult> {
+  // A WebSocket upgrade is passed through untouched: one attempt, never mirrored (DESIGN §6).
+  const policy = plan.webSocket ? { maxAttempts: 1 } : effectiveResilience(decision);
+  const mirrorsWanted = plan.webSocket ? [] : decision.mirrors;
+  const d: ForwardDecision = mirrorsWanted === decision.mirrors ? decision : { ...decision, mirrors: mirrorsWanted };
+
+  const body = await prepareBody(plan.body, {
+    limitBytes: x.settings.retryBufferLimitBytes,
+    replay: policy.maxAttempts > 1 || mirrorsWanted.length > 0,
+    contentLength: plan.headers.get("content-length"),
+  });
+  const budget = new SubrequestBudget(x.settings.subrequestBudget);
+  const clock = x.clock ?? realClock;
+  const deadline = new Deadline(policy.routeTimeoutMs, clock);
+
+  const mirrors = sendMirrors(d, plan, body, {
+    fetcher: x.fetcher,
+    budget,
+    reserve: policy.maxAttempts,
+    waitUntil: x.waitUntil,
+    shadowHostSuffix: x.settings.mirrorShadowHostSuffix,
+    routeTimeoutMs: policy.routeTimeoutMs,
+    clock,
+    log: x.log,
+  });
+
+  const loop = await runAttempts(d, plan, body, x.facts, policy, deadline, {
+    fetcher: x.fetcher,
+    now: x.now,
+    rand: x.rand,
+    clock,
+    state: x.state,
+    budget,
+  });
+
+  const notes: ResilienceNotes = { subrequests: budget.used };
+  const failed = loop.final.kind !== "response";
+  if (loop.attempts > 1 || failed) notes.attemptTrail = loop.trail;
+  if (loop.retryAbandoned) notes.retryAbandoned = loop.retryAbandoned;
+  if (body.onceReason && body.onceReason !== "not needed") notes.requestBody = body.onceReason;
+  if (mirrors.sent.length > 0) notes.mirrored = mirrors.sent;
+  if (mirrors.skipped.length > 0) notes.mirrorsSkipped = mirrors.skipped.map((s) => `${s.host}: ${s.reason}`);
+  return { ...loop, notes, mirrors };
+}

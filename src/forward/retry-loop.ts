@@ -1,0 +1,215 @@
+/**
+ * The retry loop (Envoy router + retry state, ISTIO-SEMANTICS §2.4, §2.5): send an attempt,
+ * classify its outcome with retry-policy.ts, back off, reselect an endpoint and try again while
+ * the policy, the route timeout, the request body and the subrequest budget allow.
+ *
+ * Per attempt:
+ * - `x-envoy-attempt-count: n` upstream (Istio enables include_request_attempt_count);
+ * - an AttemptSignal: per-try timeout until response headers, linked to the route Deadline;
+ * - LEAST_REQUEST in-flight count +1 while waiting for headers (select/endpoint.ts trackInFlight;
+ *   counted until response headers, not until the body ends, to keep the body path free of JS);
+ * - outlier detection fed with the outcome (select/outlier.ts; 503 for resets, 504 for timeouts).
+ * A retried response's body is cancelled; a timed-out attempt's fetch is aborted.
+ *
+ * Reselection (Envoy previous_hosts predicate): with `retryIgnorePreviousHosts` (Istio's default)
+ * and no consistent hashing, hosts already tried are excluded while others remain; consistent
+ * hashing goes back to the same endpoint unless it was just ejected. Ejected endpoints are never
+ * picked (pickEndpoint consults the outlier detector); when none is left the request ends with
+ * 503 `no healthy upstream`.
+ */
+import type { Endpoint } from "../compile/table.ts";
+import type { ForwardDecision, RequestFacts, SelectState } from "../decision.ts";
+import { trackInFlight, pickEndpoint } from "../select/endpoint.ts";
+import { CODE_CONNECT_FAILED, CODE_TIMEOUT, outlierDetector } from "../select/outlier.ts";
+import { attempt, type Attempt, type Fetcher } from "./attempt.ts";
+import { upstreamAddress } from "./authority.ts";
+import type { RequestBody } from "./body-buffer.ts";
+import type { SubrequestBudget } from "./budget.ts";
+import { backoffMs, shouldRetry, type AttemptOutcome, type EffectiveResilience } from "./retry-policy.ts";
+import { ABORTED, AttemptSignal, raceAbort, realClock, sleep, type Clock, type Deadline } from "./timeouts.ts";
+import { configuredAuthority, type UpstreamPlan } from "./upstream-request.ts";
+
+export interface LoopDeps {
+  fetcher?: Fetcher;
+  now: () => number;
+  rand: () => number;
+  clock?: Clock;
+  /** Per-isolate select state (LB cursors, in-flight counts, outlier detector); absent ⇒ none kept. */
+  state?: SelectState;
+  budget: SubrequestBudget;
+}
+
+/** Why the policy wanted another attempt but the gateway did not make it (logged). */
+export type RetryAbandoned = "request body streamed once" | "subrequest budget exhausted";
+
+export interface LoopResult {
+  /** The attempt that decides the response; `noHealthyUpstream` when reselection found nothing. */
+  final: Attempt | { kind: "noHealthyUpstream" };
+  attempts: number;
+  /** Host the origin saw on the last attempt. */
+  upstreamHost: string;
+  endpoint: Endpoint;
+  retryAbandoned?: RetryAbandoned;
+  /** One entry per attempt: `<endpoint> <status|reset reason|per-try timeout|route timeout>`. */
+  trail: string[];
+}
+
+/** The plan of `decision` re-aimed at another endpoint of the same cluster. */
+export function planFor(plan: UpstreamPlan, decision: ForwardDecision, endpoint: Endpoint): UpstreamPlan {
+  const addr = upstreamAddress(endpoint.url + decision.upstreamPath, configuredAuthority(decision));
+  const out: UpstreamPlan = { ...plan, url: addr.url, host: addr.host };
+  if (addr.resolveOverride) out.resolveOverride = addr.resolveOverride;
+  else delete out.resolveOverride;
+  return out;
+}
+
+export async function runAttempts(
+  decision: ForwardDecision,
+  plan: UpstreamPlan,
+  body: RequestBody,
+  facts: RequestFacts,
+  policy: EffectiveResilience,
+  deadline: Deadline,
+  deps: LoopDeps,
+): Promise<LoopResult> {
+  const clock = deps.clock ?? realClock;
+  const cluster = decision.target.cluster;
+  const consistentHash = cluster.trafficPolicy?.loadBalancer?.consistentHash !== undefined;
+  const excludePrevious = decision.retries.retryIgnorePreviousHosts && !consistentHash;
+  const tried = new Set<string>();
+  const trail: string[] = [];
+  let endpoint = decision.target.endpoint;
+  let current = plan;
+  let n = 0;
+
+  for (;;) {
+    if (!deps.budget.take("attempt")) {
+      // Retries check the budget before backing off and mirrors reserve the primary's attempts,
+      // so only a budget smaller than one request can get here: Envoy's overflow reply.
+      return { final: { kind: "reset", reason: "overflow", detail: "subrequest budget exhausted" }, attempts: n, upstreamHost: current.host, endpoint, trail };
+    }
+    n++;
+    tried.add(endpoint.url);
+    const signal = new AttemptSignal(policy.perTryTimeoutMs, deadline.signal, clock);
+    const result = await oneAttempt(current, n, body, signal, cluster, endpoint.url, deps);
+    const outcome = outcomeOf(result, signal);
+    trail.push(`${current.host} ${describe(outcome)}`);
+    if (deps.state) outlierDetector(deps.state).record(cluster, endpoint.url, outlierCode(outcome), deps.now());
+
+    const retriesDone = n - 1;
+    const wanted = shouldRetry(outcome, { ...decision.retries, attempts: policy.maxAttempts - 1 }, retriesDone);
+    const base = { attempts: n, upstreamHost: current.host, endpoint, trail };
+    if (!wanted) {
+      if (result.kind === "response") signal.disarmPerTry();
+      else signal.release();
+      // With no route timeout nothing can abort the body any more: drop the listener now.
+      if (deadline.signal.aborted || result.kind !== "response") deadline.clear();
+      return { final: result, ...base };
+    }
+    // The policy wants another attempt: check what the edge can afford.
+    const abandoned: RetryAbandoned | undefined = !body.available
+      ? "request body streamed once"
+      : deps.budget.remaining < 1
+        ? "subrequest budget exhausted"
+        : undefined;
+    if (abandoned) {
+      if (result.kind === "response") signal.disarmPerTry();
+      else signal.release();
+      return { final: result, ...base, retryAbandoned: abandoned };
+    }
+    // Retrying: this attempt is done with. Cancel a response body nobody will read.
+    if (result.kind === "response") void result.response.body?.cancel().catch(() => undefined);
+    signal.release();
+
+    await sleep(backoffMs(n, decision.retries.backoffBaseMs, deps.rand), deadline.signal, clock);
+    if (deadline.expired) {
+      trail.push("route timeout during back-off");
+      return { final: { kind: "timeout" }, ...base };
+    }
+
+    const next = reselect(decision, facts, deps, excludePrevious ? tried : undefined, endpoint, consistentHash);
+    if (!next) return { final: { kind: "noHealthyUpstream" }, ...base };
+    if (next !== endpoint) {
+      endpoint = next;
+      current = planFor(plan, decision, endpoint);
+    }
+  }
+}
+
+/** Next endpoint for a retry, or null when every endpoint is ejected. */
+function reselect(
+  decision: ForwardDecision,
+  facts: RequestFacts,
+  deps: LoopDeps,
+  exclude: ReadonlySet<string> | undefined,
+  previous: Endpoint,
+  consistentHash: boolean,
+): Endpoint | null {
+  const cluster = decision.target.cluster;
+  const now = deps.now();
+  if (consistentHash && !(deps.state && outlierDetector(deps.state).isEjected(cluster, previous.url, now))) return previous;
+  const opts = deps.state ? { rand: deps.rand, now, state: deps.state } : { rand: deps.rand, now };
+  const pick = pickEndpoint(cluster, facts, opts, exclude);
+  return pick ? pick.endpoint : null;
+}
+
+async function oneAttempt(
+  plan: UpstreamPlan,
+  n: number,
+  body: RequestBody,
+  signal: AttemptSignal,
+  cluster: ForwardDecision["target"]["cluster"],
+  endpointUrl: string,
+  deps: LoopDeps,
+): Promise<Attempt> {
+  if (deps.state) trackInFlight(deps.state, cluster, endpointUrl, 1);
+  try {
+    const pending = attempt(plan, { attempt: n, body: body.forAttempt(), signal: signal.signal }, deps.fetcher, deps.now);
+    const raced = await raceAbort(pending, signal.signal);
+    if (raced === ABORTED) {
+      // The fetch may still settle later (a fetcher that ignores signals): never leak its body.
+      void pending.then((a) => (a.kind === "response" ? a.response.body?.cancel() : undefined)).catch(() => undefined);
+      return { kind: "timeout" };
+    }
+    return raced;
+  } finally {
+    if (deps.state) trackInFlight(deps.state, cluster, endpointUrl, -1);
+  }
+}
+
+export function outcomeOf(result: Attempt, signal: AttemptSignal): AttemptOutcome {
+  switch (result.kind) {
+    case "response":
+      return { kind: "response", status: result.response.status, headers: result.response.headers };
+    case "reset":
+      return { kind: "reset", reason: result.reason };
+    case "timeout":
+      return signal.perTryTimedOut ? { kind: "perTryTimeout" } : { kind: "routeTimeout" };
+  }
+}
+
+/** HTTP code outlier detection counts (Envoy resultToHttpCode: reset 503, timeout 504). */
+export function outlierCode(outcome: AttemptOutcome): number {
+  switch (outcome.kind) {
+    case "response":
+      return outcome.status;
+    case "reset":
+      return CODE_CONNECT_FAILED;
+    case "perTryTimeout":
+    case "routeTimeout":
+      return CODE_TIMEOUT;
+  }
+}
+
+function describe(outcome: AttemptOutcome): string {
+  switch (outcome.kind) {
+    case "response":
+      return String(outcome.status);
+    case "reset":
+      return outcome.reason;
+    case "perTryTimeout":
+      return "per-try timeout";
+    case "routeTimeout":
+      return "route timeout";
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Route and per-try timeouts as AbortSignals (ISTIO-SEMANTICS §2.4).
+ *
+ * - The route `timeout` (Deadline) starts when the first attempt is about to be sent — after a
+ *   replayable body was read, as Envoy starts it once the downstream request is complete — and
+ *   covers every attempt and back-off. It stays armed after response headers: if it fires while
+ *   the body is still streaming, the upstream fetch is aborted and the client's response is cut
+ *   (Envoy resets the stream). Without a route timeout nothing is armed (Istio default: none).
+ * - A per-try timeout (AttemptSignal) bounds one attempt until its response headers arrive;
+ *   the loop disarms it then. It is linked to the Deadline, so a route timeout also aborts the
+ *   attempt in flight.
+ */
+
+export type TimerFn = (fn: () => void, ms: number) => unknown;
+export type ClearTimerFn = (handle: unknown) => void;
+
+export interface Clock {
+  setTimer: TimerFn;
+  clearTimer: ClearTimerFn;
+}
+
+export const realClock: Clock = {
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+/** The route timeout of one request. */
+export class Deadline {
+  readonly #controller = new AbortController();
+  readonly #clock: Clock;
+  #handle: unknown;
+  #expired = false;
+
+  constructor(timeoutMs: number | undefined, clock: Clock = realClock) {
+    this.#clock = clock;
+    if (timeoutMs !== undefined && timeoutMs > 0) {
+      this.#handle = clock.setTimer(() => {
+        this.#expired = true;
+        this.#controller.abort(new DOMException("route timeout", "TimeoutError"));
+      }, timeoutMs);
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** true once the route timeout fired. */
+  get expired(): boolean {
+    return this.#expired;
+  }
+
+  /** Disarm (response complete, or the request ended another way). */
+  clear(): void {
+    if (this.#handle !== undefined) this.#clock.clearTimer(this.#handle);
+    this.#handle = undefined;
+  }
+}
+
+/** One attempt's signal: aborts on its per-try timeout (until disarmed) or on the Deadline. */
+export class AttemptSignal {
+  readonly #controller = new AbortController();
+  readonly #clock: Clock;
+  #handle: unknown;
+  #perTryFired = false;
+  readonly #onRoute: () => void;
+  readonly #route: AbortSignal;
+
+  constructor(perTryTimeoutMs: number | undefined, route: AbortSignal, clock: Clock = realClock) {
+    this.#clock = clock;
+    this.#route = route;
+    this.#onRoute = () => this.#controller.abort(route.reason);
+    if (route.aborted) this.#controller.abort(route.reason);
+    else route.addEventListener("abort", this.#onRoute, { once: true });
+    if (perTryTimeoutMs !== undefined && perTryTimeoutMs > 0 && !route.aborted) {
+      this.#handle = clock.setTimer(() => {
+        this.#perTryFired = true;
+        this.#controller.abort(new DOMException("per-try timeout", "TimeoutError"));
+      }, perTryTimeoutMs);
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** true when this attempt was ended by its per-try timeout (not the route timeout). */
+  get perTryTimedOut(): boolean {
+    return this.#perTryFired;
+  }
+
+  /** Response headers arrived: the per-try timeout no longer applies (the route one still does). */
+  disarmPerTry(): void {
+    if (this.#handle !== undefined) this.#clock.clearTimer(this.#handle);
+    this.#handle = undefined;
+  }
+
+  /** The attempt is finished with (discarded or failed): drop the link to the route signal. */
+  release(): void {
+    this.disarmPerTry();
+    this.#route.removeEventListener("abort", this.#onRoute);
+  }
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts (back-off must not outlive the route timeout). */
+export function sleep(ms: number, signal?: AbortSignal, clock: Clock = realClock): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clock.clearTimer(handle);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const handle = clock.setTimer(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+export const ABORTED: unique symbol = Symbol("aborted");
+
+/**
+ * Settles with `p`, or with ABORTED as soon as `signal` aborts — so a hung origin cannot hold
+ * the loop even if a fetch implementation ignored the signal.
+ */
+export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  if (signal.aborted) return Promise.resolve(ABORTED);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(ABORTED);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
