@@ -27,6 +27,7 @@ import type { DecideOptions, RequestFacts, SelectState } from "../decision.ts";
 import { unitHash } from "./hash.ts";
 import { weightedIndex } from "./weighted.ts";
 import { parseQuery } from "../match/query.ts";
+import { outlierDetector } from "./outlier.ts";
 
 export interface EndpointPick {
   endpoint: Endpoint;
@@ -159,7 +160,9 @@ export function pickEndpoint(
   opts: DecideOptions,
   exclude?: ReadonlySet<string>,
 ): EndpointPick | null {
-  const all = cluster.endpoints;
+  // Outlier detection (resilience, src/select/outlier.ts): ejected endpoints are not candidates
+  // (panic threshold applied there); none left ⇒ null ⇒ 503 `no healthy upstream`.
+  const all = opts.state ? outlierDetector(opts.state).available(cluster, opts.now) : cluster.endpoints;
   if (all.length === 0) return null;
   let eps: readonly Endpoint[] = all;
   if (exclude && exclude.size > 0) {
