@@ -11,6 +11,13 @@ export interface Env {
   EXPOSE_CONFIG_VERSION?: string;
   /** Secret (`wrangler secret put ADMIN_TOKEN`). Absent ⇒ the /__gateway/* admin endpoints answer 404. */
   ADMIN_TOKEN?: string;
+  // Resilience vars, parsed by src/forward/resilience.ts (resilienceSettings):
+  /** Max bytes of a request body buffered so it can be retried/mirrored; larger bodies stream once. Default 1048576. */
+  RETRY_BUFFER_LIMIT_BYTES?: string;
+  /** Max upstream fetches (attempts + mirrors) per request. Default 50 (Free plan limit). */
+  SUBREQUEST_BUDGET?: string;
+  /** Appended to the host in mirrored copies' x-forwarded-host: "" (default, Istio ≥ 1.28) or "-shadow". */
+  MIRROR_SHADOW_HOST_SUFFIX?: string;
 }
 
 /** Default pointer re-check interval when the var is missing or not a number. */

@@ -13,6 +13,7 @@ import { execute, type Executed } from "./forward/execute.ts";
 import type { HeaderVars } from "./forward/header-ops.ts";
 import * as reply from "./forward/local-reply.ts";
 import { requestIdOf } from "./forward/proxy-headers.ts";
+import { resilienceSettings } from "./forward/resilience.ts";
 import { TableStore, type LoadedTable } from "./store/table-store.ts";
 
 export type FactsFn = (request: Request) => RequestFacts | { error: number; reason: string };
@@ -89,6 +90,7 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
     requestId: string,
     startTime: number,
     ctx: ExecutionContext,
+    env: Env,
   ): Promise<{ response: Response; fields: LogFields; host?: string; path?: string }> {
     const facts = deps.facts(request);
     if ("error" in facts) return { response: reply.badRequest(facts.reason), fields: { kind: "badRequest", failure: facts.reason } };
@@ -130,11 +132,18 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
           waitUntil: (p) => ctx.waitUntil(p),
           fetcher: deps.fetcher,
           now,
+          // Resilience: back-off/reselection dice, the isolate's LB/outlier state, env vars.
+          rand,
+          state,
+          settings: resilienceSettings(env),
+          log,
         });
         fields.attempts = executed.attempts;
         fields.upstreamHost = executed.upstreamHost;
         if (executed.upstreamStatus !== undefined) fields.upstreamStatus = executed.upstreamStatus;
         if (executed.failure) fields.failure = executed.failure.detail ?? executed.failure.kind;
+        // Retry trail, abandoned retries ("request body streamed once"), mirrors, subrequests.
+        if (executed.notes) Object.assign(fields, executed.notes);
         return out(executed.response);
       }
     }
@@ -146,7 +155,7 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
     const loaded = await store.get(env.ROUTES, configRefreshMs(env), (p) => ctx.waitUntil(p));
     let result: { response: Response; fields: LogFields; host?: string; path?: string };
     if (!loaded) result = { response: reply.noRouteTable(), fields: { kind: "noRouteTable" } };
-    else result = await decideAndAct(loaded, request, requestId, startTime, ctx);
+    else result = await decideAndAct(loaded, request, requestId, startTime, ctx, env);
 
     const { response, fields } = result;
     response.headers.set("server", SERVER_HEADER);

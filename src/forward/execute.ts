@@ -1,21 +1,17 @@
 /**
  * Carries out a forward Decision: plan the upstream request, run the attempt(s), turn the outcome
- * into a response. Today one attempt, no timeout.
+ * into a response.
  *
- * Seams for resilience (retries, timeouts, mirrors, outlier detection):
- * - `attempt(plan, {attempt: n, body, signal})` is the unit to loop over; give each try its own
- *   AbortSignal (perTryTimeoutMs) and race the loop against the route timeout (decision.timeoutMs,
- *   not when decision.faultConfigured).
- * - A retried/mirrored body must be buffered under a cap before the first attempt: pass it as
- *   `body`; above the cap stream `plan.body` once and do not retry (log `retryAbandoned`).
- * - Mirrors (`decision.mirrors`) go out through `x.waitUntil` with `plan.headers` (after header
- *   ops), counted against the subrequest budget.
- * - Outlier feedback: report each Attempt (5xx / reset) against `decision.target.endpoint`.
+ * Resilience lives in resilience.ts (orchestration), retry-loop.ts (attempts, per-try and route
+ * timeouts, reselection, outlier feedback), retry-policy.ts (pure decisions), body-buffer.ts
+ * (replayable bodies under RETRY_BUFFER_LIMIT_BYTES), mirror.ts (waitUntil copies) and budget.ts
+ * (SUBREQUEST_BUDGET). `attempt()` (attempt.ts) stays the unit the loop repeats.
  */
-import type { ForwardDecision, RequestFacts } from "../decision.ts";
-import { attempt, type Attempt, type Fetcher } from "./attempt.ts";
+import type { ForwardDecision, RequestFacts, SelectState } from "../decision.ts";
+import type { Attempt, Fetcher } from "./attempt.ts";
 import type { HeaderVars } from "./header-ops.ts";
-import { upstreamReset, upstreamTimeout } from "./local-reply.ts";
+import { noHealthyUpstream, upstreamReset, upstreamTimeout } from "./local-reply.ts";
+import { DEFAULT_RESILIENCE_SETTINGS, forwardResilient, type ResilienceNotes, type ResilienceSettings } from "./resilience.ts";
 import { proxiedResponse } from "./response.ts";
 import { planUpstream } from "./upstream-request.ts";
 
@@ -27,6 +23,13 @@ export interface Exchange {
   waitUntil: (promise: Promise<unknown>) => void;
   fetcher?: Fetcher;
   now?: () => number;
+  // Resilience (src/forward/resilience.ts): randomness for back-off/reselection, the isolate's
+  // select state (LB in-flight counts, outlier detector), and the RETRY_BUFFER_LIMIT_BYTES /
+  // SUBREQUEST_BUDGET / MIRROR_SHADOW_HOST_SUFFIX settings. All optional: defaults apply.
+  rand?: () => number;
+  state?: SelectState;
+  settings?: ResilienceSettings;
+  log?: (line: Record<string, unknown>) => void;
 }
 
 export interface Executed {
@@ -36,9 +39,11 @@ export interface Executed {
   /** Status the origin answered with, when it did. */
   upstreamStatus?: number;
   /** Why no upstream response was used, when none was. */
-  failure?: { kind: "reset" | "timeout"; detail?: string };
+  failure?: { kind: "reset" | "timeout" | "noHealthyUpstream"; detail?: string };
   /** Host the origin saw. */
   upstreamHost: string;
+  /** Retry trail, abandoned retries, body buffering, mirrors, subrequests (for the log line). */
+  notes?: ResilienceNotes;
 }
 
 /** Turns the final Attempt into the downstream response. */
@@ -65,6 +70,20 @@ export function respond(result: Attempt, decision: ForwardDecision, vars: Header
 
 export async function execute(decision: ForwardDecision, x: Exchange): Promise<Executed> {
   const plan = planUpstream(decision, x.request, x.facts, x.requestId, x.vars);
-  const result = await attempt(plan, { attempt: 1 }, x.fetcher, x.now);
-  return respond(result, decision, x.vars, 1, plan.host);
+  // Retries, timeouts, mirrors, outlier feedback and the subrequest budget: resilience.ts.
+  const r = await forwardResilient(decision, plan, {
+    facts: x.facts,
+    waitUntil: x.waitUntil,
+    fetcher: x.fetcher,
+    now: x.now ?? Date.now,
+    rand: x.rand ?? Math.random,
+    state: x.state,
+    settings: x.settings ?? DEFAULT_RESILIENCE_SETTINGS,
+    log: x.log,
+  });
+  if (r.final.kind === "noHealthyUpstream") {
+    // A retry found every endpoint ejected (Envoy UH on retry host selection).
+    return { response: noHealthyUpstream(), attempts: r.attempts, failure: { kind: "noHealthyUpstream" }, upstreamHost: r.upstreamHost, notes: r.notes };
+  }
+  return { ...respond(r.final, decision, x.vars, r.attempts, r.upstreamHost), notes: r.notes };
 }
