@@ -73,6 +73,7 @@ export async function compile(objects: ConfigObjects, opts: CompileOptions = {})
       const sticky = stickySplitFor({
         vs: vs.value,
         ruleIndex: rule.ruleIndex,
+        ruleName: rule.name, // delegated rules (`root-leaf`) get their own split identity
         destinations: action.destinations,
         clusterOf: (k) => clusters[k],
         report: (severity, path, message, code) => (severity === "error" ? diags.error(vs, path, message, code) : diags.warn(vs, path, message, code)),
