@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { canonicalJson, summarize, tableHash } from "../../../src/compile/index.ts";
+import { TABLE_VERSION, type RouteTable } from "../../../src/compile/table.ts";
+import { gateway, table, vs } from "./helpers.ts";
+
+function emptyTable(): RouteTable {
+  const listener = { port: null, fallback: false, exact: {}, suffix: {}, suffixLengths: [], star: null };
+  return { tableVersion: TABLE_VERSION, hash: "", istio: "1.28", listeners: { http: listener, https: { ...listener } }, vhosts: [], clusters: {} };
+}
+
+describe("canonical JSON and content hash", () => {
+  it("sorts keys at every depth and omits undefined properties", () => {
+    const t = emptyTable();
+    t.clusters = { "b||": { host: "b", external: true, endpoints: [] }, "a||": { host: "a", external: true, endpoints: [], subset: undefined } };
+    const json = canonicalJson(t);
+    expect(json.indexOf('"a||"')).toBeLessThan(json.indexOf('"b||"'));
+    expect(json).not.toContain("subset");
+    expect(json).toMatch(/^\{"clusters":\{"a\|\|":\{"endpoints":\[\],"external":true,"host":"a"\}/);
+    expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(t)));
+  });
+
+  it("does not depend on the insertion order of object keys", () => {
+    const a = emptyTable();
+    const b = emptyTable();
+    a.clusters = { "x||": { host: "x", external: true, endpoints: [] }, "y||": { host: "y", external: true, endpoints: [] } };
+    b.clusters = { "y||": { endpoints: [], external: true, host: "y" }, "x||": { external: true, host: "x", endpoints: [] } };
+    expect(canonicalJson(b)).toBe(canonicalJson(a));
+  });
+
+  it("hashes the canonical JSON with hash set to \"\" (sha-256 hex)", async () => {
+    const t = emptyTable();
+    const expected = createHash("sha256").update(canonicalJson(t)).digest("hex");
+    expect(await tableHash(t)).toBe(expected);
+    expect(await tableHash({ ...t, hash: "anything" })).toBe(expected);
+  });
+
+  it("stores the hash of the table in the compiled table", async () => {
+    const t = await table(gateway(["a.com"]) + vs("v", `hosts: [a.com]\ngateways: [gw]\nhttp:\n- route: [{destination: {host: s1.example.com}}]`));
+    expect(t.hash).toBe(await tableHash(t));
+  });
+
+  it("summarizes hosts, routes over all vhosts, and clusters", async () => {
+    const t = await table(
+      gateway(["a.com", "b.com"]) +
+        vs("v", `hosts: [a.com, b.com]\ngateways: [gw]\nhttp:\n- match: [{uri: {prefix: /x}}]\n  route: [{destination: {host: s1.example.com}}]\n- route: [{destination: {host: s2.example.com}}]`),
+    );
+    expect(summarize(t)).toEqual({ hosts: 2, routes: 4, clusters: 2 });
+  });
+});
