@@ -55,7 +55,7 @@ describe("bodies", () => {
 
 describe("WebSocket", () => {
   it("passes an upgrade through and echoes messages both ways", async () => {
-    const ws = new WebSocket(new URL("/ws", gw.url.href.replace(/^http/, "ws")));
+    const ws = new WebSocket(new URL("/ws", gw.url.href.replace(/^http/, "ws")).href);
     const messages: string[] = [];
     const done = new Promise<void>((resolve, reject) => {
       ws.addEventListener("open", () => {
