@@ -5,11 +5,12 @@
  * input. We therefore accept a repetition (max ≥ 2) only when one iteration of its body can be
  * delimited unambiguously:
  *   - the body has a fixed shape (no quantifier or alternation inside, `{n}` allowed), or
- *   - it is an alternation of fixed-shape branches whose first characters are pairwise disjoint, or
+ *   - it is an alternation of fixed-shape branches none of which can match a prefix of another's
+ *     match (`foo|bar|baz` yes, `a|ab` no), or
  *   - its first (or last) element is one mandatory character whose set is disjoint from every other
  *     character the body can consume (`(/[a-z]+)+`, `([a-z]+\.)*`).
- * Two adjacent unbounded quantifiers over overlapping characters (`\d+\d*`, `.*.*`) are rejected too
- * (quadratic). This rejects some safe patterns; the message says how to rewrite them.
+ * Two adjacent unbounded quantifiers whose bodies can start and end alike (`\d+\d*`, `.*.*`) are
+ * rejected too (quadratic). This rejects some safe patterns; the message says how to rewrite them.
  */
 import { MAX_CP, normalize, type CharSet, type Node } from "./regex-ast.ts";
 
@@ -26,7 +27,9 @@ export function backtrackingProblem(node: Node): string | null {
     if (n.t === "concat")
       for (let i = 1; i < n.items.length; i++) {
         const a = n.items[i - 1]!, b = n.items[i]!;
-        if (a.t === "repeat" && b.t === "repeat" && a.max === Infinity && b.max === Infinity && intersects(chars(a), chars(b)))
+        // Ambiguous only if an iteration of b could also be an iteration of a: approximated by
+        // overlapping first and last characters of the two bodies.
+        if (a.t === "repeat" && b.t === "repeat" && a.max === Infinity && b.max === Infinity && intersects(first(a.node), first(b.node)) && intersects(last(a.node), last(b.node)))
           problem = "two adjacent unbounded repetitions over overlapping characters (like \\d+\\d*) backtrack quadratically in JavaScript; merge them into one";
       }
   });
@@ -51,8 +54,10 @@ function safeBody(body: Node): boolean {
   const b = unwrap(body);
   if (b.t === "alt") {
     if (!b.branches.every((x) => fixedShape(x) && !nullable(x))) return false;
-    const firsts = b.branches.map(first);
-    for (let i = 0; i < firsts.length; i++) for (let j = 0; j < i; j++) if (intersects(firsts[i]!, firsts[j]!)) return false;
+    // Fixed-shape branches conflict when one could match a prefix of what another matches
+    // (`a|ab`, `a|a`); without conflicts at most one branch fits at any input position.
+    const seqs = b.branches.map(sequence);
+    for (let i = 0; i < seqs.length; i++) for (let j = 0; j < i; j++) if (compatible(seqs[i]!, seqs[j]!)) return false;
     return true;
   }
   const items = flatten(b).filter((x) => x.t !== "assert");
@@ -146,6 +151,52 @@ function first(n: Node): CharSet {
     }
     case "alt":
       return normalize(n.branches.flatMap(first));
+    default:
+      return chars(n);
+  }
+}
+
+/** Character sets position by position of a fixed-shape node. */
+function sequence(n: Node): CharSet[] {
+  switch (n.t) {
+    case "group":
+      return sequence(n.node);
+    case "repeat": {
+      const one = sequence(n.node);
+      return Array.from({ length: n.min }, () => one).flat();
+    }
+    case "concat":
+      return n.items.flatMap(sequence);
+    case "empty":
+    case "assert":
+    case "alt":
+      return [];
+    default:
+      return [chars(n)];
+  }
+}
+
+function compatible(a: CharSet[], b: CharSet[]): boolean {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (!intersects(a[i]!, b[i]!)) return false;
+  return true;
+}
+
+/** Characters a match of the node can end with. */
+function last(n: Node): CharSet {
+  switch (n.t) {
+    case "group":
+    case "repeat":
+      return last(n.node);
+    case "concat": {
+      const out: CharSet = [];
+      for (let i = n.items.length - 1; i >= 0; i--) {
+        out.push(...last(n.items[i]!));
+        if (!nullable(n.items[i]!)) break;
+      }
+      return normalize(out);
+    }
+    case "alt":
+      return normalize(n.branches.flatMap(last));
     default:
       return chars(n);
   }
