@@ -16,7 +16,7 @@
  * visitors (≈ w/(W+w) of them) and never reshuffles the old ones, and removing one moves only its
  * own visitors. Contiguous bucket ranges ("hash mod Σw") have this only for two variants.
  *
- * Keys are the destination's identity (`host/subset:port`), never its position, so reordering
+ * Keys are the destination's identity (`host/subset`), never its position, so reordering
  * destinations or pushing a new table version keeps assignments.
  *
  * The hash is our own two-lane, Murmur3-style 32-bit × 2 construction on Math.imul: synchronous,
@@ -145,15 +145,24 @@ export function variantName(d: { host: string; subset?: string }): string {
 }
 
 /**
- * Version-stable keys for a split's destinations: `host/subset` plus `:port` when a port is
- * named. A destination repeated in one split (same host/subset/port, e.g. with different header
- * ops) gets `#2`, `#3`… by occurrence, otherwise the copies would share one hash value and the
- * lighter copy could never win.
+ * Version-stable keys for a split's destinations: `host` or `host/subset`. The port joins the key
+ * (`host/subset:port`) only when the split has the same host/subset on two ports: the compiler
+ * fills a destination's port from its ServiceEntry, and adding a port there must not re-deal
+ * every visitor. A destination repeated in one split (same host/subset/port, e.g. with different
+ * header ops) gets `#2`, `#3`… by occurrence; otherwise the copies would share one hash value and
+ * the lighter copy could never win.
  */
 export function candidateKeys(destinations: readonly Pick<WeightedDestination, "host" | "subset" | "port">[]): string[] {
+  const ports = new Map<string, Set<number | undefined>>();
+  for (const d of destinations) {
+    const name = variantName(d);
+    if (!ports.has(name)) ports.set(name, new Set());
+    ports.get(name)!.add(d.port);
+  }
   const seen = new Map<string, number>();
   return destinations.map((d) => {
-    const base = d.port !== undefined ? `${variantName(d)}:${d.port}` : variantName(d);
+    const name = variantName(d);
+    const base = ports.get(name)!.size > 1 ? `${name}:${d.port ?? ""}` : name;
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);
     return n === 1 ? base : `${base}#${n}`;
