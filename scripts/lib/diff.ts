@@ -26,7 +26,8 @@ export interface FieldChange {
 export interface HostDiff {
   host: string;
   httpsRedirect?: FieldChange;
-  routesAdded: Array<{ name: string; summary: string }>;
+  /** `position` is 1-based in the new route list: where a route lands decides what it shadows. */
+  routesAdded: Array<{ name: string; summary: string; position: number; of: number }>;
   routesRemoved: Array<{ name: string; summary: string }>;
   routesChanged: Array<{ name: string; changes: FieldChange[] }>;
   /** Route names in the old and new order when the relative order of kept routes changed. */
@@ -156,7 +157,9 @@ function diffHost(host: string, a: VirtualHost, b: VirtualHost): HostDiff | null
   if (a.httpsRedirect !== b.httpsRedirect) {
     hd.httpsRedirect = { field: "httpsRedirect", before: String(a.httpsRedirect), after: String(b.httpsRedirect) };
   }
-  for (const [name, r] of rb) if (!ra.has(name)) hd.routesAdded.push({ name, summary: summarizeRoute(r) });
+  [...rb].forEach(([name, r], i) => {
+    if (!ra.has(name)) hd.routesAdded.push({ name, summary: summarizeRoute(r), position: i + 1, of: rb.size });
+  });
   for (const [name, r] of ra) if (!rb.has(name)) hd.routesRemoved.push({ name, summary: summarizeRoute(r) });
   for (const [name, r] of rb) {
     const old = ra.get(name);
@@ -211,7 +214,7 @@ export function formatDiff(d: TableDiff): string[] {
   for (const h of d.hostsChanged) {
     out.push(`~ host ${h.host}`);
     if (h.httpsRedirect) out.push(`    httpsRedirect: ${h.httpsRedirect.before} → ${h.httpsRedirect.after}`);
-    for (const r of h.routesAdded) out.push(`    + route ${r.name}: ${r.summary}`);
+    for (const r of h.routesAdded) out.push(`    + route ${r.name} (position ${r.position} of ${r.of}): ${r.summary}`);
     for (const r of h.routesRemoved) out.push(`    - route ${r.name}: ${r.summary}`);
     for (const r of h.routesChanged) {
       out.push(`    ~ route ${r.name}`);

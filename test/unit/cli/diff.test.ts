@@ -42,7 +42,7 @@ describe("diff", () => {
       "+ host shop.example.com",
       "    + route default: every request → route to reviews subset v1",
       "~ host bookinfo.example.com",
-      '    + route ratings: uri prefix "/ratings" → route to reviews subset v1',
+      '    + route ratings (position 2 of 2): uri prefix "/ratings" → route to reviews subset v1',
       '    - route jason: header end-user = "jason" → route to reviews subset v2',
     ]);
     expect(formatDiff(diffTables(next, base))).toContain("- host shop.example.com");
