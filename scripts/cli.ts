@@ -12,8 +12,10 @@ import { versionsCommand } from "./commands/versions.ts";
 import { rollbackCommand } from "./commands/rollback.ts";
 import { diffCommand } from "./commands/diff.ts";
 import { schemaCommand } from "./commands/schema.ts";
+import { routeCommand } from "./commands/route.ts";
+import { testCommand } from "./commands/test.ts";
 
-export const COMMANDS: Command[] = [validateCommand, pushCommand, versionsCommand, rollbackCommand, diffCommand, schemaCommand];
+export const COMMANDS: Command[] = [validateCommand, pushCommand, versionsCommand, rollbackCommand, diffCommand, schemaCommand, routeCommand, testCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));

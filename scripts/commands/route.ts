@@ -1,0 +1,142 @@
+/**
+ * `routes route`: explain the decision for one request — which virtual host, VirtualService,
+ * http[] rule and match entry, the destination and endpoint, rewrites, header operations,
+ * redirect / direct response / fault, timeout and retry policy. The Worker's own decide() makes
+ * it; dice are pinned by --random and --visitor, so the answer is reproducible.
+ */
+import type { HeaderOps } from "../../src/compile/table.ts";
+import { formatIssue } from "../../src/config/index.ts";
+import type { Decision } from "../../src/decision.ts";
+import { prepare } from "../../src/match/prepare.ts";
+import { CaseRequest } from "../../src/cases/schema.ts";
+import { decideCase } from "../../src/cases/run.ts";
+import { summarize, type DecisionSummary } from "../../src/cases/summary.ts";
+import { EXIT_FAILURE, EXIT_OK, UsageError, boolFlag, listFlag, stringFlag } from "../lib/args.ts";
+import type { Command, Io } from "../lib/io.ts";
+import { build } from "../lib/build.ts";
+
+function parseHeader(h: string): [string, string] {
+  const i = h.indexOf(":");
+  if (i <= 0) throw new UsageError(`-H needs "name: value", got ${JSON.stringify(h)}`);
+  return [h.slice(0, i).trim(), h.slice(i + 1).trim()];
+}
+
+function parseCookie(c: string): [string, string] {
+  const i = c.indexOf("=");
+  if (i <= 0) throw new UsageError(`--cookie needs name=value, got ${JSON.stringify(c)}`);
+  return [c.slice(0, i), c.slice(i + 1)];
+}
+
+export const routeCommand: Command = {
+  spec: {
+    name: "route",
+    summary: "Explain which route, destination and policies one request gets (the Worker's decide()).",
+    usage: "<file|dir>... --url URL [--method M] [-H 'name: value']... [--cookie k=v]... [--visitor ID] [--random R] [--json]",
+    flags: [
+      { name: "url", type: "string", value: "URL", description: "absolute http(s) URL of the request (required)" },
+      { name: "method", type: "string", value: "M", description: "HTTP method (default GET)" },
+      { name: "header", short: "H", type: "list", value: "'NAME: VALUE'", description: "request header (repeatable)" },
+      { name: "cookie", type: "list", value: "NAME=VALUE", description: "request cookie (repeatable)" },
+      { name: "visitor", type: "string", value: "ID", description: "visitor id for sticky A/B splits" },
+      { name: "random", type: "string", value: "R", description: "pins every die to R in [0,1) (default 0.5)" },
+      { name: "client-ip", type: "string", value: "IP", description: "client address (cf-connecting-ip)" },
+      { name: "json", type: "boolean", description: "print the decision as JSON" },
+    ],
+    positionals: { min: 1, name: "route files or folders" },
+    notes: ["example: npm run routes -- route routes/ --url http://bookinfo.example.com/reviews/1 -H 'end-user: jason'"],
+  },
+  async run(args, io) {
+    const url = stringFlag(args, "url");
+    if (!url) throw new UsageError("--url is required");
+    const randomText = stringFlag(args, "random");
+    const raw = {
+      url,
+      method: stringFlag(args, "method") ?? "GET",
+      headers: Object.fromEntries(listFlag(args, "header").map(parseHeader)),
+      cookies: Object.fromEntries(listFlag(args, "cookie").map(parseCookie)),
+      ...(stringFlag(args, "visitor") ? { visitor: stringFlag(args, "visitor") } : {}),
+      ...(randomText !== undefined ? { random: Number(randomText) } : {}),
+      ...(stringFlag(args, "client-ip") ? { clientIp: stringFlag(args, "client-ip") } : {}),
+    };
+    const req = CaseRequest.safeParse(raw);
+    if (!req.success) throw new UsageError(req.error.issues.map((i) => `${i.path.join(".") || "request"}: ${i.message}`).join("; "));
+
+    const built = await build(args.positionals);
+    // Errors stop the command; warnings are `validate`'s job, counted here so nothing is hidden.
+    for (const i of built.issues) if (i.severity === "error") io.err(formatIssue(i));
+    const warnings = built.issues.filter((i) => i.severity === "warning").length;
+    if (warnings > 0) io.err(`(${warnings} warning(s): see \`npm run routes -- validate\`)`);
+    if (!built.table) return EXIT_FAILURE;
+
+    const { decision, reason, headers } = decideCase(prepare(built.table), req.data);
+    if (!decision) {
+      if (boolFlag(args, "json")) io.out(JSON.stringify({ kind: "badRequest", status: 400, reason }, null, 2));
+      else io.out(`400 bad request: ${reason}`);
+      return EXIT_OK;
+    }
+    const s = summarize(decision, headers, req.data);
+    if (boolFlag(args, "json")) io.out(JSON.stringify(toJson(s, decision), null, 2));
+    else explain(io, req.data.method, url, s, decision);
+    return EXIT_OK;
+  },
+};
+
+function headersObject(h: Headers | undefined): Record<string, string> | undefined {
+  return h ? Object.fromEntries(h.entries()) : undefined;
+}
+
+function toJson(s: DecisionSummary, d: Decision): unknown {
+  return {
+    ...s,
+    requestHeaders: headersObject(s.requestHeaders),
+    responseHeaders: headersObject(s.responseHeaders),
+    ...(d.kind === "forward" ? { requestHeaderOps: d.requestHeaders, responseHeaderOps: d.responseHeaders, retryPolicy: d.retries } : {}),
+  };
+}
+
+function opsLines(lists: readonly HeaderOps[]): string[] {
+  const out: string[] = [];
+  for (const ops of lists) {
+    for (const n of ops.remove ?? []) out.push(`remove ${n}`);
+    for (const [n, v] of ops.set ?? []) out.push(`set    ${n}: ${v}`);
+    for (const [n, v] of ops.add ?? []) out.push(`add    ${n}: ${v}`);
+  }
+  return out;
+}
+
+function explain(io: Io, method: string, url: string, s: DecisionSummary, d: Decision): void {
+  const row = (k: string, v: string) => io.out(`${k.padEnd(18)}${v}`);
+  row("request", `${method} ${url}`);
+  row("virtual host", s.vhost ?? "(none: no Gateway server/VirtualService serves this host)");
+  if (s.route !== undefined) {
+    const m = s.matchIndex === null || s.matchIndex === undefined ? "no match block (matches everything)" : `match[${s.matchIndex}]`;
+    row("route", `${s.route}  (${s.virtualService}, ${m})${s.source ? `  ${s.source}` : ""}`);
+  }
+  row("decision", s.kind + (s.status !== undefined ? ` → ${s.status}` : ""));
+  if (s.location) row("location", s.location);
+  if (s.body !== undefined) row("body", JSON.stringify(s.body));
+  if (s.delayMs) row("fault delay", `${s.delayMs} ms`);
+  if (s.destination) row("destination", `${s.destination.host}${s.destination.subset ? ` subset ${s.destination.subset}` : ""}${s.destination.port ? ` port ${s.destination.port}` : ""}`);
+  if (d.kind === "forward") {
+    if (s.variant) row("variant", s.variant);
+    row("upstream", s.upstreamUrl!);
+    row("path", s.originalPath ? `${s.path}  (rewritten from ${s.originalPath})` : s.path!);
+    row("authority", s.authority!);
+    const rq = opsLines(d.requestHeaders);
+    row("request headers", rq.length ? rq[0]! : "(no operations)");
+    for (const l of rq.slice(1)) row("", l);
+    const rs = opsLines(d.responseHeaders);
+    row("response headers", rs.length ? rs[0]! : "(no operations)");
+    for (const l of rs.slice(1)) row("", l);
+    for (const c of d.setCookies) row("set-cookie", c);
+    if (d.faultConfigured) row("timeout/retries", "not applied: a fault is configured on this route (Istio)");
+    else {
+      row("timeout", d.timeoutMs !== undefined ? `${d.timeoutMs} ms (whole request incl. retries)` : "none (Istio default)");
+      const r = d.retries;
+      row("retries", r.attempts === 0 ? "none" : `${r.attempts} on ${s.retryOn!.join(",")}${r.perTryTimeoutMs ? `, per try ${r.perTryTimeoutMs} ms` : ""}, backoff ${r.backoffBaseMs} ms base`);
+    }
+    row("mirrors", d.mirrors.length ? d.mirrors.map((m) => m.url).join(", ") : "none");
+  } else if (s.responseHeaders && [...s.responseHeaders.keys()].length) {
+    row("response headers", [...s.responseHeaders.entries()].map(([k, v]) => `${k}: ${v}`).join(", "));
+  }
+}
