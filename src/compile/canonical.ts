@@ -2,34 +2,43 @@
  * Canonical bytes of a compiled RouteTable and its content hash (DESIGN.md §5: versions are stored
  * in KV under the hash of their content, so equal configs must give byte-identical JSON).
  *
- * Canonical form: object keys sorted by UTF-16 code unit order at every depth, `undefined`
- * properties omitted (as JSON.stringify does), arrays kept in order (route order is meaning),
- * no whitespace. Record-like maps (`listeners.*.exact`, `clusters`) are objects, so they are
+ * Canonical form: object keys sorted at every depth (UTF-16 code unit order; integer-like keys
+ * first, see sortedKeys), `undefined` properties omitted, arrays kept in order (route order is
+ * meaning), no whitespace. Record-like maps (`listeners.*.exact`, `clusters`) are objects, so they are
  * sorted too: the insertion order of the compiler never leaks into the bytes.
  */
 import type { RouteTable } from "./table.ts";
 
 export function canonicalJson(table: RouteTable): string {
-  return canonicalize(table);
+  return JSON.stringify(table, sortedKeys);
 }
 
-function canonicalize(value: unknown): string {
-  if (value === null || typeof value !== "object") {
+/**
+ * JSON.stringify replacer: plain objects are re-created with their keys sorted (only when they
+ * are not sorted already — the compiler mostly builds them in order). Native stringify does the
+ * rest, several times faster than a hand-written serializer on a 6 MB table.
+ * Note: JS enumerates integer-like keys ("7", "42") first in numeric order whatever the insertion
+ * order; that order is as deterministic as lexicographic order, which is all canonical needs.
+ */
+function sortedKeys(this: unknown, _key: string, value: unknown): unknown {
+  if (typeof value === "number" && !Number.isFinite(value)) {
     // Non-finite numbers would serialize as null and silently change meaning: refuse them.
-    if (typeof value === "number" && !Number.isFinite(value)) {
-      throw new TypeError(`canonicalJson: non-finite number ${value}`);
-    }
-    return JSON.stringify(value);
+    throw new TypeError(`canonicalJson: non-finite number ${value}`);
   }
-  if (Array.isArray(value)) {
-    // JSON.stringify writes `null` for undefined array slots; keep that behaviour explicit.
-    return `[${value.map((v) => (v === undefined ? "null" : canonicalize(v))).join(",")}]`;
-  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalize(obj[k])}`).join(",")}}`;
+  const keys = Object.keys(obj);
+  let sorted = true;
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return value;
+  const out: Record<string, unknown> = {};
+  for (const k of keys.sort()) out[k] = obj[k];
+  return out;
 }
 
 /** sha-256 hex of the canonical JSON with `hash` set to "" (crypto.subtle: Node 22 and workerd). */

@@ -28,6 +28,20 @@ describe("canonical JSON and content hash", () => {
     expect(canonicalJson(b)).toBe(canonicalJson(a));
   });
 
+  it("is stable for integer-like keys too (endpoint labels such as \"10\" and \"9\")", () => {
+    const a = emptyTable();
+    const b = emptyTable();
+    a.clusters = { "x||": { host: "x", external: false, endpoints: [{ url: "http://x", weight: 1, labels: { "10": "a", "9": "b", z: "c" } }] } };
+    b.clusters = { "x||": { host: "x", external: false, endpoints: [{ url: "http://x", weight: 1, labels: { z: "c", "9": "b", "10": "a" } }] } };
+    expect(canonicalJson(b)).toBe(canonicalJson(a));
+  });
+
+  it("refuses non-finite numbers instead of writing null", () => {
+    const t = emptyTable();
+    t.vhosts = [{ domain: "a.com", port: Number.NaN, httpsRedirect: false, routes: [] }];
+    expect(() => canonicalJson(t)).toThrow(/non-finite/);
+  });
+
   it("hashes the canonical JSON with hash set to \"\" (sha-256 hex)", async () => {
     const t = emptyTable();
     const expected = createHash("sha256").update(canonicalJson(t)).digest("hex");
