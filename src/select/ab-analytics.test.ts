@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { analyticsDataPoint, statusClass, stickyResponseOps, variantRequestOps } from "./ab-analytics.ts";
+import type { Decision } from "../decision.ts";
+import { abOutcome, analyticsDataPoint, statusClass, stickyResponseOps, variantRequestOps } from "./ab-analytics.ts";
 
 describe("variantRequestOps", () => {
   it("sets x-edge-variant (replacing any value the client sent)", () => {
@@ -64,5 +65,43 @@ describe("analyticsDataPoint", () => {
   it("keeps the index within 96 bytes for a multi-byte id", () => {
     const idx = analyticsDataPoint({ ...base, splitId: "é".repeat(120) }).indexes[0]!;
     expect(new TextEncoder().encode(idx).length).toBeLessThanOrEqual(96);
+  });
+});
+
+describe("abOutcome", () => {
+  const sticky = { cookie: "ab_visitor", ttlSeconds: 60, path: "/", splitId: "web/www/home-ab" };
+  const decision = (setCookies: string[], withSticky = true, variant: string | undefined = "b.origin.example") =>
+    ({
+      kind: "forward",
+      match: {
+        vhost: "www.example.com",
+        routeIndex: 0,
+        route: { name: "home-ab", action: { kind: "route", destinations: [], totalWeight: 2, ...(withSticky ? { sticky } : {}) } },
+      },
+      setCookies,
+      ...(variant ? { variant } : {}),
+    }) as unknown as Decision;
+  const r = { status: 200, latencyMs: 12, attempts: 1, tableVersion: "abc" };
+
+  it("records a new visitor when the decision sets the split's cookie", () => {
+    expect(abOutcome(decision(["ab_visitor=0123; Path=/"]), r)).toEqual({
+      splitId: "web/www/home-ab",
+      route: "home-ab",
+      variant: "b.origin.example",
+      status: 200,
+      latencyMs: 12,
+      attempts: 1,
+      newVisitor: true,
+      tableVersion: "abc",
+    });
+  });
+  it("records a returning visitor when no visitor cookie is set (another cookie does not count)", () => {
+    expect(abOutcome(decision(["other=1"]), r)?.newVisitor).toBe(false);
+  });
+  it("records nothing for a plain weighted split", () => {
+    expect(abOutcome(decision([], false), r)).toBeUndefined();
+  });
+  it("records nothing for a decision that is not a forward", () => {
+    expect(abOutcome({ kind: "noRoute" }, r)).toBeUndefined();
   });
 });

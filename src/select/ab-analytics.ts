@@ -21,6 +21,7 @@
  * `AB_ANALYTICS`), see `analyticsDataPoint`.
  */
 import type { HeaderOps } from "../compile/table.ts";
+import type { Decision } from "../decision.ts";
 
 export const VARIANT_HEADER = "x-edge-variant";
 /** Replaces the origin's caching on the one response that sets the visitor cookie. */
@@ -79,8 +80,9 @@ export function statusClass(status: number): string {
  *   index1  split id (sampling key: each split is sampled on its own)
  *   blob1 route · blob2 variant · blob3 status class (`2xx`…) · blob4 `new`/`returning` · blob5 table version (12 hex)
  *   double1 latency ms · double2 attempts · double3 status
- * The Worker calls `env.AB_ANALYTICS?.writeDataPoint(analyticsDataPoint(o))` once the response
- * status is known (no await; writeDataPoint does not block).
+ * The Worker, once the response status is known (writeDataPoint is fire-and-forget, no await):
+ *   const o = abOutcome(decision, { status, latencyMs, attempts, tableVersion });
+ *   if (o && env.AB_ANALYTICS) env.AB_ANALYTICS.writeDataPoint(analyticsDataPoint(o));
  */
 export function analyticsDataPoint(o: AbOutcome): DataPoint {
   return {
@@ -88,6 +90,31 @@ export function analyticsDataPoint(o: AbOutcome): DataPoint {
     blobs: [o.route, o.variant, statusClass(o.status), o.newVisitor ? "new" : "returning", (o.tableVersion ?? "").slice(0, 12)],
     doubles: [o.latencyMs, o.attempts, o.status],
   };
+}
+
+/**
+ * The outcome to record for a decision, or undefined when the request did not go through a
+ * sticky split (nothing to record). `status`, `latencyMs`, `attempts` come from the executor.
+ */
+export function abOutcome(
+  decision: Decision,
+  r: { status: number; latencyMs: number; attempts: number; tableVersion?: string },
+): AbOutcome | undefined {
+  if (decision.kind !== "forward" || decision.variant === undefined) return undefined;
+  const action = decision.match.route.action;
+  if (action.kind !== "route" || !action.sticky) return undefined;
+  const prefix = `${action.sticky.cookie}=`;
+  const o: AbOutcome = {
+    splitId: action.sticky.splitId,
+    route: decision.match.route.name,
+    variant: decision.variant,
+    status: r.status,
+    latencyMs: r.latencyMs,
+    attempts: r.attempts,
+    newVisitor: decision.setCookies.some((c) => c.startsWith(prefix)),
+  };
+  if (r.tableVersion !== undefined) o.tableVersion = r.tableVersion;
+  return o;
 }
 
 /** Long split ids (namespace 63 + name 253 + rule) keep a readable head and a hash tail. */
