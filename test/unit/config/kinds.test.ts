@@ -81,3 +81,28 @@ describe("Gateway, DestinationRule, ServiceEntry and document rules", () => {
     expect(errors(load(text, []).issues).map((i) => i.line)).toEqual([2, 5]);
   });
 });
+
+describe("wrong value types", () => {
+  it("reports each wrong type at its value and keeps going", () => {
+    const text = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a}
+spec:
+  hosts: "x"
+  gateways: [edge]
+  http:
+  - match: "x"
+    route: {destination: 1}
+    redirect: 5
+  - 7
+`;
+    const got = load(text).issues.map((i) => `${i.line}:${i.col} ${i.path}: ${i.message}`);
+    expect(got).toEqual([
+      '5:10 spec.hosts: expected a list, got "x"',
+      '8:12 spec.http[0].match: expected a list, got "x"',
+      "9:5 spec.http[0].route: expected a list, got a map",
+      "10:15 spec.http[0].redirect: expected a map, got 5",
+      "11:5 spec.http[1]: expected a map, got 7",
+    ]);
+  });
+});
