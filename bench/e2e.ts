@@ -19,7 +19,7 @@ import type { Bundle } from "./bundle.ts";
 import type { Probe } from "./gen.ts";
 import { fetchOnce, runLoad, type LoadResult, type LoadTarget } from "./load-client.ts";
 import { roundOrder } from "./stats.ts";
-import { startWorker, type RunningWorker } from "./workerd.ts";
+import { cpuMs, startWorker, type RunningWorker } from "./workerd.ts";
 
 export type VariantId = "origin" | "passthrough" | "small" | "large" | "split";
 
@@ -27,6 +27,8 @@ export interface Variant {
   id: VariantId;
   label: string;
   target: LoadTarget;
+  /** The process serving this variant (workerd), for CPU time per request. */
+  pid?: number | null;
   /** Checks one response of this variant (status, body, the headers the config promises). */
   check(res: { status: number; headers: Record<string, string | string[] | undefined>; body: string }): string | null;
 }
@@ -86,6 +88,8 @@ export async function warmUp(v: Variant, n: number): Promise<string | null> {
 
 export interface E2eRounds {
   results: Map<VariantId, LoadResult[]>;
+  /** CPU ms the variant's workerd process used per request, per round (CPU-time, not wall-clock). */
+  cpuPerRequest: Map<VariantId, number[]>;
 }
 
 export async function measureE2e(
@@ -93,11 +97,15 @@ export async function measureE2e(
   opts: { rounds: number; durationMs: number; concurrency: number; onRound?: (r: number) => void },
 ): Promise<E2eRounds> {
   const results = new Map<VariantId, LoadResult[]>(variants.map((v) => [v.id, []]));
+  const cpuPerRequest = new Map<VariantId, number[]>(variants.map((v) => [v.id, []]));
   for (let r = 0; r < opts.rounds; r++) {
     for (const v of roundOrder(variants, r)) {
-      results.get(v.id)!.push(await runLoad(v.target, { concurrency: opts.concurrency, durationMs: opts.durationMs }));
+      const cpu0 = v.pid ? cpuMs(v.pid) : NaN;
+      const res = await runLoad(v.target, { concurrency: opts.concurrency, durationMs: opts.durationMs });
+      if (v.pid) cpuPerRequest.get(v.id)!.push((cpuMs(v.pid) - cpu0) / res.requests);
+      results.get(v.id)!.push(res);
     }
     opts.onRound?.(r);
   }
-  return { results };
+  return { results, cpuPerRequest };
 }

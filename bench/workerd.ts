@@ -61,6 +61,17 @@ export function readMemory(pid: number): MemoryStatus {
   return { rssKiB: field("VmRSS"), hwmKiB: field("VmHWM") };
 }
 
+/** CPU time (user + system) a process has used so far, in ms (/proc/<pid>/stat utime + stime). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // After the comm: state(0) ppid(1) … utime is field 14 of the whole line ⇒ index 11 here, stime 12.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/** USER_HZ: 100 on every Linux architecture Node supports (sysconf(_SC_CLK_TCK)). */
+const CLOCK_TICKS_PER_S = 100;
+
 /** Resets VmHWM to the current RSS (Linux ≥ 4.0, `echo 5 > /proc/pid/clear_refs`); false if not allowed. */
 export function resetPeak(pid: number): boolean {
   try {
