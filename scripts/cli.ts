@@ -14,8 +14,9 @@ import { diffCommand } from "./commands/diff.ts";
 import { schemaCommand } from "./commands/schema.ts";
 import { routeCommand } from "./commands/route.ts";
 import { testCommand } from "./commands/test.ts";
+import { analyzeCommand } from "./commands/analyze.ts";
 
-export const COMMANDS: Command[] = [validateCommand, pushCommand, versionsCommand, rollbackCommand, diffCommand, schemaCommand, routeCommand, testCommand];
+export const COMMANDS: Command[] = [validateCommand, pushCommand, versionsCommand, rollbackCommand, diffCommand, schemaCommand, routeCommand, testCommand, analyzeCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));

@@ -2,6 +2,8 @@
 import type { Command } from "../lib/io.ts";
 import { EXIT_FAILURE, EXIT_OK } from "../lib/args.ts";
 import { build, printIssues, summaryLine } from "../lib/build.ts";
+import { analyze } from "../../src/analyze/index.ts";
+import { sortIssues } from "../../src/config/index.ts";
 
 export const validateCommand: Command = {
   spec: {
@@ -14,6 +16,12 @@ export const validateCommand: Command = {
   },
   async run(args, io) {
     const b = await build(args.positionals);
+    // `analyze` findings are printed as warnings too (they never make a config invalid).
+    if (b.table && b.objects) {
+      const findings = analyze(b.objects, b.table);
+      b.issues = sortIssues([...b.issues, ...findings]);
+      b.warnings += findings.length;
+    }
     printIssues(io, b);
     if (!b.table) {
       io.err("invalid: fix the errors above");

@@ -4,7 +4,7 @@
  * skipped when loading found errors: the compiler expects objects the loader accepted.
  */
 import { formatIssue, loadConfig, sortIssues } from "../../src/config/index.ts";
-import type { Issue } from "../../src/config/index.ts";
+import type { ConfigObjects, Issue } from "../../src/config/index.ts";
 import { canonicalJson, compile, summarize } from "../../src/compile/index.ts";
 import type { RouteTable } from "../../src/compile/table.ts";
 import { SourceError, readSources } from "./files.ts";
@@ -19,6 +19,8 @@ export interface BuildResult {
   errors: number;
   warnings: number;
   sources: string[];
+  /** The loaded objects (for `analyze`); null when loading failed. */
+  objects: ConfigObjects | null;
 }
 
 export async function build(paths: string[]): Promise<BuildResult> {
@@ -26,17 +28,17 @@ export async function build(paths: string[]): Promise<BuildResult> {
   try {
     files = await readSources(paths);
   } catch (e) {
-    if (e instanceof SourceError) return result(null, e.issues, []);
+    if (e instanceof SourceError) return result(null, e.issues, [], null);
     throw e;
   }
   const sources = files.map((f) => f.path);
   const loaded = loadConfig(files);
-  if (loaded.issues.some((i) => i.severity === "error")) return result(null, loaded.issues, sources);
+  if (loaded.issues.some((i) => i.severity === "error")) return result(null, loaded.issues, sources, null);
   const compiled = await compile(loaded.objects, { sources });
-  return result(compiled.table, [...loaded.issues, ...compiled.issues], sources);
+  return result(compiled.table, [...loaded.issues, ...compiled.issues], sources, loaded.objects);
 }
 
-function result(table: RouteTable | null, issues: Issue[], sources: string[]): BuildResult {
+function result(table: RouteTable | null, issues: Issue[], sources: string[], objects: ConfigObjects | null): BuildResult {
   const sorted = sortIssues(dedupe(issues));
   const errors = sorted.filter((i) => i.severity === "error").length;
   const ok = errors === 0 && table !== null;
@@ -47,6 +49,7 @@ function result(table: RouteTable | null, issues: Issue[], sources: string[]): B
     errors,
     warnings: sorted.length - errors,
     sources,
+    objects,
   };
 }
 

@@ -1,0 +1,31 @@
+/**
+ * `routes analyze`: warnings about configs that are valid but probably wrong (unreachable or
+ * duplicate routes, VirtualServices no Gateway serves, unused DestinationRules, subsets without
+ * endpoints, endpoints that fail on Cloudflare), located like errors. `validate` prints them too.
+ */
+import type { Issue } from "../../src/config/index.ts";
+import { formatIssue, sortIssues } from "../../src/config/index.ts";
+import { analyze } from "../../src/analyze/index.ts";
+import { EXIT_FAILURE, EXIT_OK, boolFlag } from "../lib/args.ts";
+import type { Command } from "../lib/io.ts";
+import { build } from "../lib/build.ts";
+
+export const analyzeCommand: Command = {
+  spec: {
+    name: "analyze",
+    summary: "Warn about routes that can never match, unused rules, empty subsets and edge pitfalls.",
+    usage: "[--strict] <file|dir>...",
+    flags: [{ name: "strict", type: "boolean", description: "exit 1 when there is any warning (for CI)" }],
+    positionals: { min: 1, name: "<file|dir>" },
+  },
+  async run(args, io) {
+    const b = await build(args.positionals);
+    const findings: Issue[] = b.table && b.objects ? analyze(b.objects, b.table) : [];
+    const all = sortIssues([...b.issues, ...findings]);
+    for (const i of all) (i.severity === "error" ? io.err : io.out)(formatIssue(i));
+    if (!b.table) return EXIT_FAILURE;
+    const warnings = all.filter((i) => i.severity === "warning").length;
+    io.out(warnings === 0 ? "no findings" : `${warnings} warning(s)`);
+    return boolFlag(args, "strict") && warnings > 0 ? EXIT_FAILURE : EXIT_OK;
+  },
+};

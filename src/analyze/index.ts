@@ -1,0 +1,85 @@
+/**
+ * `routes analyze`: findings about a config that is valid but probably not what its author meant,
+ * in the spirit of `istioctl analyze`. All are warnings, located like errors:
+ *  - a route that can never match because an earlier route of the same virtual host catches
+ *    every request it would (Istio IST0130 "VirtualServiceUnreachableRule");
+ *  - a match identical to an earlier one of the same host (IST0131 "VirtualServiceIneffectiveMatch");
+ *  - a DestinationRule for a host that no route or mirror sends traffic to;
+ *  - a DestinationRule subset whose labels select no ServiceEntry endpoint (⇒ 503 no healthy upstream);
+ * The loader and the compiler add their own warnings (mesh-only or unbound VirtualServices,
+ * IP/non-standard-port endpoints, weights); `analyze` prints all of them together.
+ */
+import type { ConfigObjects, Issue, Located } from "../config/index.ts";
+import type { Route, RouteTable } from "../compile/table.ts";
+import { covers, sameMatch } from "./shadow.ts";
+
+function issueAt(obj: Located<unknown>, path: ReadonlyArray<string | number>, pathText: string, message: string, code: string): Issue {
+  const at = obj.at(path);
+  return { severity: "warning", file: obj.file, line: at.line, col: at.col, path: pathText, message, code };
+}
+
+function keyOf(o: Located<{ metadata: { name: string; namespace?: string | undefined } }>): string {
+  return `${o.value.metadata.namespace ?? "default"}/${o.value.metadata.name}`;
+}
+
+function routeLabel(r: Route): string {
+  return `${r.name} (${r.virtualService} http[${r.ruleIndex}]${r.matchIndex !== null ? `.match[${r.matchIndex}]` : ""})`;
+}
+
+export function analyze(objects: ConfigObjects, table: RouteTable): Issue[] {
+  const issues: Issue[] = [];
+  const vsByKey = new Map(objects.virtualServices.map((v) => [keyOf(v), v]));
+  const seen = new Set<string>();
+
+  // Shadowed and duplicate routes, per virtual host, in the order the gateway evaluates them.
+  for (const vh of table.vhosts) {
+    const routes = vh.routes;
+    for (let j = 1; j < routes.length; j++) {
+      const later = routes[j]!;
+      for (let i = 0; i < j; i++) {
+        const earlier = routes[i]!;
+        const dup = sameMatch(earlier.match, later.match);
+        if (!dup && !covers(earlier.match, later.match)) continue;
+        const vs = vsByKey.get(later.virtualService);
+        const path = ["spec", "http", later.ruleIndex, ...(later.matchIndex !== null ? ["match", later.matchIndex] : [])];
+        const pathText = `spec.http[${later.ruleIndex}]${later.matchIndex !== null ? `.match[${later.matchIndex}]` : ""}`;
+        const message = dup
+          ? `on host ${vh.domain} this match is identical to the earlier ${routeLabel(earlier)}, so it never matches (like Istio IST0131)`
+          : `on host ${vh.domain} this route can never match: the earlier ${routeLabel(earlier)} catches every request it would (like Istio IST0130)`;
+        const dedupe = `${later.virtualService}#${pathText}#${earlier.virtualService}#${earlier.ruleIndex}`;
+        if (vs && !seen.has(dedupe)) {
+          seen.add(dedupe);
+          issues.push(issueAt(vs, path, pathText, message, dup ? "duplicate-match" : "unreachable-route"));
+        }
+        break;
+      }
+    }
+  }
+
+  // DestinationRules nobody routes to, and subsets selecting no endpoint.
+  const routedHosts = new Set<string>();
+  for (const vh of table.vhosts) {
+    for (const r of vh.routes) {
+      if (r.action.kind === "route") for (const d of r.action.destinations) routedHosts.add(d.host.toLowerCase());
+      for (const m of r.mirrors ?? []) routedHosts.add(m.destination.host.toLowerCase());
+    }
+  }
+  for (const dr of objects.destinationRules) {
+    const host = dr.value.spec.host.toLowerCase();
+    if (!routedHosts.has(host)) {
+      issues.push(issueAt(dr, ["spec", "host"], "spec.host", `no served route or mirror sends traffic to ${host}; this DestinationRule has no effect at the edge`, "unused-destination-rule"));
+    }
+    const entries = objects.serviceEntries.filter((se) => se.value.spec.hosts.some((h) => h.toLowerCase() === host));
+    if (entries.length === 0) continue; // external host: the host itself is the endpoint, labels do not apply
+    const endpoints = entries.flatMap((se) => se.value.spec.endpoints ?? []);
+    if (endpoints.length === 0) continue; // DNS resolution of the host name itself
+    dr.value.spec.subsets?.forEach((s, i) => {
+      const labels = Object.entries(s.labels ?? {});
+      const selected = endpoints.some((e) => labels.every(([k, v]) => e.labels?.[k] === v));
+      if (!selected) {
+        issues.push(issueAt(dr, ["spec", "subsets", i, "labels"], `spec.subsets[${i}].labels`, `subset ${s.name} selects no endpoint of ${host} (labels ${labels.map(([k, v]) => `${k}=${v}`).join(", ") || "none"}); requests routed to it get 503 "no healthy upstream"`, "empty-subset"));
+      }
+    });
+  }
+  return issues;
+}
