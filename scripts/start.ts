@@ -1,0 +1,180 @@
+/**
+ * `npm start`: the whole gateway on one machine, in one command.
+ *   1. compile the examples in routes/ (any error: stop, nothing started)
+ *   2. an echo origin per local endpoint of their ServiceEntries (each answers with its name,
+ *      e.g. "reviews v2", in `x-echo-server` and the JSON body) on the documented port, or on a
+ *      free port when that one is taken (the pushed table is patched, routes/ is untouched)
+ *   3. push into the local KV state .dev-state/start, then `wrangler dev` on it with
+ *      CONFIG_REFRESH_SECONDS=0 (a push into that state shows on the next request)
+ *   4. wait until the gateway serves that version, try a few requests, print curl lines
+ *   5. Ctrl-C / SIGTERM stops wrangler (and workerd) and the origins.
+ */
+import { request } from "node:http";
+import { createServer } from "node:net";
+import { appendFileSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { build, summaryLine } from "./lib/build.ts";
+import { startEchoOrigin, type EchoOrigin } from "./lib/echo-origin.ts";
+import { localEndpoints, moveEndpoints } from "./lib/demo-overlay.ts";
+import { LocalKv } from "./lib/local-kv.ts";
+import { pushVersion } from "./lib/release.ts";
+import { routesNamespaceId } from "./lib/wrangler-toml.ts";
+import { startWrangler, type WranglerProcess } from "./lib/wrangler-dev.ts";
+import { canonicalJson, tableHash } from "../src/compile/index.ts";
+
+const ROUTES_DIR = "routes";
+const STATE_DIR = ".dev-state/start";
+const PREFERRED_GATEWAY_PORT = 8787;
+/** Generous: wrangler bundles the Worker and starts workerd (10–30 s on a busy machine). */
+const READY_TIMEOUT_MS = 120_000;
+
+const log = (line: string) => console.log(line);
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
+async function freePort(preferred: number): Promise<number> {
+  if (await portIsFree(preferred)) return preferred;
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const origins: EchoOrigin[] = [];
+let wrangler: WranglerProcess | null = null;
+let stopping = false;
+
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    log("\nstopping: wrangler dev, echo origins …");
+    await wrangler?.stop();
+    await Promise.all(origins.map((o) => o.close()));
+  }
+  process.exit(code);
+}
+
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => void stop(0));
+
+// 1. compile
+const built = await build([ROUTES_DIR]);
+if (!built.table) {
+  for (const i of built.issues.filter((x) => x.severity === "error")) console.error(`${i.file}:${i.line}:${i.col}: ${i.path}: ${i.message}`);
+  console.error(`npm start: ${ROUTES_DIR}/ has errors; run \`npm run routes -- validate ${ROUTES_DIR}/\``);
+  process.exit(1);
+}
+log(`compiled ${ROUTES_DIR}/: ${summaryLine(built.table)} (${built.warnings} warnings, see \`npm run routes -- validate ${ROUTES_DIR}/\`)`);
+
+// 2. origins
+const moved = new Map<string, string>();
+for (const ep of localEndpoints(built.table)) {
+  const port = await freePort(ep.port);
+  const origin = await startEchoOrigin(ep.name, port);
+  origins.push(origin);
+  if (port !== ep.port) moved.set(ep.url, origin.url);
+  log(`  origin ${ep.name.padEnd(20)} ${origin.url}${port !== ep.port ? `   (port ${ep.port} is taken)` : ""}`);
+}
+
+// 3. push + wrangler dev
+const table = moved.size ? moveEndpoints(built.table, moved) : built.table;
+table.hash = await tableHash({ ...table, hash: "" });
+mkdirSync(STATE_DIR, { recursive: true });
+const kv = new LocalKv(STATE_DIR, routesNamespaceId("wrangler.toml", undefined));
+try {
+  const out = await pushVersion(kv, {
+    version: table.hash,
+    tableJson: canonicalJson(table),
+    summary: summaryLine(table) + (moved.size ? " (npm start: moved ports)" : ""),
+    sources: built.sources,
+    now: new Date(),
+  });
+  log(`pushed version ${table.hash.slice(0, 12)} into ${kv.target}${out.kind === "already-active" ? " (already active)" : ""}`);
+} finally {
+  await kv.close();
+}
+
+const port = await freePort(PREFERRED_GATEWAY_PORT);
+const base = `http://127.0.0.1:${port}`;
+const wranglerLog = path.join(STATE_DIR, "wrangler.log");
+appendFileSync(wranglerLog, `\n--- npm start ${new Date().toISOString()} ---\n`);
+const logFd = openSync(wranglerLog, "a");
+log(`starting wrangler dev on ${base} (log: ${wranglerLog}) …`);
+wrangler = startWrangler(
+  ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", STATE_DIR, "--var", "CONFIG_REFRESH_SECONDS:0", "--show-interactive-dev-session=false"],
+  ["ignore", logFd, logFd],
+);
+void wrangler.exited.then((code) => {
+  if (stopping) return;
+  console.error(`wrangler dev exited (${code}); last lines of ${wranglerLog}:`);
+  console.error(readFileSync(wranglerLog, "utf8").trim().split("\n").slice(-15).join("\n"));
+  void stop(1);
+});
+
+// 4. ready = the gateway answers with the version we pushed
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+/** node:http, not fetch: fetch does not let us choose the Host header, and Host is how the gateway routes. */
+function get(pathname: string, headers: Record<string, string>): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path: pathname, headers, timeout: 10_000 }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+const deadline = Date.now() + READY_TIMEOUT_MS;
+for (;;) {
+  const res = await get("/productpage", { host: "bookinfo.example.com" }).catch(() => null);
+  if (res?.headers["x-gateway-config-version"] === table.hash) break;
+  if (Date.now() > deadline) {
+    console.error(`the gateway did not serve version ${table.hash.slice(0, 12)} within ${READY_TIMEOUT_MS / 1000} s; see ${wranglerLog}`);
+    await stop(1);
+  }
+  await new Promise((r) => setTimeout(r, 500));
+}
+
+log(`\ngateway ready on ${base}, serving ${table.hash.slice(0, 12)}. Try:\n`);
+async function show(title: string, curl: string, pathname: string, headers: Record<string, string>): Promise<void> {
+  const res = await get(pathname, headers);
+  const who = res.headers["x-echo-server"];
+  const where = res.headers["location"];
+  log(`# ${title}`);
+  log(`curl -si ${curl} ${base}${pathname}`);
+  log(`#   → ${res.status}${who ? ` from "${who}"` : ""}${where ? ` location: ${where}` : ""}\n`);
+}
+await show("request routing by header: everyone gets reviews v1 …", "-H 'host: bookinfo.example.com'", "/reviews/1", { host: "bookinfo.example.com" });
+await show("… and end-user jason gets reviews v2", "-H 'host: bookinfo.example.com' -H 'end-user: jason'", "/reviews/1", { host: "bookinfo.example.com", "end-user": "jason" });
+await show("a redirect", "-H 'host: bookinfo.example.com'", "/", { host: "bookinfo.example.com" });
+await show("a canary forced by a header", "-H 'host: app.example.com' -H 'x-canary: always'", "/", { host: "app.example.com", "x-canary": "always" });
+await show("fault injection: abort for testers", "-H 'host: shop.example.com' -H 'x-chaos: abort'", "/checkout", { host: "shop.example.com", "x-chaos": "abort" });
+
+// The 90/10 split, counted over a bounded number of requests.
+const counts = new Map<string, number>();
+const N = 50;
+for (let i = 0; i < N; i++) {
+  const res = await get("/v1/items", { host: "api.example.com" });
+  const who = String(res.headers["x-echo-server"] ?? res.status);
+  counts.set(who, (counts.get(who) ?? 0) + 1);
+}
+log("# a 90/10 traffic split (each request rolls the dice)");
+log(`for i in $(seq ${N}); do curl -s -o /dev/null -D - -H 'host: api.example.com' ${base}/v1/items | grep -i x-echo-server; done | sort | uniq -c`);
+log(`#   → ${[...counts].map(([k, v]) => `${v} × "${k}"`).join(", ")}\n`);
+
+log(`Change routes/ and push while this runs (ports as in routes/${moved.size ? "; note: some were taken and moved here, so a push of routes/ would point at the taken ports" : ""}):`);
+log(`  npm run routes -- push --local --persist-to ${STATE_DIR} routes/`);
+log("Ctrl-C stops everything.");
