@@ -7,6 +7,7 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 //  e2e    – real origin servers on 127.0.0.1 behind the real Worker (Miniflare API)
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
       {
         test: {
