@@ -20,7 +20,7 @@ import { SubrequestBudget, subrequestBudgetFromVar } from "./budget.ts";
 import { sendMirrors, type MirrorReport } from "./mirror.ts";
 import { effectiveResilience } from "./retry-policy.ts";
 import { runAttempts, type LoopResult } from "./retry-loop.ts";
-import { Deadline, realClock, type Clock } from "./timeouts.ts";
+import { boundBody, Deadline, realClock, type Clock } from "./timeouts.ts";
 import type { UpstreamPlan } from "./upstream-request.ts";
 
 export interface ResilienceVars {
@@ -108,6 +108,12 @@ export async function forwardResilient(decision: ForwardDecision, plan: Upstream
     state: x.state,
     budget,
   });
+
+  // The route timeout keeps running over the response body (Envoy resets a stream still
+  // sending when the timer fires).
+  if (loop.final.kind === "response" && policy.routeTimeoutMs !== undefined && !deadline.signal.aborted) {
+    loop.final = { ...loop.final, response: boundBody(loop.final.response, deadline) };
+  }
 
   const notes: ResilienceNotes = { subrequests: budget.used };
   const failed = loop.final.kind !== "response";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ABORTED, AttemptSignal, Deadline, raceAbort, sleep } from "./timeouts.ts";
+import { ABORTED, AttemptSignal, boundBody, Deadline, raceAbort, sleep } from "./timeouts.ts";
 import { VirtualClock } from "../../test/unit/resilience/kit.ts";
 
 const never = new Promise<string>(() => undefined);
@@ -87,5 +87,43 @@ describe("raceAbort", () => {
   });
   it("passes a rejection through", async () => {
     await expect(raceAbort(Promise.reject(new Error("x")), new AbortController().signal)).rejects.toThrow("x");
+  });
+});
+
+describe("boundBody (route timeout over the response body)", () => {
+  it("cuts a body still streaming when the route timeout fires, and cancels the upstream body", async () => {
+    const clock = new VirtualClock();
+    const d = new Deadline(1000, clock);
+    let cancelled = false;
+    const upstream = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new Uint8Array([1, 2, 3]));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const res = boundBody(new Response(upstream, { status: 200, headers: { "x-a": "1" } }), d);
+    expect([res.status, res.headers.get("x-a")]).toEqual([200, "1"]);
+    const reader = res.body!.getReader();
+    expect((await reader.read()).value).toEqual(new Uint8Array([1, 2, 3]));
+    await expect(clock.run(reader.read())).rejects.toThrow("upstream request timeout");
+    expect(cancelled).toBe(true);
+    expect(clock.t).toBe(1000);
+  });
+
+  it("passes a complete body through and disarms the timer", async () => {
+    const clock = new VirtualClock();
+    const d = new Deadline(1000, clock);
+    const res = boundBody(new Response("all of it"), d);
+    expect(await res.text()).toBe("all of it");
+    expect(clock.pending).toBe(0);
+  });
+
+  it("disarms the timer for a response without a body", () => {
+    const clock = new VirtualClock();
+    const d = new Deadline(1000, clock);
+    boundBody(new Response(null, { status: 204 }), d);
+    expect(clock.pending).toBe(0);
   });
 });

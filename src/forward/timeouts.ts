@@ -139,3 +139,42 @@ export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T | ty
     );
   });
 }
+
+/**
+ * The route timeout covers the whole response (Envoy: until the upstream response is complete;
+ * after headers a timeout resets the stream). workerd does not abort a response body when the
+ * fetch signal fires after the response was returned, so the body is relayed through a stream
+ * that errors at the deadline (the client sees a cut-off body) and cancels the upstream body.
+ * Only routes with a `timeout` pay for this JS relay; the Deadline is cleared when the body ends.
+ */
+export function boundBody(response: Response, deadline: Deadline): Response {
+  if (response.body === null) {
+    deadline.clear();
+    return response;
+  }
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const r = await raceAbort(reader.read(), deadline.signal);
+        if (r === ABORTED) {
+          void reader.cancel("route timeout").catch(() => undefined);
+          controller.error(new DOMException("upstream request timeout", "TimeoutError"));
+        } else if (r.done) {
+          deadline.clear();
+          controller.close();
+        } else {
+          controller.enqueue(r.value);
+        }
+      } catch (err) {
+        deadline.clear();
+        controller.error(err);
+      }
+    },
+    cancel(reason) {
+      deadline.clear();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}

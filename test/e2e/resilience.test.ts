@@ -31,6 +31,7 @@ let a: EchoOrigin;
 let b: EchoOrigin;
 let mirror: EchoOrigin;
 let slowMirror: { server: Server; url: string; received: Array<{ path: string; at: number; headers: IncomingMessage["headers"] }> };
+let slowBody: { server: Server; url: string };
 let gw: Gateway;
 let dead: string;
 
@@ -65,7 +66,28 @@ async function startSlowMirror(delayMs: number): Promise<typeof slowMirror> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
 }
 
+/** Sends headers at once, then 10 chunks of 100 bytes 200 ms apart (2 s in all). */
+async function startSlowBody(): Promise<typeof slowBody> {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { "content-type": "text/plain", "content-length": "1000" });
+    let sent = 0;
+    const tick = setInterval(() => {
+      if (res.destroyed) return clearInterval(tick);
+      res.write("x".repeat(100));
+      if (++sent === 10) {
+        clearInterval(tick);
+        res.end();
+      }
+    }, 200);
+    res.on("close", () => clearInterval(tick));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
 beforeAll(async () => {
+  slowBody = await startSlowBody();
   [a, b, mirror] = await Promise.all([startEchoOrigin("a"), startEchoOrigin("b"), startEchoOrigin("mirror")]);
   slowMirror = await startSlowMirror(3000);
   const closed = await startEchoOrigin("closed");
@@ -78,6 +100,8 @@ beforeAll(async () => {
     r("dead", "/dead", "dead.svc", { retries: ISTIO_DEFAULT }),
     r("retry-5xx", "/retry5xx", "b.svc", { retries: retries({ attempts: 3, retryOn: ["5xx"] }) }),
     r("timeout", "/timeout", "a.svc", { timeoutMs: 1000, retries: ISTIO_DEFAULT }),
+    r("timeout-body", "/slow-body", "slow-body.svc", { timeoutMs: 1000, retries: ISTIO_DEFAULT }),
+    r("no-timeout-body", "/full-body", "slow-body.svc", { retries: ISTIO_DEFAULT }),
     r("per-try-default", "/pertry-default", "a.svc", { retries: retries({ perTryTimeoutMs: 1000 }) }),
     r("per-try-reset", "/pertry-reset", "a.svc", { timeoutMs: 10_000, retries: retries({ perTryTimeoutMs: 1000, retryOn: ["reset"] }) }),
     r("big-body", "/upload", "b.svc", { retries: retries({ attempts: 3, retryOn: ["5xx"] }) }),
@@ -108,6 +132,7 @@ beforeAll(async () => {
     cluster("mirror.svc", [mirror.url]),
     cluster("slow.svc", [slowMirror.url]),
     cluster("dead.svc", [dead]),
+    cluster("slow-body.svc", [slowBody.url]),
     // ROUND_ROBIN makes the first pick the refused endpoint (smooth RR: ties go to the first).
     withPolicy(cluster("flaky.svc", [dead, a.url]), { loadBalancer: { simple: "ROUND_ROBIN" } }),
     withPolicy(cluster("half-dead.svc", [dead, b.url]), {
@@ -132,6 +157,8 @@ afterAll(async () => {
   await gw?.close();
   slowMirror?.server.closeAllConnections();
   await new Promise((resolve) => slowMirror?.server.close(resolve));
+  slowBody?.server.closeAllConnections();
+  await new Promise((resolve) => slowBody?.server.close(resolve));
   await Promise.all([a?.close(), b?.close(), mirror?.close()]);
 });
 
@@ -242,6 +269,22 @@ describe("timeouts (§2.16 vectors 26, 30, 31)", () => {
     expect(res.headers.get("content-type")).toBe("text/plain");
     expect(ms).toBeGreaterThanOrEqual(1000 - EARLY_MS);
     expect(ms).toBeLessThan(1000 + TOLERANCE_MS);
+  });
+
+  it("the route timeout also covers the response body: a body still streaming at 1s is cut off", async () => {
+    const t0 = performance.now();
+    let received = -1;
+    try {
+      received = (await gw.fetch(`http://shop.example${unique("/slow-body")}`)).body.length;
+    } catch {
+      received = 0; // the connection was reset under the client: also a cut
+    }
+    const ms = performance.now() - t0;
+    expect(received).toBeLessThan(1000);
+    expect(ms).toBeLessThan(1000 + TOLERANCE_MS);
+    // Without a route timeout the same origin delivers the whole body (≈2 s).
+    const full = await gw.fetch(`http://shop.example${unique("/full-body")}`);
+    expect(full.body.length).toBe(1000);
   });
 
   it("#30 perTryTimeout 1s with the default retryOn: 504 after ≈1s, no retry", async () => {
