@@ -4,17 +4,23 @@ import path from "node:path";
 import type { Command } from "../lib/io.ts";
 import { EXIT_OK, stringFlag } from "../lib/args.ts";
 import { configJsonSchema } from "../../src/config/index.ts";
+import { casesJsonSchema } from "../../src/cases/schema.ts";
 
 export const DEFAULT_SCHEMA_PATH = "schema/routes.schema.json";
+/** The golden cases' schema is written beside the routes' one (`*.cases.yaml` reference it). */
+export const CASES_SCHEMA_NAME = "cases.schema.json";
 
 export const schemaCommand: Command = {
   spec: {
     name: "schema",
-    summary: "Write the JSON Schema of Gateway/VirtualService/DestinationRule/ServiceEntry files.",
+    summary: "Write the JSON Schemas of the route files (Gateway/VirtualService/…) and of *.cases.yaml.",
     usage: `[--out ${DEFAULT_SCHEMA_PATH}]`,
-    flags: [{ name: "out", type: "string", value: "FILE", description: `where to write it (default ${DEFAULT_SCHEMA_PATH}; - for stdout)` }],
+    flags: [{ name: "out", type: "string", value: "FILE", description: `where to write the routes schema (default ${DEFAULT_SCHEMA_PATH}; - for stdout); ${CASES_SCHEMA_NAME} goes beside it` }],
     positionals: { min: 0, max: 0, name: "arguments" },
-    notes: ["Start a config with `# yaml-language-server: $schema=../schema/routes.schema.json` to use it in an editor."],
+    notes: [
+      "Start a config with `# yaml-language-server: $schema=../schema/routes.schema.json` to use it in an editor.",
+      `Golden cases: \`# yaml-language-server: $schema=../schema/${CASES_SCHEMA_NAME}\`.`,
+    ],
   },
   async run(args, io) {
     const out = stringFlag(args, "out") ?? DEFAULT_SCHEMA_PATH;
@@ -26,6 +32,10 @@ export const schemaCommand: Command = {
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, text);
     io.out(`wrote ${out} (${Buffer.byteLength(text)} bytes)`);
+    const casesOut = path.join(path.dirname(out), CASES_SCHEMA_NAME);
+    const casesText = JSON.stringify(casesJsonSchema(), null, 2) + "\n";
+    writeFileSync(casesOut, casesText);
+    io.out(`wrote ${casesOut} (${Buffer.byteLength(casesText)} bytes)`);
     return EXIT_OK;
   },
 };
