@@ -18,7 +18,7 @@ export function fault(f: HTTPFaultInjection | undefined, where: Where, diags: Di
   }
   if (f.abort) {
     if (f.abort.httpStatus !== undefined) {
-      out.abort = { httpStatus: f.abort.httpStatus, percentage: f.abort.percentage?.value ?? 0 };
+      out.abort = { httpStatus: f.abort.httpStatus, percentage: f.abort.percentage?.value ?? f.abort.percent ?? 0 };
     } else if (f.abort.grpcStatus !== undefined) {
       // A gRPC abort answers with a grpc-status trailer-only response; the table has no shape for it.
       diags.warn(where.obj, at(where, "abort", "grpcStatus").path, "gRPC aborts are not supported at the edge; this abort is ignored", "unsupported");

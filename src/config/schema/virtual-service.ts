@@ -166,6 +166,12 @@ export const Abort = obj({
   grpcStatus: str("a gRPC status name such as UNAVAILABLE").optional(),
   http2Error: rejected("http2Error", "Istio rejects it; use httpStatus"),
   percentage: Percent.optional(),
+  /**
+   * Deprecated integer percent, used only when `percentage` is absent. Current Istio dropped it
+   * from Abort, but its older fault-injection task (`abort: {httpStatus: 500, percent: 100}`) is
+   * still widely copied; we accept it like Delay's.
+   */
+  percent: int(0, 100, "a percentage").optional(),
 }).superRefine((a, ctx) => {
   if ((a.httpStatus === undefined) === (a.grpcStatus === undefined))
     ctx.addIssue({ code: "custom", message: "an abort takes exactly one of httpStatus or grpcStatus" });

@@ -238,6 +238,8 @@ describe("fault injection (§2.6)", () => {
   it.each([
     ["percentage", `{delay: {fixedDelay: 7s, percentage: {value: 50}}, abort: {httpStatus: 500, percentage: {value: 10.5}}}`, { delay: { fixedDelayMs: 7000, percentage: 50 }, abort: { httpStatus: 500, percentage: 10.5 } }],
     ["the deprecated integer percent for delays", `{delay: {fixedDelay: 1s, percent: 100}}`, { delay: { fixedDelayMs: 1000, percentage: 100 } }],
+    ["the deprecated integer percent for aborts (Istio's fault-injection task)", `{abort: {httpStatus: 500, percent: 100}}`, { abort: { httpStatus: 500, percentage: 100 } }],
+    ["percentage wins over the deprecated percent", `{abort: {httpStatus: 503, percentage: {value: 5}, percent: 100}}`, { abort: { httpStatus: 503, percentage: 5 } }],
     ["no percentage: never fires (§2.16 #25)", `{abort: {httpStatus: 500}}`, { abort: { httpStatus: 500, percentage: 0 } }],
   ])("with %s", async (_n, y, expected) => {
     const r = await rule(`route: [{destination: {host: s1.example.com}}]\nfault: ${y}`);
