@@ -5,7 +5,7 @@
  * write while it runs (verified: the Worker sees the new pointer on the next request).
  */
 import path from "node:path";
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import type { Miniflare } from "miniflare";
 import type { KvWriter } from "./kv-writer.ts";
 
 /** Wrangler's default `--persist-to`, relative to the directory of wrangler.toml. */
@@ -28,19 +28,23 @@ export class LocalKv implements KvWriter {
   }
 
   private namespace(): Promise<KVNamespace> {
-    if (!this.ns) {
-      this.mf = new Miniflare(
-        convertV4MiniflareOptions({
-          modules: true,
-          script: "export default { fetch() { return new Response(null, { status: 404 }); } }",
-          resourcePersistencePath: path.join(path.resolve(this.persistDir), "v3"),
-          kvNamespaces: { ROUTES: this.namespaceId },
-        }),
-      );
-      // Miniflare's KVNamespace is structurally the Workers one.
-      this.ns = this.mf.getKVNamespace("ROUTES") as unknown as Promise<KVNamespace>;
-    }
+    this.ns ??= this.open();
     return this.ns;
+  }
+
+  /** Miniflare is loaded on first use: importing it costs seconds, and most commands never need it. */
+  private async open(): Promise<KVNamespace> {
+    const { Miniflare, convertV4MiniflareOptions } = await import("miniflare");
+    this.mf = new Miniflare(
+      convertV4MiniflareOptions({
+        modules: true,
+        script: "export default { fetch() { return new Response(null, { status: 404 }); } }",
+        resourcePersistencePath: path.join(path.resolve(this.persistDir), "v3"),
+        kvNamespaces: { ROUTES: this.namespaceId },
+      }),
+    );
+    // Miniflare's KVNamespace is structurally the Workers one.
+    return (await this.mf.getKVNamespace("ROUTES")) as unknown as KVNamespace;
   }
 
   async get(key: string): Promise<string | null> {
@@ -64,6 +68,7 @@ export class LocalKv implements KvWriter {
   }
 
   async close(): Promise<void> {
+    await this.ns?.catch(() => undefined); // let a start in progress finish, then stop it
     const mf = this.mf;
     this.mf = null;
     this.ns = null;
