@@ -62,6 +62,7 @@ for (let r = 0; r < RUNS; r++) {
 }
 const ms = (x: number) => `${Math.round(x)} ms`;
 console.log(`routes validate (subprocess, wall, incl. Node start): median ${ms(median(cli))} of ${RUNS} [${cli.map(ms).join(", ")}]`);
+console.log(`in-process totals per run (first run = cold JIT, like the CLI): ${phases.read.map((_, i) => ms(phases.read[i]! + phases.load[i]! + phases.compile[i]! + phases.canonical[i]! + phases.analyze[i]!)).join(", ")}`);
 console.log(
   `in-process medians: read ${ms(median(phases.read))}, load+validate ${ms(median(phases.load))}, compile ${ms(median(phases.compile))}, canonical JSON ${ms(median(phases.canonical))}, analyze ${ms(median(phases.analyze))}`,
 );
