@@ -9,6 +9,8 @@ export interface Env {
   CONFIG_REFRESH_SECONDS?: string;
   /** "0"/"false"/"off" hides the `x-gateway-config-version` response header. Default on. */
   EXPOSE_CONFIG_VERSION?: string;
+  /** Optional Analytics Engine dataset: one data point per request through a sticky A/B split. */
+  AB_ANALYTICS?: AnalyticsEngineDataset;
   /** Secret (`wrangler secret put ADMIN_TOKEN`). Absent ⇒ the /__gateway/* admin endpoints answer 404. */
   ADMIN_TOKEN?: string;
   // Resilience vars, parsed by src/forward/resilience.ts (resilienceSettings):

@@ -15,6 +15,7 @@ import * as reply from "./forward/local-reply.ts";
 import { requestIdOf } from "./forward/proxy-headers.ts";
 import { resilienceSettings } from "./forward/resilience.ts";
 import { TableStore, type LoadedTable } from "./store/table-store.ts";
+import { abOutcome, analyticsDataPoint } from "./select/ab-analytics.ts";
 
 export type FactsFn = (request: Request) => RequestFacts | { error: number; reason: string };
 
@@ -91,7 +92,7 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
     startTime: number,
     ctx: ExecutionContext,
     env: Env,
-  ): Promise<{ response: Response; fields: LogFields; host?: string; path?: string }> {
+  ): Promise<{ response: Response; fields: LogFields; host?: string; path?: string; decision?: Decision }> {
     const facts = deps.facts(request);
     if ("error" in facts) return { response: reply.badRequest(facts.reason), fields: { kind: "badRequest", failure: facts.reason } };
     const decision = deps.decide(loaded.prepared, facts, { rand, now: startTime, state, newVisitorId });
@@ -103,7 +104,7 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
       request: request.headers,
       pseudo: { authority: facts.authority, path: facts.path + facts.query, method: facts.method, scheme: facts.scheme },
     };
-    const out = (response: Response) => ({ response, fields, host: facts.host, path: facts.path });
+    const out = (response: Response) => ({ response, fields, host: facts.host, path: facts.path, decision });
     // Fault delay runs in the fault filter, before CORS and the router (ISTIO-SEMANTICS §2.1, §2.6).
     if ("delayMs" in decision && decision.delayMs > 0) await sleep(decision.delayMs);
     switch (decision.kind) {
@@ -153,13 +154,31 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
     const startTime = now();
     const requestId = requestIdOf(request.headers);
     const loaded = await store.get(env.ROUTES, configRefreshMs(env), (p) => ctx.waitUntil(p));
-    let result: { response: Response; fields: LogFields; host?: string; path?: string };
+    let result: { response: Response; fields: LogFields; host?: string; path?: string; decision?: Decision };
     if (!loaded) result = { response: reply.noRouteTable(), fields: { kind: "noRouteTable" } };
     else result = await decideAndAct(loaded, request, requestId, startTime, ctx, env);
 
     const { response, fields } = result;
     response.headers.set("server", SERVER_HEADER);
     if (loaded && exposeConfigVersion(env)) response.headers.set(CONFIG_VERSION_HEADER, loaded.version);
+
+    // A/B analytics: one data point per request through a sticky split, when the optional
+    // Analytics Engine binding exists (writeDataPoint is fire-and-forget; never awaited).
+    if (env.AB_ANALYTICS && result.decision) {
+      const o = abOutcome(result.decision, {
+        status: response.status,
+        latencyMs: now() - startTime,
+        attempts: fields.attempts ?? 0,
+        ...(loaded ? { tableVersion: loaded.version } : {}),
+      });
+      if (o) {
+        try {
+          env.AB_ANALYTICS.writeDataPoint(analyticsDataPoint(o));
+        } catch (e) {
+          log({ ts: new Date(startTime).toISOString(), requestId, analyticsError: String(e) });
+        }
+      }
+    }
 
     // One line per request for Workers Logs / `wrangler tail`. Path without query (queries carry
     // tokens); no header or cookie values. durationMs = until response headers (bodies stream on).
