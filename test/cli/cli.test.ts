@@ -9,12 +9,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { runCli } from "../../../scripts/cli.ts";
-import { memoryIo } from "../../../scripts/lib/io.ts";
-import { ACTIVE_KEY, HISTORY_KEY, versionKey } from "../../../src/store/keys.ts";
+import { runCli } from "../../scripts/cli.ts";
+import { memoryIo } from "../../scripts/lib/io.ts";
+import { ACTIVE_KEY, HISTORY_KEY, versionKey } from "../../src/store/keys.ts";
 
 const exec = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "../../..");
+const ROOT = path.resolve(import.meta.dirname, "../..");
 const FAKE_WRANGLER = path.join(import.meta.dirname, "fake-wrangler.mjs");
 const NS = "00000000000000000000000000000000";
 

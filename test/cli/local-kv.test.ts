@@ -2,12 +2,12 @@ import { describe, it, expect, afterAll } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { LocalKv } from "../../../scripts/lib/local-kv.ts";
-import { pushVersion, readActive, readHistory } from "../../../scripts/lib/release.ts";
-import { runCli } from "../../../scripts/cli.ts";
-import { memoryIo } from "../../../scripts/lib/io.ts";
-import { versionKey } from "../../../src/store/keys.ts";
-import { numbered } from "./fixtures.ts";
+import { LocalKv } from "../../scripts/lib/local-kv.ts";
+import { pushVersion, readActive, readHistory } from "../../scripts/lib/release.ts";
+import { runCli } from "../../scripts/cli.ts";
+import { memoryIo } from "../../scripts/lib/io.ts";
+import { versionKey } from "../../src/store/keys.ts";
+import { numbered } from "../unit/cli/fixtures.ts";
 
 const NS = "00000000000000000000000000000000"; // wrangler.toml's placeholder id
 const dirs: string[] = [];
