@@ -32,6 +32,11 @@ export interface Gateway {
   url: URL;
   /** Sends `url`'s path to the Worker with `Host: <url's host>` over a fresh HTTP/1.1 connection. */
   fetch(url: string, init?: RawInit): Promise<RawResponse>;
+  /**
+   * Everything the Worker logged (console.log lines, runtime messages), in order. Kept here instead
+   * of on stdout so test output stays readable; set E2E_VERBOSE=1 to print them as they come.
+   */
+  logs: string[];
   /** Pushes a table and waits until the Worker serves it (refresh is asynchronous). */
   push(table: RouteTable): Promise<void>;
   close(): Promise<void>;
@@ -73,6 +78,7 @@ export function rawFetch(base: URL, url: string, init: RawInit = {}): Promise<Ra
 }
 
 export async function startGateway(vars: Record<string, string> = {}): Promise<Gateway> {
+  const logs: string[] = [];
   // Miniflare 5 takes a new options shape; the v4 shape (one worker, scriptPath, bindings) is
   // converted by its own helper, which keeps this harness short.
   const mf = new Miniflare(
@@ -85,6 +91,10 @@ export async function startGateway(vars: Record<string, string> = {}): Promise<G
       compatibilityDate: "2026-11-01",
       kvNamespaces: ["ROUTES"],
       bindings: { CONFIG_REFRESH_SECONDS: "0", ADMIN_TOKEN: "e2e-admin", ...vars },
+      handleStructuredLogs: (log) => {
+        logs.push(log.message);
+        if (process.env.E2E_VERBOSE) console.log(log.message);
+      },
     }),
   );
   const url = await mf.ready;
@@ -94,6 +104,7 @@ export async function startGateway(vars: Record<string, string> = {}): Promise<G
     mf,
     url,
     fetch,
+    logs,
     async push(table) {
       await pushTable(kv as unknown as KVNamespace, table);
       for (let i = 0; i < 100; i++) {
