@@ -49,6 +49,8 @@ export function formatCommand(argv: readonly string[]): string {
 
 export interface RemoteKvOptions {
   namespaceId: string;
+  /** Passed on as `--config` (wrangler reads the account from it) when the user named one. */
+  configPath?: string;
   command?: string[];
   run?: CommandRunner;
   /** Directory for staged value files (default: a fresh temporary directory). */
@@ -78,7 +80,8 @@ export class RemoteKv implements KvWriter {
   }
 
   private base(verb: string, key: string): string[] {
-    return [...this.command, "kv", "key", verb, key, "--namespace-id", this.opts.namespaceId, "--remote"];
+    const config = this.opts.configPath ? ["--config", this.opts.configPath] : [];
+    return [...this.command, "kv", "key", verb, key, "--namespace-id", this.opts.namespaceId, "--remote", ...config];
   }
 
   getCommand(key: string): string[] {

@@ -41,7 +41,8 @@ export function openTarget(args: ParsedArgs): Target {
   if (local && boolFlag(args, "remote")) throw new UsageError("--local and --remote exclude each other");
   const persistTo = stringFlag(args, "persist-to");
   if (persistTo !== undefined && !local) throw new UsageError("--persist-to needs --local");
-  const configPath = stringFlag(args, "config") ?? "wrangler.toml";
+  const configFlag = stringFlag(args, "config");
+  const configPath = configFlag ?? "wrangler.toml";
   let namespaceId: string;
   try {
     namespaceId = routesNamespaceId(configPath, stringFlag(args, "env"));
@@ -52,7 +53,7 @@ export function openTarget(args: ParsedArgs): Target {
   const inner: KvWriter = local
     ? // Same default as wrangler: relative to the directory of the configuration file.
       new LocalKv(persistTo ?? path.join(path.dirname(configPath), DEFAULT_PERSIST_DIR), namespaceId)
-    : new RemoteKv({ namespaceId, keepStaged: dry });
+    : new RemoteKv({ namespaceId, configPath: configFlag, keepStaged: dry });
   const dryRun = dry ? new DryRunKv(inner) : null;
   return { kv: dryRun ?? inner, dryRun, inner, local, namespaceId };
 }

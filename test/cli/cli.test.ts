@@ -243,6 +243,23 @@ describe("routes CLI", { timeout: 120_000 }, () => {
     tmp.push(stage);
   });
 
+  it("push --local --dry-run plans the writes with their sizes and leaves the local state empty", async () => {
+    const dir = tempDir("routes-cli-");
+    const state = path.join(dir, "state");
+    const r = await inProcess(["push", "--local", "--persist-to", state, "--dry-run", writeConfig(dir)]);
+    expect(r.code).toBe(0);
+    const hash = /compiled version ([0-9a-f]{64})/.exec(r.out.join("\n"))![1]!;
+    const at = r.out.indexOf(`dry run: nothing was written. A real run would write to local KV namespace ${NS} in ${path.join(state, "v3", "kv")}, in this order:`);
+    expect(at).toBeGreaterThan(-1);
+    expect(r.out.slice(at + 1).filter((l) => /^ {2}\d\. /.test(l)).map((l) => l.replace(/\(\d+ bytes\)/, "(N bytes)"))).toEqual([
+      `  1. put ${versionKey(hash)} (N bytes)`,
+      `  2. put ${HISTORY_KEY} (N bytes)`,
+      `  3. put ${ACTIVE_KEY} (N bytes)`,
+    ]);
+    const versions = await inProcess(["versions", "--local", "--persist-to", state]);
+    expect(versions.out).toContain("  (none: push a config first)");
+  });
+
   it("push --remote runs the same steps through wrangler, pointer last, and rollback/versions read them back", async () => {
     const dir = tempDir("routes-cli-");
     const log = path.join(dir, "wrangler.log");

@@ -57,6 +57,11 @@ describe("RemoteKv (wrangler CLI)", () => {
     expect(existsSync(kv.staged!)).toBe(true);
   });
 
+  it("passes the wrangler configuration on when one was named", () => {
+    const kv = new RemoteKv({ namespaceId: "n", command: ["wrangler"], configPath: "deploy/wrangler.toml" });
+    expect(kv.describeDelete("k")).toBe("wrangler kv key delete k --namespace-id n --remote --config deploy/wrangler.toml");
+  });
+
   it("quotes arguments a shell would split", () => {
     expect(shellQuote("routes/versions/ab")).toBe("routes/versions/ab");
     expect(shellQuote("a b")).toBe("'a b'");
