@@ -175,6 +175,18 @@ log("# a 90/10 traffic split (each request rolls the dice)");
 log(`for i in $(seq ${N}); do curl -s -o /dev/null -D - -H 'host: api.example.com' ${base}/v1/items | grep -i x-echo-server; done | sort | uniq -c`);
 log(`#   → ${[...counts].map(([k, v]) => `${v} × "${k}"`).join(", ")}\n`);
 
+// The sticky A/B split: the first answer sets the visitor cookie, which keeps the variant.
+const first = await get("/", { host: "www.example.com" });
+const cookie = String(first.headers["set-cookie"] ?? "").split(";")[0] ?? "";
+const variants = new Set<string>();
+for (let i = 0; i < 10 && cookie; i++) variants.add(String((await get("/", { host: "www.example.com", cookie })).headers["x-echo-server"]));
+log("# a sticky A/B test: the first visit sets a visitor cookie …");
+log(`curl -si -H 'host: www.example.com' ${base}/ | grep -i -e set-cookie -e x-echo-server`);
+log(`#   → ${first.status} from "${first.headers["x-echo-server"]}", ${cookie || "no cookie"}`);
+log("# … and that visitor keeps the variant");
+log(`curl -si -H 'host: www.example.com' -H 'cookie: ${cookie}' ${base}/ | grep -i x-echo-server`);
+log(`#   → 10 requests, variants seen: ${[...variants].map((v) => `"${v}"`).join(", ")}\n`);
+
 log(`Change routes/ and push while this runs (ports as in routes/${moved.size ? "; note: some were taken and moved here, so a push of routes/ would point at the taken ports" : ""}):`);
 log(`  npm run routes -- push --local --persist-to ${STATE_DIR} routes/`);
 log("Ctrl-C stops everything.");
