@@ -18,8 +18,13 @@ export function at(where: Where, ...more: Array<string | number>): Where {
 }
 
 /** Anchored (full-match) translation, as Envoy's safe_regex matchers require (§1.2 StringMatch). */
-export function compileRegex(source: string, where: Where, diags: Diagnostics): { regex: string; js: string; flags: string } | null {
-  const r = checkRegex(source);
+export function compileRegex(
+  source: string,
+  where: Where,
+  diags: Diagnostics,
+  mode: "match" | "search" = "match",
+): { regex: string; js: string; flags: string } | null {
+  const r = checkRegex(source, mode);
   if (!r.ok) {
     diags.error(where.obj, where.path, r.message, "regex");
     return null;
@@ -33,7 +38,8 @@ export function compileRegex(source: string, where: Where, diags: Diagnostics): 
  * rewrite needs the inner pattern, so the anchoring wrapper is removed.
  */
 export function compileSearchRegex(source: string, where: Where, diags: Diagnostics): { match: string; js: string; flags: string } | null {
-  const r = compileRegex(source, where, diags);
+  // "search": every start position is tried, so the backtracking bound is one degree stricter.
+  const r = compileRegex(source, where, diags, "search");
   if (!r) return null;
   const js = r.js.startsWith("^(?:") && r.js.endsWith(")$") ? r.js.slice(4, -2) : r.js;
   return { match: source, js, flags: r.flags };

@@ -11,12 +11,23 @@
  *     character the body can consume (`(/[a-z]+)+`, `([a-z]+\.)*`).
  * Two adjacent unbounded quantifiers whose bodies can start and end alike (`\d+\d*`, `.*.*`) are
  * rejected too (quadratic). This rejects some safe patterns; the message says how to rewrite them.
+ *
+ * Polynomial backtracking: in a sequence, each unbounded repetition that can swallow the
+ * characters of what follows it up to the next unbounded repetition (`.*a.*`: `.*` can eat the
+ * `a` and the rest) multiplies the work by the input length. A chain of k such repetitions costs
+ * O(n^k): `.*a.*a.*a.*b` took over 200 s on 1,024 characters in V8. We bound the chain
+ * ("degree"): at most 2 for a full match (quadratic, and string-match.ts caps the input length),
+ * at most 1 for an unanchored search (uriRegexRewrite, which tries every start position and so
+ * adds one factor n) unless the pattern starts with `^`.
  */
-import { MAX_CP, normalize, type CharSet, type Node } from "./regex-ast.ts";
+import { complement, MAX_CP, normalize, type CharSet, type Node } from "./regex-ast.ts";
 
 const ANY: CharSet = [[0, MAX_CP]];
 
-export function backtrackingProblem(node: Node): string | null {
+/** Largest chain of mutually swallowing unbounded repetitions accepted (see above). */
+export const MAX_DEGREE = { match: 2, search: 1 } as const;
+
+export function backtrackingProblem(node: Node, mode: "match" | "search" = "match"): string | null {
   let problem: string | null = null;
   walk(node, (n) => {
     if (problem) return;
@@ -33,7 +44,67 @@ export function backtrackingProblem(node: Node): string | null {
           problem = "two adjacent unbounded repetitions over overlapping characters (like \\d+\\d*) backtrack quadratically in JavaScript; merge them into one";
       }
   });
-  return problem;
+  if (problem) return problem;
+  const anchored = flatten(node).some((x, i, all) => x.t === "assert" && x.kind === "textStart" && all.slice(0, i).every((y) => y.t === "assert"));
+  const max = mode === "search" && !anchored ? MAX_DEGREE.search : MAX_DEGREE.match;
+  const d = degree(node);
+  if (d > max)
+    return `${d} unbounded repetitions in a row can each take the characters of the next (like .*a.*a.*b); JavaScript then backtracks in O(n^${mode === "search" && !anchored ? d + 1 : d}) on a near-miss input${mode === "search" && !anchored ? " (an unanchored rewrite search tries every start position; start the pattern with ^ to anchor it)" : ""}; at most ${max} ${max === 1 ? "is" : "are"} accepted: use a class that excludes the separator, e.g. [^/]* instead of .*`;
+  return null;
+}
+
+/** A repetition that can consume unboundedly many characters (or ≥ 64: bounded but large). */
+function unbounded(n: Node): boolean {
+  return n.t === "repeat" && n.max >= 64;
+}
+
+/**
+ * Items of a sequence, looking through groups and optional (`?`) parts, so `(.*)a(?:.*b)?` is
+ * seen as `.*`, `a`, `.*`, `b`. An item that is not itself an unbounded repetition but contains
+ * one (an alternation `(?:.*a|b)`) is kept whole and treated as one.
+ */
+function seqItems(n: Node): Node[] {
+  n = unwrap(n);
+  if (n.t === "concat") return n.items.flatMap(seqItems);
+  if (n.t === "repeat" && n.max <= 1) return seqItems(n.node);
+  return [n];
+}
+
+function containsUnbounded(n: Node): boolean {
+  let found = false;
+  walk(n, (x) => {
+    if (unbounded(x)) found = true;
+  });
+  return found;
+}
+
+/** Longest chain of unbounded repetitions in any sequence of the pattern (see the header). */
+function degree(node: Node): number {
+  let best = 0;
+  walk(node, (n) => {
+    // Sequences are analysed from their outermost node; a repetition's body counts on its own.
+    if (n.t !== "concat" && n.t !== "repeat" && n.t !== "alt" && n.t !== "group") return;
+    const items = n.t === "repeat" && n.max > 1 ? seqItems(n.node) : seqItems(n);
+    const reps = items.map((x) => unbounded(x) || (x.t !== "lit" && x.t !== "class" && x.t !== "dot" && containsUnbounded(x)));
+    const chain: number[] = [];
+    for (let i = 0; i < items.length; i++) {
+      if (!reps[i]) continue;
+      let d = 1;
+      const ci = chars(items[i]!);
+      for (let j = 0; j < i; j++) {
+        if (!reps[j]) continue;
+        const cj = chars(items[j]!);
+        if (!intersects(cj, ci)) continue;
+        // j can take over what lies between it and i only if no mandatory item there is foreign to it.
+        let blocked = false;
+        for (let k = j + 1; k < i; k++) if (!nullable(items[k]!) && !intersects(cj, chars(items[k]!)) ) blocked = true;
+        if (!blocked) d = Math.max(d, chain[j]! + 1);
+      }
+      chain[i] = d;
+      best = Math.max(best, d);
+    }
+  });
+  return best;
 }
 
 function walk(n: Node, f: (n: Node) => void): void {
@@ -121,7 +192,10 @@ function chars(n: Node): CharSet {
     case "lit":
       return fold([[n.cp, n.cp]], n.fold);
     case "class":
-      if (n.props.length || n.negate) return ANY;
+      if (n.props.length) return ANY;
+      // A negated class consumes the complement of its (case-folded) set: `[^/]` never takes `/`.
+      // (fold() widens non-ASCII sets to "anything"; its complement would under-approximate.)
+      if (n.negate) return n.fold && n.set.some(([, hi]) => hi >= 0x80) ? ANY : complement(fold(n.set, n.fold));
       return fold(n.set, n.fold);
     case "dot":
       return ANY;

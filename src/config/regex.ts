@@ -22,17 +22,22 @@ export const MAX_REGEX_LENGTH = 1024;
 
 const cache = new Map<string, RegexCheck>();
 
-export function checkRegex(re2Source: string): RegexCheck {
-  let hit = cache.get(re2Source);
+/**
+ * @param mode "match" (default): a full match, as every StringMatch; "search": an unanchored
+ *   search for every occurrence (uriRegexRewrite), which gets a stricter backtracking bound.
+ */
+export function checkRegex(re2Source: string, mode: "match" | "search" = "match"): RegexCheck {
+  const key = mode === "match" ? re2Source : `search\0${re2Source}`;
+  let hit = cache.get(key);
   if (!hit) {
-    hit = check(re2Source);
+    hit = check(re2Source, mode);
     if (cache.size > 10_000) cache.clear();
-    cache.set(re2Source, hit);
+    cache.set(key, hit);
   }
   return hit;
 }
 
-function check(src: string): RegexCheck {
+function check(src: string, mode: "match" | "search"): RegexCheck {
   if (src.length > MAX_REGEX_LENGTH) return { ok: false, message: `regex is ${src.length} characters long; the maximum is ${MAX_REGEX_LENGTH}` };
   try {
     RE2JS.compile(src);
@@ -48,7 +53,7 @@ function check(src: string): RegexCheck {
     if (e instanceof Unsupported) return { ok: false, message: `regex cannot be translated for the edge: ${e.message}` };
     throw e;
   }
-  const problem = backtrackingProblem(ast);
+  const problem = backtrackingProblem(ast, mode);
   if (problem) return { ok: false, message: `regex rejected: ${problem}` };
   try {
     const folds = collectFolds(ast);

@@ -76,9 +76,9 @@ export const Percent = obj({
 });
 
 /** A regex field: RE2 syntax, translatable to JS, no catastrophic backtracking (see regex.ts). */
-export const regexSource = () =>
+export const regexSource = (mode: "match" | "search" = "match") =>
   str("an RE2 regular expression").superRefine((v, ctx) => {
-    const r = checkRegex(v);
+    const r = checkRegex(v, mode);
     if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
   });
 

@@ -110,7 +110,8 @@ export const HTTPDirectResponse = obj({
 
 export const Delegate = obj({ name: dnsLabel("delegate name"), namespace: dnsLabel("delegate namespace").optional() });
 
-export const RegexRewrite = obj({ match: regexSource().optional(), rewrite: str().optional() }).superRefine((r, ctx) => {
+// uriRegexRewrite searches every occurrence (Envoy regex_rewrite): the stricter "search" bound.
+export const RegexRewrite = obj({ match: regexSource("search").optional(), rewrite: str().optional() }).superRefine((r, ctx) => {
   if (r.match === undefined || r.rewrite === undefined)
     ctx.addIssue({ code: "custom", message: "uriRegexRewrite needs both match and rewrite" });
 });
