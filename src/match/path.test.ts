@@ -10,9 +10,11 @@ describe("normalizePath (Istio BASE emulation)", () => {
     { name: "encoded unreserved characters are decoded", raw: "/%41%7e%2D%5f", want: "/A~-_" },
     { name: "encoded dots are decoded and then resolved", raw: "/a/%2e%2e/b", want: "/b" },
     { name: "mixed-case encoded dots are resolved too", raw: "/a/b/.%2E/%2e/c", want: "/a/c" },
-    { name: "%2F is kept encoded and does not split segments", raw: "/a%2F..%2Fb", want: "/a%2F..%2Fb" },
+    { name: "%2F is kept encoded and does not split segments", raw: "/a%2Fb/c%2F", want: "/a%2Fb/c%2F" },
     { name: "%2f keeps its case", raw: "/a%2fb", want: "/a%2fb" },
-    { name: "%5C is kept encoded", raw: "/a%5C..%5Cb", want: "/a%5C..%5Cb" },
+    { name: "%5C is kept encoded", raw: "/a%5Cb", want: "/a%5Cb" },
+    { name: "dots inside a name next to an escaped slash are not dot segments", raw: "/a%2F...%2Fb.c", want: "/a%2F...%2Fb.c" },
+    { name: "a ;parameter on an ordinary segment is kept", raw: "/a/b.c;v=1", want: "/a/b.c;v=1" },
     { name: "a raw backslash becomes a slash", raw: "/a\\..\\b", want: "/b" },
     { name: "reserved escapes are kept", raw: "/a%3Bb%20c", want: "/a%3Bb%20c" },
     { name: "a semicolon has no special meaning", raw: "/a;b=1/c", want: "/a;b=1/c" },
@@ -29,12 +31,18 @@ describe("normalizePath (Istio BASE emulation)", () => {
     { name: "a non-hex escape is rejected", raw: "/a%zz" },
     { name: "a truncated escape is rejected", raw: "/a%4" },
     { name: "a path without a leading slash is rejected", raw: "a/b" },
+    { name: "dot-dot hidden behind an escaped slash is rejected (CVE-2021-31920 class)", raw: "/a%2F..%2Fb" },
+    { name: "dot-dot hidden behind an escaped backslash is rejected", raw: "/a%5C..%5Cb" },
+    { name: "encoded dot-dot then an escaped slash is rejected", raw: "/public/%2e%2e%2fadmin" },
+    { name: "a ;parameter on a dot-dot segment is rejected (Tomcat ..;/)", raw: "/public/..;/admin" },
+    { name: "a ;parameter on a dot segment is rejected", raw: "/public/.;x/admin" },
+    { name: "a path over 8 KiB is rejected", raw: "/" + "a".repeat(8192) },
   ])("$name with 400", ({ raw }) => {
     expect(normalizePath(raw)).toMatchObject({ error: 400 });
   });
 
   it("is idempotent over its own output", () => {
-    for (const raw of ["/a/%2e%2e/b", "/%2E/x", "/a%2F..%2Fb", "/x/%252e%252e/y"]) {
+    for (const raw of ["/a/%2e%2e/b", "/%2E/x", "/a%2Fb%5C", "/x/%252e%252e/y"]) {
       const once = normalizePath(raw);
       if ("error" in once) throw new Error(once.reason);
       expect(normalizePath(once.path)).toEqual(once);

@@ -21,9 +21,37 @@
  *     encoded form can climb above the root.
  *  7. Slashes are not merged: `//a` stays `//a` (Istio BASE does not merge slashes).
  *  8. `;` has no special meaning (Envoy does not strip path parameters).
+ *  9. Beyond Istio BASE — ambiguous dot segments are rejected with 400 (ISTIO-SEMANTICS §3, "reject
+ *     ambiguous encodings by default"): a segment that still contains a `.`/`..` piece once split
+ *     at an escaped slash (`%2F`, `%5C`) or stripped of a `;` parameter (`..%2F`, `%2e%2e%5C`,
+ *     `..;`). We keep those escapes, but an origin that decodes `%2F` before resolving dots
+ *     (CVE-2021-31920 class) or strips `;params` (Tomcat/Spring `..;/`) would read `/public/..%2Fadmin`
+ *     as `/admin` behind a route that matched `/public`. Plain `%2F` without dots still passes.
+ * 10. Paths longer than MAX_PATH_LENGTH (8 KiB) are rejected with 400: no regex ever runs on more
+ *     (src/match/string-match.ts MAX_REGEX_INPUT_LENGTH), and no origin we know accepts more.
  */
 
 const HEX = /^[0-9A-Fa-f]{2}$/;
+
+/** Longest path (without query, UTF-16 units, as received) that is routed. */
+export const MAX_PATH_LENGTH = 8192;
+
+/** Splits a segment at escaped slashes/backslashes, which some origins decode into separators. */
+const ESCAPED_SEPARATOR = /%2f|%5c/i;
+
+/** Rule 9: a dot piece hidden behind an escaped separator or a `;` parameter, or null. */
+export function ambiguousDotSegment(path: string): string | null {
+  if (!path.includes(".")) return null;
+  for (const seg of path.split("/")) {
+    if (!seg.includes(".") || seg === "." || seg === "..") continue;
+    for (const piece of seg.split(ESCAPED_SEPARATOR)) {
+      const semi = piece.indexOf(";");
+      const name = semi === -1 ? piece : piece.slice(0, semi);
+      if (name === "." || name === "..") return seg;
+    }
+  }
+  return null;
+}
 
 function isUnreserved(code: number): boolean {
   return (
@@ -63,6 +91,7 @@ export function normalizePath(raw: string): NormalizeResult {
   const hash = path.indexOf("#");
   if (hash !== -1) path = path.slice(0, hash);
   if (!path.startsWith("/")) return { error: 400, reason: "path must start with /" };
+  if (path.length > MAX_PATH_LENGTH) return { error: 400, reason: `path longer than ${MAX_PATH_LENGTH} characters` };
 
   if (path.includes("%") || path.includes("\\")) {
     let out = "";
@@ -85,5 +114,8 @@ export function normalizePath(raw: string): NormalizeResult {
     }
     path = out;
   }
-  return { path: removeDotSegments(path) };
+  path = removeDotSegments(path);
+  const ambiguous = ambiguousDotSegment(path);
+  if (ambiguous !== null) return { error: 400, reason: `ambiguous dot segment ${JSON.stringify(ambiguous)} (escaped slash or ;parameter next to "." or "..")` };
+  return { path };
 }

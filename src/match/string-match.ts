@@ -8,10 +8,24 @@
  *   (Envoy safe_regex matches the whole value: path without query, full header value,
  *   full query value). We only strip stateful flags (`g`, `y`) so `test()` has no lastIndex.
  * - present: matches any value (the caller already checked presence).
+ *
+ * Time bound for regexes: the translated pattern runs on V8's backtracking engine (Envoy runs
+ * RE2, linear). The validator rejects exponential patterns and polynomial ones of degree > 2
+ * (src/config/regex-safety.ts), and a value longer than MAX_REGEX_INPUT_LENGTH is never run
+ * through a regex: it simply does not match (in uri, headers, queryParams, withoutHeaders and
+ * CORS origins alike; under `withoutHeaders` that means the exclusion does not fire). So one
+ * evaluation costs at most O(8192²) steps for the worst accepted pattern.
  */
 import type { StringMatch } from "../compile/table.ts";
 
 export type Matcher = (value: string) => boolean;
+
+/**
+ * Longest value (UTF-16 units) a regex is evaluated on: 8 KiB, the common per-header-line limit
+ * of origin servers (nginx large_client_header_buffers 8k, Apache LimitRequestFieldSize 8190).
+ * Paths are capped at the same length before routing (src/match/facts.ts).
+ */
+export const MAX_REGEX_INPUT_LENGTH = 8192;
 
 const NON_ASCII = /[^\x00-\x7f]/;
 const UPPER_ASCII = /[A-Z]/g;
@@ -51,7 +65,7 @@ export function compileStringMatch(m: StringMatch, ignoreCase = false): Matcher 
   }
   if ("regex" in m) {
     const re = compileRegex(m.js, m.flags);
-    return (v) => re.test(v);
+    return (v) => v.length <= MAX_REGEX_INPUT_LENGTH && re.test(v);
   }
   return () => true;
 }
