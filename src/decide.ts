@@ -116,12 +116,23 @@ export function decideMatched(
   }
 }
 
+/**
+ * The upstream URL is endpoint URL + this string, so it must be a path: a rewrite whose result
+ * does not start with `/` (`uriRegexRewrite` `/(.*)` → `\1`, or `rewrite.uri: x`) would otherwise
+ * let the request path extend the origin's authority (`http://origin` + `.evil.com/x`, `:8443/x`,
+ * `@evil.com/x`) — an SSRF. Such a result gets a leading `/` (an origin-form request-target,
+ * RFC 9112 §3.2.1), as an HTTP/1 proxy would have to send anyway.
+ */
+export function asOriginForm(pathAndQuery: string): string {
+  return pathAndQuery.startsWith("/") ? pathAndQuery : "/" + pathAndQuery;
+}
+
 function upstreamPathOf(pr: PreparedRoute, facts: RequestFacts): { upstreamPath: string; rewritten: boolean } {
   const rw = pr.route.rewrite;
   if (rw?.uri !== undefined && rw.uri !== "") {
-    return { upstreamPath: rewriteMatchedPrefix(pr.route.match, facts.path, facts.query, rw.uri), rewritten: true };
+    return { upstreamPath: asOriginForm(rewriteMatchedPrefix(pr.route.match, facts.path, facts.query, rw.uri)), rewritten: true };
   }
-  if (pr.regexRewrite) return { upstreamPath: applyRegexRewrite(pr.regexRewrite, facts.path) + facts.query, rewritten: true };
+  if (pr.regexRewrite) return { upstreamPath: asOriginForm(applyRegexRewrite(pr.regexRewrite, facts.path) + facts.query), rewritten: true };
   return { upstreamPath: facts.path + facts.query, rewritten: false };
 }
 
