@@ -122,7 +122,7 @@ export interface ForwardDecision {
   responseHeaders: HeaderOps[];
   /** Fault delay to sleep before forwarding (0 = none). */
   delayMs: number;
-  /** Route timeout (whole request incl. retries, not the fault delay); absent = none. */
+  /** Route timeout (whole request incl. retries); absent = none. Ignored when a fault is configured. */
   timeoutMs?: number;
   retries: RetryPolicy;
   /** Mirrors that won their dice, already resolved to a target. */
@@ -133,10 +133,7 @@ export interface ForwardDecision {
   setCookies: string[];
   /** Name of the chosen variant in a weighted split (`host` or `host/subset`), for logs/analytics. */
   variant?: string;
-  /**
-   * true when a fault is configured on the route (informational). Retries and the timeout still
-   * apply, as in Istio's route translation; only an abort replaces the whole router.
-   */
+  /** true when a fault is configured on the route: retries and timeouts are not applied (Istio note). */
   faultConfigured: boolean;
 }
 

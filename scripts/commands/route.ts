@@ -129,10 +129,12 @@ function explain(io: Io, method: string, url: string, s: DecisionSummary, d: Dec
     row("response headers", rs.length ? rs[0]! : "(no operations)");
     for (const l of rs.slice(1)) row("", l);
     for (const c of d.setCookies) row("set-cookie", c);
-    // A fault delay runs before the router: the timeout starts after it (ISTIO-SEMANTICS §2.4).
-    row("timeout", d.timeoutMs !== undefined ? `${d.timeoutMs} ms (whole request incl. retries${d.delayMs ? ", after the fault delay" : ""})` : "none (Istio default)");
-    const r = d.retries;
-    row("retries", r.attempts === 0 ? "none" : `${r.attempts} on ${s.retryOn!.join(",")}${r.perTryTimeoutMs ? `, per try ${r.perTryTimeoutMs} ms` : ""}, backoff ${r.backoffBaseMs} ms base`);
+    if (d.faultConfigured) row("timeout/retries", "not applied: a fault is configured on this route (Istio)");
+    else {
+      row("timeout", d.timeoutMs !== undefined ? `${d.timeoutMs} ms (whole request incl. retries)` : "none (Istio default)");
+      const r = d.retries;
+      row("retries", r.attempts === 0 ? "none" : `${r.attempts} on ${s.retryOn!.join(",")}${r.perTryTimeoutMs ? `, per try ${r.perTryTimeoutMs} ms` : ""}, backoff ${r.backoffBaseMs} ms base`);
+    }
     row("mirrors", d.mirrors.length ? d.mirrors.map((m) => m.url).join(", ") : "none");
   } else if (s.responseHeaders && [...s.responseHeaders.keys()].length) {
     row("response headers", [...s.responseHeaders.entries()].map(([k, v]) => `${k}: ${v}`).join(", "));

@@ -121,8 +121,8 @@ export function summarize(d: Decision, requestHeaders: Headers, req: Pick<CaseRe
       for (const c of d.setCookies) rs.append("set-cookie", c);
       s.responseHeaders = rs;
       if (d.variant !== undefined) s.variant = d.variant;
-      s.timeoutMs = d.timeoutMs ?? null;
-      s.retries = d.retries.attempts;
+      s.timeoutMs = d.faultConfigured ? null : (d.timeoutMs ?? null);
+      s.retries = d.faultConfigured ? 0 : d.retries.attempts;
       s.retryOn = [...d.retries.retryOn, ...d.retries.retriableStatusCodes.map(String)];
       if (d.retries.perTryTimeoutMs !== undefined) s.perTryTimeoutMs = d.retries.perTryTimeoutMs;
       s.mirrors = d.mirrors.map((m) => m.destination.host);

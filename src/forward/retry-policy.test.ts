@@ -187,18 +187,18 @@ describe("effective timeouts", () => {
   });
 
   it("applies Istio's default 2 retries as 3 attempts with no timeouts", () => {
-    expect(effectiveResilience({ retries: ISTIO_DEFAULT })).toEqual({ maxAttempts: 3 });
+    expect(effectiveResilience({ retries: ISTIO_DEFAULT, faultConfigured: false })).toEqual({ maxAttempts: 3 });
   });
   it("bounds the whole request with the route timeout and each attempt with the per-try timeout", () => {
-    const r = effectiveResilience({ timeoutMs: 10_000, retries: { ...policy(["reset"], [], 2), perTryTimeoutMs: 1000 } });
+    const r = effectiveResilience({ timeoutMs: 10_000, retries: { ...policy(["reset"], [], 2), perTryTimeoutMs: 1000 }, faultConfigured: false });
     expect(r).toEqual({ maxAttempts: 3, routeTimeoutMs: 10_000, perTryTimeoutMs: 1000 });
   });
-  it("keeps retries and timeouts on a route with a fault (Istio translates them regardless of fault)", () => {
-    const d = { timeoutMs: 500, retries: { ...policy(["5xx"], [], 4), perTryTimeoutMs: 100 }, faultConfigured: true };
-    expect(effectiveResilience(d)).toEqual({ maxAttempts: 5, routeTimeoutMs: 500, perTryTimeoutMs: 100 });
+  it("applies neither retries nor timeouts when a fault is configured on the route (Istio note)", () => {
+    const r = effectiveResilience({ timeoutMs: 500, retries: { ...policy(["5xx"], [], 4), perTryTimeoutMs: 100 }, faultConfigured: true });
+    expect(r).toEqual({ maxAttempts: 1 });
   });
   it("attempts: 0 means exactly one attempt", () => {
-    expect(effectiveResilience({ retries: policy([], [], 0) }).maxAttempts).toBe(1);
+    expect(effectiveResilience({ retries: policy([], [], 0), faultConfigured: false }).maxAttempts).toBe(1);
   });
 });
 

@@ -182,12 +182,9 @@ export function backoffCeilingMs(retryNumber: number, baseMs: number): number {
 // ---------------------------------------------------------------- timeouts
 
 /**
- * Which timeouts actually apply to a forwarded request. Envoy ignores a per-try timeout that is
- * not shorter than the route timeout (router `finalTimeout`). A `fault` on the route changes
- * nothing here: Istio's route translation sets the route timeout and retry policy whether or not
- * the rule has a fault (route.go applyHTTPRouteDestination; the fault is only per-filter config),
- * so after a fault delay the router runs with both (ISTIO-SEMANTICS §2.4: the delay is simply not
- * counted in the timeout). The old `HTTPRoute.fault` API note saying otherwise predates Envoy.
+ * Which timeouts actually apply to a forwarded request. Istio: when a fault is configured on the
+ * route, retries and timeouts are not applied (VirtualService `HTTPRoute.fault` note). Envoy
+ * ignores a per-try timeout that is not shorter than the route timeout (router `finalTimeout`).
  */
 export interface EffectiveResilience {
   /** Total attempts allowed (1 + retries). */
@@ -201,7 +198,9 @@ export interface EffectiveResilience {
 export function effectiveResilience(input: {
   timeoutMs?: number;
   retries: RetryPolicy;
+  faultConfigured: boolean;
 }): EffectiveResilience {
+  if (input.faultConfigured) return { maxAttempts: 1 };
   const out: EffectiveResilience = { maxAttempts: 1 + Math.max(0, input.retries.attempts) };
   if (input.timeoutMs !== undefined && input.timeoutMs > 0) out.routeTimeoutMs = input.timeoutMs;
   const perTry = effectivePerTryTimeoutMs(input.retries.perTryTimeoutMs, out.routeTimeoutMs);
