@@ -255,9 +255,7 @@ function checkHTTPRoute(r: z.infer<typeof HTTPRouteBase>, ctx: z.RefinementCtx) 
     if (total === 0)
       ctx.addIssue({ code: "custom", path: ["route"], message: `the weights of ${r.route.length} destinations add up to 0; give at least one a positive weight` });
   }
-  const rw = r.rewrite?.uriRegexRewrite;
-  if (rw && !r.match?.length)
-    ctx.addIssue({ code: "custom", path: ["rewrite", "uriRegexRewrite"], message: "uriRegexRewrite needs the rule to have a match" });
+  // uriRegexRewrite needs no match (Istio validateHTTPRewrite): it rewrites the path of every request of the rule.
   if (r.redirect?.prefixRewrite !== undefined && !(r.match?.length && r.match.every((m) => m.uri?.prefix !== undefined)))
     ctx.addIssue({ code: "custom", path: ["redirect", "prefixRewrite"], message: "prefixRewrite needs every match of the rule to be a uri prefix match" });
   const names = new Set<string>();

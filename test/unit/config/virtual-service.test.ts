@@ -25,7 +25,6 @@ const cases: Array<[name: string, rule: string, path: string, message: RegExp]> 
   ["rejects body bytes that are not base64", `directResponse: {status: 200, body: {bytes: ⟨"not base64!"}}`, "spec.http[0].directResponse.body.bytes", /must be base64/],
   ["rejects rewrite uri together with uriRegexRewrite", `match: [{uri: {prefix: /a}}]\nroute: [{destination: {host: api.example.com}}]\nrewrite:\n  uri: /b\n  ⟨uriRegexRewrite: {match: a, rewrite: b}`, "spec.http[0].rewrite.uriRegexRewrite", /uri or uriRegexRewrite, not both/],
   ["rejects uriRegexRewrite without rewrite", `match: [{uri: {prefix: /a}}]\nroute: [{destination: {host: api.example.com}}]\nrewrite: {⟨uriRegexRewrite: {match: a}}`, "spec.http[0].rewrite.uriRegexRewrite", /needs both match and rewrite/],
-  ["rejects uriRegexRewrite in a rule without match", `route: [{destination: {host: api.example.com}}]\nrewrite: {⟨uriRegexRewrite: {match: a, rewrite: b}}`, "spec.http[0].rewrite.uriRegexRewrite", /needs the rule to have a match/],
   ["rejects perTryTimeout when attempts is 0", `route: [{destination: {host: api.example.com}}]\nretries: {attempts: 0, perTryTimeout: ⟨1s}`, "spec.http[0].retries.perTryTimeout", /cannot be set when attempts is 0/],
   ["rejects retryOn with a space after the comma, as Istio does", `route: [{destination: {host: api.example.com}}]\nretries: {attempts: 2, retryOn: ⟨"5xx, reset"}`, "spec.http[0].retries.retryOn", /unknown retryOn condition " reset"/],
   ["rejects an unknown retryOn condition", `route: [{destination: {host: api.example.com}}]\nretries: {attempts: 2, retryOn: ⟨"5xx,bogus"}`, "spec.http[0].retries.retryOn", /unknown retryOn condition "bogus"/],
@@ -70,6 +69,7 @@ describe("VirtualService http rule validation", () => {
 const valid: Array<[name: string, rule: string]> = [
   ["accepts a single destination with weight 0 (its weight is ignored)", `route:\n- destination: {host: api.example.com}\n  weight: 0`],
   ["accepts presence matches on headers and query parameters", `match: [{headers: {x-a: {}}, withoutHeaders: {x-b: {regex: "*"}}, queryParams: {q: {}}}]\nroute: [{destination: {host: api.example.com}}]`],
+  ["accepts uriRegexRewrite in a rule without match (Istio validateHTTPRewrite)", `route: [{destination: {host: api.example.com}}]\nrewrite: {uriRegexRewrite: {match: "^/a/(.*)$", rewrite: "/b/\\1"}}`],
   ["accepts an empty uri prefix", `match: [{uri: {prefix: ""}}]\nroute: [{destination: {host: api.example.com}}]`],
   ["accepts %% and %VAR% in header values", `route: [{destination: {host: api.example.com}}]\nheaders: {request: {set: {x-a: "100%%", x-b: "%DOWNSTREAM_REMOTE_ADDRESS%"}}}`],
   ["accepts integer statuses in retryOn", `route: [{destination: {host: api.example.com}}]\nretries: {attempts: 3, perTryTimeout: 2s, retryOn: "gateway-error,503,retriable-4xx"}`],
