@@ -69,7 +69,7 @@ describe("VirtualService http rule validation", () => {
 const valid: Array<[name: string, rule: string]> = [
   ["accepts a single destination with weight 0 (its weight is ignored)", `route:\n- destination: {host: api.example.com}\n  weight: 0`],
   ["accepts presence matches on headers and query parameters", `match: [{headers: {x-a: {}}, withoutHeaders: {x-b: {regex: "*"}}, queryParams: {q: {}}}]\nroute: [{destination: {host: api.example.com}}]`],
-  ["accepts uriRegexRewrite in a rule without match (Istio validateHTTPRewrite)", `route: [{destination: {host: api.example.com}}]\nrewrite: {uriRegexRewrite: {match: "^/a/(.*)$", rewrite: "/b/\\1"}}`],
+  ["accepts uriRegexRewrite in a rule without match (Istio validateHTTPRewrite)", `route: [{destination: {host: api.example.com}}]\nrewrite: {uriRegexRewrite: {match: "^/a/(.*)$", rewrite: '/b/\\1'}}`],
   ["accepts an empty uri prefix", `match: [{uri: {prefix: ""}}]\nroute: [{destination: {host: api.example.com}}]`],
   ["accepts %% and %VAR% in header values", `route: [{destination: {host: api.example.com}}]\nheaders: {request: {set: {x-a: "100%%", x-b: "%DOWNSTREAM_REMOTE_ADDRESS%"}}}`],
   ["accepts integer statuses in retryOn", `route: [{destination: {host: api.example.com}}]\nretries: {attempts: 3, perTryTimeout: 2s, retryOn: "gateway-error,503,retriable-4xx"}`],
