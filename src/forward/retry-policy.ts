@@ -59,24 +59,12 @@ const GRPC_TOKENS: ReadonlyArray<[token: string, grpcStatus: number]> = [
 ];
 
 /**
- * Envoy `retry_on` tokens the gateway understands. `retriable-headers` and
+ * Envoy `retry_on` tokens: the one list lives with the config schema that validates them
+ * (src/config/schema/retry-on.ts, a plain module without zod). `retriable-headers` and
  * `http3-post-connect-failure` are valid in Istio but can never fire here (Istio exposes no
  * retriable header list; Workers do not speak HTTP/3 upstream), so they are accepted and inert.
  */
-export const RETRY_ON_TOKENS: ReadonlySet<string> = new Set([
-  "5xx",
-  "gateway-error",
-  "reset",
-  "reset-before-request",
-  "connect-failure",
-  "refused-stream",
-  "retriable-4xx",
-  "retriable-status-codes",
-  "retriable-headers",
-  "envoy-ratelimited",
-  "http3-post-connect-failure",
-  ...GRPC_TOKENS.map(([t]) => t),
-]);
+export { RETRY_ON_TOKENS } from "../config/schema/retry-on.ts";
 
 /** The subset of a RetryPolicy that classification reads. */
 export type RetryOnPolicy = Pick<RetryPolicy, "retryOn" | "retriableStatusCodes">;

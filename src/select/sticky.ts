@@ -24,6 +24,7 @@
  * only adversary is a visitor choosing their own variant, which forced-variant rules allow anyway).
  */
 import type { StickySplit, WeightedDestination } from "../compile/table.ts";
+import { fmix32 } from "./hash.ts";
 
 /** One candidate of a split: a version-stable key and a relative weight (≤ 0 ⇒ never chosen). */
 export interface VariantCandidate {
@@ -50,15 +51,6 @@ function rotl(x: number, r: number): number {
   return (x << r) | (x >>> (32 - r));
 }
 
-/** Murmur3 finaliser: full avalanche of a 32-bit word. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** Absorb `s` then a separator; one code unit per round keeps the state resumable (prefix reuse). */
 export function absorb(state: HashState, s: string): HashState {
