@@ -18,6 +18,10 @@ const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 /** Problem with an Envoy header value template, or null. */
 export function headerValueProblem(v: string): string | null {
   if (CONTROL.test(v)) return `header value contains a control character (only tab is allowed)`;
+  // Header values are bytes (RFC 9110 §5.5; fetch's ByteString): a character above U+00FF cannot
+  // be sent at all, and `Headers.set` would throw on every request — a 500 at run time.
+  const wide = /[^\u0000-\u00ff]/.exec(v);
+  if (wide) return `header value contains ${JSON.stringify(wide[0])} (U+${wide[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}): header values are bytes; use ASCII (percent-encode other text)`;
   for (let i = 0; i < v.length; i++) {
     if (v[i] !== "%") continue;
     if (v[i + 1] === "%") {

@@ -39,6 +39,28 @@ export const WorkloadEntry = obj({
   serviceAccount: str().optional(),
 });
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+// RFC 1123 host name (underscores tolerated, as in many real DNS names), optional trailing dot.
+const DNS_NAME = /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+
+/**
+ * An endpoint address becomes the authority of every upstream URL (`http://<address>:<port>` +
+ * path), so it must be exactly a host: an IPv4 address, an IPv6 address (without brackets, as
+ * Istio writes it) or a DNS name. Anything else (`a.com/x`, `a.com#`, `user@a.com`, `a.com:80`)
+ * would change what the URL means, or make it invalid and every request to it a 500.
+ */
+export function addressProblem(address: string): string | null {
+  if (IPV4.test(address) || DNS_NAME.test(address)) return null;
+  if (address.includes(":") && /^[0-9A-Fa-f:.]+$/.test(address)) {
+    try {
+      if (new URL(`http://[${address}]/`).hostname !== "") return null;
+    } catch {
+      // not an IPv6 address either
+    }
+  }
+  return `expected a DNS name, an IPv4 or an IPv6 address (no scheme, port, path or brackets), got ${JSON.stringify(address)}`;
+}
+
 export const ServiceEntrySpec = obj({
   hosts: z.array(host({ wildcard: "suffix", star: false })),
   addresses: rejected("addresses", "virtual IPs/CIDRs capture L4 traffic inside a mesh; the edge routes by Host"),
@@ -66,6 +88,10 @@ export const ServiceEntrySpec = obj({
       ctx.addIssue({ code: "custom", path: ["endpoints", i], message: "an endpoint needs an address (the origin's DNS name or IP)" });
     if (e.address?.startsWith("unix://"))
       ctx.addIssue({ code: "custom", path: ["endpoints", i, "address"], message: "unix domain sockets are not reachable from a Worker" });
+    else if (e.address) {
+      const problem = addressProblem(e.address);
+      if (problem) ctx.addIssue({ code: "custom", path: ["endpoints", i, "address"], message: problem });
+    }
     for (const name of Object.keys(e.ports ?? {}))
       if (se.ports && !se.ports.some((p) => p.name === name))
         ctx.addIssue({ code: "custom", path: ["endpoints", i, "ports", name], message: `endpoint port ${JSON.stringify(name)} names no port of this ServiceEntry (known: ${se.ports.map((p) => p.name ?? p.number).join(", ")})` });

@@ -103,8 +103,10 @@ export const HTTPBody = obj({
     ctx.addIssue({ code: "custom", path: [b.string !== undefined ? "string" : "bytes"], message: `body is ${size} bytes; the maximum is ${MAX_DIRECT_RESPONSE_BODY_BYTES} (1 MiB)` });
 });
 
+// 599 at most: a Worker cannot answer a status above 599 (the Response constructor throws a
+// RangeError), so a 600 would turn every matching request into a 500.
 export const HTTPDirectResponse = obj({
-  status: int(200, 600, "an HTTP status"),
+  status: int(200, 599, "an HTTP status"),
   body: HTTPBody.optional(),
 });
 
@@ -163,7 +165,7 @@ export const Delay = obj({
 });
 
 export const Abort = obj({
-  httpStatus: int(200, 600, "an HTTP status").optional(),
+  httpStatus: int(200, 599, "an HTTP status").optional(), // 599 at most, as directResponse.status
   grpcStatus: str("a gRPC status name such as UNAVAILABLE").optional(),
   http2Error: rejected("http2Error", "Istio rejects it; use httpStatus"),
   percentage: Percent.optional(),
