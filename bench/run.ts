@@ -10,16 +10,18 @@
  *
  * Prints tables and PASS/MISS per target, writes bench/RESULTS.md.
  * Options: --quick (short rounds, for trying the harness), --only=decide,load,e2e,memory,bundle,
- *          --rounds=N --seconds=S (end-to-end), --concurrency=C, --no-write.
+ *          --rounds=N --seconds=S --variants=origin,passthrough,small,large,split (end-to-end),
+ *          --concurrency=C, --no-write, --instructions (adds valgrind instruction counts per
+ *          request for the Worker variants: slow, ~4 min). RESULTS.md is written only by a full run.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RouteTable } from "../src/compile/table.ts";
 import { buildBundle, type Bundle } from "./bundle.ts";
 import { buildSubjects, measureDecisions, perRoundRatio, type DecideSample } from "./decide-bench.ts";
-import { measureE2e, okBody, probeTarget, startGateway, startPassthrough, warmUp, type Variant, type VariantId } from "./e2e.ts";
+import { kvEntries, measureE2e, okBody, passthroughScript, probeTarget, startGateway, startPassthrough, warmUp, type Variant, type VariantId } from "./e2e.ts";
 import { lastRouteProbe, manyHosts, singleHostMix, smallConfig, splitConfig, type BenchConfig, type OriginAddress } from "./gen.ts";
 import type { LoadResult } from "./load-client.ts";
 import { describeMachine } from "./machine.ts";
@@ -28,6 +30,7 @@ import { startNginx, startNodeOrigin, type RunningOrigin } from "./origin.ts";
 import { loadNaive, loadPipeline, type Pipeline } from "./pipeline.ts";
 import { Report } from "./report.ts";
 import { fmt, fmtSpread, kib, ratios, spread } from "./stats.ts";
+import { countInstructions, valgrindAvailable, type InstructionCount } from "./instructions.ts";
 import { measureTableLoad } from "./table-load.ts";
 import type { RunningWorker } from "./workerd.ts";
 
@@ -49,6 +52,8 @@ const LOAD_ROUNDS = quick ? 2 : 5;
 const MEMORY_ROUNDS = quick ? 1 : 3;
 const SIZES = [10, 100, 1000, 10_000];
 const STREAM_LIMIT_MIB = 5;
+const INSTR_REQUESTS = Number(args.get("instr-requests") ?? 600);
+const INSTR_WARMUP = 600;
 
 const report = new Report();
 const startedAt = new Date();
@@ -179,6 +184,29 @@ function e2eSection(results: Map<VariantId, LoadResult[]>, cpu: Map<VariantId, n
     target: "throughput, 10,000-route config (last route) ≥ 0.95× the small config",
     measured: fmtSpread(r4, 3, "×"),
     pass: r4.n === 0 ? null : r4.median >= 0.95,
+  });
+}
+
+// ------------------------------------------------------------------ 3c. instructions
+function instructionSection(counts: Map<string, InstructionCount>): void {
+  const per = (id: string) => counts.get(id)?.perRequest ?? NaN;
+  const rows: string[][] = [...counts.entries()].map(([id, c]) => [
+    c.label,
+    `${fmt(c.perRequest / 1e6, 3)} M`,
+    id === "passthrough" ? "1.00×" : `${fmt(c.perRequest / per("passthrough"), 2)}×`,
+    `${c.requests}${c.errors ? ` (${c.errors} errors)` : ""}`,
+  ]);
+  report.section({
+    title: "3c. Instructions per request (valgrind callgrind, CPU-independent)",
+    intro:
+      `Instructions executed by the Worker's workerd process (all threads) per request, counted by callgrind over ${INSTR_REQUESTS} requests after a ${INSTR_WARMUP}-request warm-up; ` +
+      "the origin and the load client are not counted. Independent of machine load, unlike req/s.",
+    headers: ["worker", "instructions/request", "÷ pass-through", "requests"],
+    rows,
+    notes: [
+      `gateway (10,000 routes) ÷ gateway (small): ${fmt(per("large") / per("small"), 3)}×; ` +
+        `pass-through ÷ gateway (small) — the throughput ratio if workerd CPU were the only limit: ${fmt(per("passthrough") / per("small"), 3)}×.`,
+    ],
   });
 }
 
@@ -376,8 +404,9 @@ async function runE2e(pipeline: Pipeline, bundle: Bundle, origin: RunningOrigin,
       check: (res) => okBody(res) ?? (res.headers["x-bench-served-by"] === "gateway" ? null : "response header op x-bench-served-by missing"),
     },
   ];
+  const chosen = args.get("variants")?.split(",");
   const usable: Variant[] = [];
-  for (const v of variants) {
+  for (const v of variants.filter((x) => !chosen || chosen.includes(x.id))) {
     const problem = await warmUp(v, 200);
     if (problem) report.problem(`warm-up: ${problem} — variant left out`);
     else usable.push(v);
@@ -389,6 +418,37 @@ async function runE2e(pipeline: Pipeline, bundle: Bundle, origin: RunningOrigin,
     onRound: (r) => console.log(`  round ${r + 1}/${E2E_ROUNDS} done`),
   });
   e2eSection(results, cpuPerRequest, usable, E2E_ROUNDS);
+  if (args.has("instructions")) {
+    if (!valgrindAvailable()) report.problem("--instructions: valgrind/callgrind_control not installed");
+    else {
+      section("3c. instructions per request (valgrind)");
+      const specs: Array<[string, () => Promise<InstructionCount>]> = [];
+      const gwSpec = (label: string, table: RouteTable) => ({
+        label,
+        script: readFileSync(bundle.mainPath, "utf8"),
+        compatibilityDate: bundle.compatibilityDate,
+        compatibilityFlags: bundle.compatibilityFlags,
+        bindings: { CONFIG_REFRESH_SECONDS: "30" },
+        kv: { ROUTES: kvEntries(table, tableJson(pipeline, table)) },
+      });
+      const opts = { warmup: INSTR_WARMUP, requests: INSTR_REQUESTS };
+      specs.push(["passthrough", () => countInstructions({ label: "pass-through", script: passthroughScript(), compatibilityDate: bundle.compatibilityDate, compatibilityFlags: bundle.compatibilityFlags, bindings: { ORIGIN: `http://127.0.0.1:${origin.port}` } }, (b) => ({ url: `${b}/ok` }), work, opts)]);
+      specs.push(["small", () => countInstructions(gwSpec("gateway small", smallTable), (b) => probeTarget(b, small.probes[0]!), work, opts)]);
+      specs.push(["large", () => countInstructions(gwSpec("gateway 10k", largeTable), (b) => probeTarget(b, last), work, opts)]);
+      specs.push(["split", () => countInstructions(gwSpec("gateway split", splitTable), (b) => probeTarget(b, split.probes[0]!), work, opts)]);
+      const counts = new Map<string, InstructionCount>();
+      for (const [id, run] of specs) {
+        try {
+          const c = await run();
+          counts.set(id, c);
+          console.log(`  ${c.label}: ${fmt(c.perRequest / 1e6, 3)} M instructions/request (${c.requests} requests, ${c.errors} errors)`);
+        } catch (e) {
+          report.problem(`instructions ${id}: ${(e as Error).message}`);
+        }
+      }
+      instructionSection(counts);
+    }
+  }
   for (const [key, w] of Object.entries(workers))
     if (w.errors.length > 0) report.problem(`${key} Worker logged errors: ${w.errors.slice(0, 3).join(" | ")}`);
   for (const key of Object.keys(workers)) await workers[key]!.stop();
@@ -442,7 +502,7 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 report.printTargets();
-if (!args.has("no-write") && !only && !quick) {
+if (!args.has("no-write") && !only && !quick && !args.has("variants")) {
   const file = path.join(root, "bench", "RESULTS.md");
   report.write(file, describeMachine(root, originDescription), startedAt, (Date.now() - t0) / 1000, "npm run bench");
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`);

@@ -16,6 +16,8 @@ export interface WorkerSpec {
   bindings?: Record<string, string>;
   /** KV namespaces by binding, each pre-filled with these key → value pairs. */
   kv?: Record<string, Record<string, string>>;
+  /** Run workerd through this executable instead (a wrapper such as valgrind; gets workerd's argv). */
+  workerdWrapper?: string;
 }
 
 export interface RunningWorker {
@@ -84,7 +86,10 @@ export function resetPeak(pid: number): boolean {
 
 export async function startWorker(spec: WorkerSpec): Promise<RunningWorker> {
   const logErrors: string[] = [];
-  const before = new Set(childPids(process.pid, "workerd"));
+  const before = new Set(childPids(process.pid));
+  // Miniflare resolves the workerd binary when it spawns it; MINIFLARE_WORKERD_PATH overrides it.
+  const savedPath = process.env.MINIFLARE_WORKERD_PATH;
+  if (spec.workerdWrapper) process.env.MINIFLARE_WORKERD_PATH = spec.workerdWrapper;
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
@@ -104,13 +109,20 @@ export async function startWorker(spec: WorkerSpec): Promise<RunningWorker> {
       kvNamespaces: Object.fromEntries(Object.keys(spec.kv ?? {}).map((b) => [b, `bench-${b.toLowerCase()}`])),
     }),
   );
-  const url = await mf.ready;
+  let url: URL;
+  try {
+    url = await mf.ready;
+  } finally {
+    if (savedPath === undefined) delete process.env.MINIFLARE_WORKERD_PATH;
+    else process.env.MINIFLARE_WORKERD_PATH = savedPath;
+  }
   for (const [binding, entries] of Object.entries(spec.kv ?? {})) {
     const ns = await mf.getKVNamespace(binding);
     for (const [k, v] of Object.entries(entries)) await ns.put(k, v);
   }
   let stopped: Promise<void> | undefined;
-  const added = childPids(process.pid, "workerd").filter((p) => !before.has(p));
+  // The new child process: workerd itself, or the wrapper that became it (valgrind keeps the pid).
+  const added = childPids(process.pid).filter((p) => !before.has(p));
   return {
     label: spec.label,
     url: url.origin,
