@@ -23,7 +23,8 @@ const lowerAscii = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 function stringMatches(m: StringMatch, value: string, ignoreCase = false): boolean {
   if ("exact" in m) return ignoreCase ? lowerAscii(value) === lowerAscii(m.exact) : value === m.exact;
   if ("prefix" in m) return ignoreCase ? lowerAscii(value).startsWith(lowerAscii(m.prefix)) : value.startsWith(m.prefix);
-  if ("regex" in m) return regex(m.js, m.flags).test(value);
+  // Values over 8 KiB never reach a regex (src/match/string-match.ts MAX_REGEX_INPUT_LENGTH).
+  if ("regex" in m) return value.length <= 8192 && regex(m.js, m.flags).test(value);
   return true;
 }
 
