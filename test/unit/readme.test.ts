@@ -1,0 +1,549 @@
+/**
+ * The README is a contract: every example in it must work as written.
+ *
+ *  - every ```yaml block is classified by a named rule (below) and loaded through the same
+ *    loadConfig / compile / loadCases the CLI uses, with zero errors; a test per block is named
+ *    `README.md:<line> (<heading>)`, so a broken example points at itself;
+ *  - every `npm run routes -- <command> …` line names a real command and only flags its spec
+ *    declares; every `npm run <script>` is a package.json script;
+ *  - every var of the vars table exists in src/env.ts, with the default wrangler.toml and the
+ *    code use.
+ *
+ * Fragments (an http rule, rule-level fields, a trafficPolicy section, a metadata block) are
+ * wrapped into a minimal object here, never in the README. Complete documents of the same `##`
+ * section are loaded beside each block, so a VirtualService sees the Gateway and the
+ * DestinationRule subsets the section defines.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { loadConfig, type Issue, type SourceFile } from "../../src/config/index.ts";
+import { compile } from "../../src/compile/index.ts";
+import { loadCases } from "../../src/cases/load.ts";
+import { runCase } from "../../src/cases/run.ts";
+import { prepare } from "../../src/match/prepare.ts";
+import { COMMANDS } from "../../scripts/cli.ts";
+import { parseArgs, type CommandSpec } from "../../scripts/lib/args.ts";
+import { build } from "../../scripts/lib/build.ts";
+import { DEFAULT_CONFIG_REFRESH_SECONDS, configRefreshMs, exposeConfigVersion } from "../../src/env.ts";
+import { DEFAULT_RESILIENCE_SETTINGS } from "../../src/forward/resilience.ts";
+import * as localReply from "../../src/forward/local-reply.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const README_TEXT = readFileSync(path.join(ROOT, "README.md"), "utf8");
+const README_LINES = README_TEXT.split("\n");
+
+// ---------------------------------------------------------------------------------------------
+// Code blocks with their line numbers and headings.
+
+interface Block {
+  lang: string;
+  /** 1-based README line of the opening fence. */
+  line: number;
+  /** Nearest `#`-heading above the block, and the `##` section it belongs to. */
+  heading: string;
+  section: string;
+  lines: string[];
+}
+
+function codeBlocks(): Block[] {
+  const out: Block[] = [];
+  let heading = "";
+  let section = "";
+  let open: Block | null = null;
+  README_LINES.forEach((text, i) => {
+    const fence = /^\s*```(\w*)\s*$/.exec(text);
+    if (open) {
+      if (fence && fence[1] === "") {
+        out.push(open);
+        open = null;
+      } else open.lines.push(text);
+      return;
+    }
+    if (fence) {
+      open = { lang: fence[1]!, line: i + 1, heading, section, lines: [] };
+      return;
+    }
+    const h = /^(#{1,6})\s+(.*)$/.exec(text);
+    if (h) {
+      heading = h[2]!;
+      if (h[1]!.length <= 2) section = heading;
+    }
+  });
+  expect(open, "an unterminated code block").toBeNull();
+  return out;
+}
+
+const BLOCKS = codeBlocks();
+const YAML_BLOCKS = BLOCKS.filter((b) => b.lang === "yaml");
+const title = (b: { line: number; heading: string }) => `README.md:${b.line} (${b.heading})`;
+
+// ---------------------------------------------------------------------------------------------
+// Classification of YAML text: the named rules.
+
+/** A piece of a block: a YAML document between `---` lines, with its README line. */
+interface Doc {
+  /** README line of the doc's first line. */
+  line: number;
+  lines: string[];
+}
+
+function splitDocs(b: Block): Doc[] {
+  const docs: Doc[] = [];
+  let cur: Doc = { line: b.line + 1, lines: [] };
+  b.lines.forEach((l, i) => {
+    if (/^---\s*$/.test(l)) {
+      docs.push(cur);
+      cur = { line: b.line + 2 + i, lines: [] };
+    } else cur.lines.push(l);
+  });
+  docs.push(cur);
+  return docs.filter((d) => d.lines.some((l) => l.trim() !== "" && !l.trim().startsWith("#")));
+}
+
+const significant = (lines: string[]) => lines.filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+const indentOf = (l: string) => l.length - l.trimStart().length;
+
+/** Remove the common indentation of the significant lines (comments above it are trimmed). */
+function dedent(lines: string[]): string[] {
+  const min = Math.min(...significant(lines).map(indentOf));
+  return lines.map((l) => (indentOf(l) >= min ? l.slice(min) : l.trimStart()));
+}
+
+const indent = (lines: string[], n: number) => lines.map((l) => (l.trim() === "" ? "" : " ".repeat(n) + l));
+
+/** Top-level keys of a dedented fragment (`- ` list items report "-"). */
+function topKeys(lines: string[]): string[] {
+  return significant(lines)
+    .filter((l) => indentOf(l) === 0)
+    .map((l) => (l.startsWith("- ") ? "-" : l.replace(/:.*$/, "")));
+}
+
+/** Fields of an HTTPRoute (one `http[]` rule) a fragment may consist of. */
+const RULE_FIELDS = new Set(["name", "match", "route", "redirect", "directResponse", "delegate", "rewrite", "timeout", "retries", "fault", "mirror", "mirrors", "mirrorPercentage", "corsPolicy", "headers"]);
+/** Fields of a DestinationRule `trafficPolicy`. */
+const TRAFFIC_POLICY_FIELDS = new Set(["loadBalancer", "outlierDetection", "connectionPool", "tls", "portLevelSettings"]);
+
+type Kind =
+  | { rule: "istio-document" }
+  | { rule: "http-rule-list" }
+  | { rule: "http-rule-fields" }
+  | { rule: "traffic-policy-fields" }
+  | { rule: "metadata" };
+
+function classify(doc: Doc): Kind | { rule: "unknown"; keys: string[] } {
+  const lines = dedent(doc.lines);
+  const keys = topKeys(lines);
+  if (keys.includes("apiVersion") && keys.includes("kind")) return { rule: "istio-document" };
+  if (keys.length > 0 && keys.every((k) => k === "-")) return { rule: "http-rule-list" };
+  if (keys.length > 0 && keys.every((k) => RULE_FIELDS.has(k))) return { rule: "http-rule-fields" };
+  if (keys.length > 0 && keys.every((k) => TRAFFIC_POLICY_FIELDS.has(k))) return { rule: "traffic-policy-fields" };
+  if (keys.length === 1 && keys[0] === "metadata") return { rule: "metadata" };
+  return { rule: "unknown", keys };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wrappers: a fragment becomes a complete object. Every wrapped line remembers its README line
+// (null for wrapper lines), so a problem is reported where the README has it.
+
+/** The Gateway every wrapped VirtualService is bound to (named so no README object clashes). */
+const FIXTURE_GATEWAY = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: readme-fixture }
+spec:
+  servers:
+    - port: { number: 80, name: http, protocol: HTTP }
+      hosts: ["readme.example.com"]
+`;
+const FIXTURE_HOST = "readme-origin.example.com";
+const FIXTURE_ROUTE = `route: [{ destination: { host: ${FIXTURE_HOST} } }]`;
+const ACTIONS = ["route", "redirect", "directResponse", "delegate"];
+
+interface Line {
+  text: string;
+  readme: number | null;
+}
+
+interface Wrapped {
+  file: SourceFile;
+  /** README line of each line of file.text (index = line - 1). */
+  readme: Array<number | null>;
+}
+
+const fixed = (...texts: string[]): Line[] => texts.map((text) => ({ text, readme: null }));
+const shift = (lines: Line[], n: number): Line[] => lines.map((l) => ({ ...l, text: l.text.trim() === "" ? "" : " ".repeat(n) + l.text }));
+
+/** Keys of one dedented list item: the key after `- ` and the keys indented by two. */
+function itemKeys(item: Line[]): string[] {
+  return item
+    .map((l, i) => (i === 0 ? l.text.slice(2) : l.text))
+    .filter((t, i) => i === 0 || /^ {2}[\w$-]+:/.test(t))
+    .map((t) => t.trim().replace(/:.*$/, ""));
+}
+
+/** Rules shown for their match conditions alone get a fixture route (Istio requires an action). */
+function withActions(body: Line[]): Line[] {
+  const out: Line[] = [];
+  let item: Line[] = [];
+  const flush = () => {
+    if (item.length === 0) return;
+    out.push(...item);
+    if (!itemKeys(item).some((k) => ACTIONS.includes(k))) out.push(...fixed(`  ${FIXTURE_ROUTE}`));
+    item = [];
+  };
+  for (const l of body) {
+    if (l.text.startsWith("- ")) flush();
+    item.push(l);
+  }
+  flush();
+  return out;
+}
+
+function vsHeader(metadata: string[] = ["metadata: { name: readme-fragment }"]): Line[] {
+  return fixed("apiVersion: networking.istio.io/v1", "kind: VirtualService", ...metadata, "spec:", '  hosts: ["readme.example.com"]', "  gateways: [readme-fixture]", "  http:");
+}
+
+const numbered = (doc: Doc): Line[] => dedent(doc.lines).map((text, i) => ({ text, readme: doc.line + i }));
+
+function wrap(doc: Doc, kind: Kind, name: string, sectionRules: Line[] = []): Wrapped {
+  const body = numbered(doc);
+  const keys = topKeys(body.map((l) => l.text));
+  let lines: Line[];
+  switch (kind.rule) {
+    case "istio-document":
+      lines = body;
+      break;
+    case "http-rule-list":
+      lines = [...vsHeader(), ...shift(withActions(body), 4)];
+      break;
+    case "http-rule-fields":
+      // One rule made of the fragment's fields, plus a route when it has no action of its own.
+      lines = [...vsHeader(), ...fixed("    - name: readme-fragment"), ...shift(body, 6)];
+      if (!keys.some((k) => ACTIONS.includes(k))) lines.push(...fixed(`      ${FIXTURE_ROUTE}`));
+      break;
+    case "traffic-policy-fields":
+      // A DestinationRule with this trafficPolicy, and a route to its host so it becomes a cluster.
+      lines = [
+        ...fixed("apiVersion: networking.istio.io/v1", "kind: DestinationRule", "metadata: { name: readme-fragment }", "spec:", `  host: ${FIXTURE_HOST}`, "  trafficPolicy:"),
+        ...shift(body, 4),
+        ...fixed("---"),
+        ...vsHeader(["metadata: { name: readme-fragment-route }"]),
+        ...fixed(`    - ${FIXTURE_ROUTE}`),
+      ];
+      break;
+    case "metadata":
+      // A VirtualService with this metadata whose rules are the http rules the same section
+      // shows (the annotation names them), or else one two-host split.
+      lines = [
+        ...body,
+        ...vsHeader([]),
+        ...(sectionRules.length > 0
+          ? shift(sectionRules, 4)
+          : fixed("    - name: split", "      route:", "        - { destination: { host: a.readme.example.com }, weight: 50 }", "        - { destination: { host: b.readme.example.com }, weight: 50 }")),
+      ];
+      break;
+  }
+  return { file: { path: name, text: lines.map((l) => l.text).join("\n") + "\n" }, readme: lines.map((l) => l.readme) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading and compiling with README-located messages.
+
+function located(issues: Issue[], wrapped: Map<string, Wrapped>): string[] {
+  return issues.map((i) => {
+    const at = wrapped.get(i.file)?.readme[i.line - 1];
+    const where = at != null ? `README.md:${at}` : `${i.file}:${i.line} (wrapper or fixture)`;
+    return `${where}: ${i.severity}: ${i.path ? `${i.path}: ` : ""}${i.message}`;
+  });
+}
+
+/** The http rules (`http-rule-list` blocks) a `##` section shows, actions completed. */
+function sectionRules(section: string): Line[] {
+  return YAML_BLOCKS.filter((b) => b.section === section)
+    .flatMap((b) => splitDocs(b))
+    .filter((d) => classify(d).rule === "http-rule-list")
+    .flatMap((d) => withActions(numbered(d)));
+}
+
+/** Complete documents of a `##` section: the context every block of that section is loaded with. */
+function sectionDocuments(section: string, except: Block): Wrapped[] {
+  return YAML_BLOCKS.filter((b) => b.section === section && b !== except)
+    .flatMap((b) => splitDocs(b))
+    .filter((d) => classify(d).rule === "istio-document")
+    .map((d) => wrap(d, { rule: "istio-document" }, `README.md@${d.line}`));
+}
+
+async function loadAndCompile(own: Wrapped[], context: Wrapped[]) {
+  const fixture: SourceFile = { path: "fixture/readme-gateway.yaml", text: FIXTURE_GATEWAY };
+  const all = [...own, ...context];
+  const byName = new Map(all.map((w) => [w.file.path, w]));
+  // Context documents are checked by their own tests: only this block's (and the fixture's)
+  // problems count here, so one broken example fails one test.
+  const mine = new Set([fixture.path, ...own.map((w) => w.file.path)]);
+  const errors = (issues: Issue[]) => located(issues.filter((i) => i.severity === "error" && mine.has(i.file)), byName);
+  const loaded = loadConfig([fixture, ...all.map((w) => w.file)]);
+  const loadErrors = errors(loaded.issues);
+  if (loadErrors.length > 0) return { loadErrors, compileErrors: [] as string[], table: null, contextBroken: true };
+  const compiled = await compile(loaded.objects);
+  const compileErrors = errors(compiled.issues);
+  const contextBroken = [...loaded.issues, ...compiled.issues].some((i) => i.severity === "error" && !mine.has(i.file));
+  return { loadErrors, compileErrors, table: compiled.table, contextBroken };
+}
+
+const isWorkflow = (b: Block) => {
+  const keys = topKeys(b.lines);
+  return keys.includes("jobs") && keys.includes("on");
+};
+const isCases = (b: Block) => topKeys(b.lines).includes("cases");
+const isSchemaComment = (b: Block) => significant(b.lines).length === 0 && b.lines.some((l) => l.includes("$schema="));
+
+describe("README YAML examples", () => {
+  it("has the examples this suite expects (a changed count means a new rule may be needed)", () => {
+    expect(YAML_BLOCKS.length).toBeGreaterThanOrEqual(15);
+  });
+
+  for (const b of YAML_BLOCKS) {
+    if (isSchemaComment(b)) {
+      it(`${title(b)} — rule "schema-comment": the referenced schema exists beside routes/`, () => {
+        const ref = /\$schema=(\S+)/.exec(b.lines.join("\n"))![1]!;
+        // The comment is written for a file in routes/: resolve it from there.
+        const target = path.resolve(ROOT, "routes", ref);
+        expect(() => readFileSync(target, "utf8"), `${ref} from routes/`).not.toThrow();
+        expect(JSON.parse(readFileSync(target, "utf8"))).toHaveProperty("$schema");
+      });
+      continue;
+    }
+    if (isWorkflow(b)) {
+      it(`${title(b)} — rule "github-workflow": not an Istio document, skipped as config; its steps use only npm ci and package scripts`, () => {
+        const runs = b.lines.map((l) => /^\s*-\s*run:\s*(.*)$/.exec(l)?.[1]).filter((r): r is string => r !== undefined);
+        expect(runs.length).toBeGreaterThan(0);
+        for (const r of runs) expect(r, r).toMatch(/^npm (ci|run [\w:-]+( .*)?)$/);
+        expect(parseYaml(b.lines.join("\n"))).toHaveProperty("jobs");
+      });
+      continue;
+    }
+    if (isCases(b)) {
+      it(`${title(b)} — rule "golden-cases": loads through loadCases and passes against routes/`, async () => {
+        const text = b.lines.join("\n");
+        const { cases, issues } = loadCases({ path: "README.md", text });
+        expect(issues.map((i) => `README.md:${b.line + i.line}: ${i.path}: ${i.message}`)).toEqual([]);
+        expect(cases.length).toBeGreaterThan(0);
+        const built = await build([path.join(ROOT, "routes")]);
+        expect(built.errors).toBe(0);
+        const table = prepare(built.table!);
+        const failures = cases.flatMap((c) => {
+          const r = runCase(table, c.case);
+          return r.ok ? [] : [`README.md:${b.line + c.line} "${c.case.name}": ${JSON.stringify(r.mismatches)}`];
+        });
+        expect(failures).toEqual([]);
+      });
+      continue;
+    }
+    const docs = splitDocs(b);
+    for (const doc of docs) {
+      const kind = classify(doc);
+      const name = docs.length > 1 ? `${title(b)} document at line ${doc.line}` : title(b);
+      if (kind.rule === "unknown") {
+        it(`${name} — is recognised by a rule`, () => {
+          expect.fail(`no rule for a YAML block with top-level keys ${JSON.stringify(kind.keys)}: add one to test/unit/readme.test.ts`);
+        });
+        continue;
+      }
+      it(`${name} — rule "${kind.rule}": loads with zero errors and compiles`, async () => {
+        const own = wrap(doc, kind, `README.md@${doc.line}`, kind.rule === "metadata" ? sectionRules(b.section) : []);
+        // Complete documents of the section (other blocks, and the other documents of this one).
+        const siblings = docs.filter((d) => d !== doc && classify(d).rule === "istio-document").map((d) => wrap(d, { rule: "istio-document" }, `README.md@${d.line}`));
+        const context = [...siblings, ...sectionDocuments(b.section, b)];
+        const { loadErrors, compileErrors, table, contextBroken } = await loadAndCompile([own], context);
+        expect(loadErrors, "loadConfig errors").toEqual([]);
+        expect(compileErrors, "compile errors").toEqual([]);
+        // A table exists unless another block of the section is broken (its own test says so).
+        if (!contextBroken) expect(table).not.toBeNull();
+      });
+    }
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Command lines.
+
+/** Shell words of a command line: quotes grouped, an unquoted `#` word ends the line. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  const re = /\s*(?:'([^']*)'|"([^"]*)"|(#.*$)|(\S+))/gy;
+  let m: RegExpExecArray | null;
+  let cur: string | null = null;
+  let lastEnd = 0;
+  while ((m = re.exec(line)) !== null) {
+    if (m[3] !== undefined) break;
+    const piece = m[1] ?? m[2] ?? m[4]!;
+    const glued = cur !== null && m.index === lastEnd && !/^\s/.test(m[0]);
+    if (glued) cur += piece;
+    else {
+      if (cur !== null) words.push(cur);
+      cur = piece;
+    }
+    lastEnd = re.lastIndex;
+    if (re.lastIndex >= line.length) break;
+  }
+  if (cur !== null) words.push(cur);
+  return words;
+}
+
+interface CliLine {
+  line: number;
+  text: string;
+  /** Inline `code` in prose names a command, it is not a full command line. */
+  inline: boolean;
+}
+
+/** Every `npm run routes -- …` in a code block (shell or workflow `run:`) or starting an inline code span. */
+function routesLines(): CliLine[] {
+  const out: CliLine[] = [];
+  let inBlock = false;
+  README_LINES.forEach((text, i) => {
+    if (/^\s*```/.test(text)) {
+      inBlock = !inBlock;
+      return;
+    }
+    if (inBlock) {
+      const at = text.indexOf("npm run routes -- ");
+      if (at >= 0) out.push({ line: i + 1, text: text.slice(at), inline: false });
+      return;
+    }
+    for (const m of text.matchAll(/`(npm run routes -- [^`]*)`/g)) out.push({ line: i + 1, text: m[1]!, inline: true });
+  });
+  return out;
+}
+
+function specOf(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.spec.name === name)?.spec;
+}
+
+const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+
+describe("README command lines", () => {
+  const lines = routesLines();
+  it("finds the routes CLI lines of every section", () => {
+    expect(lines.length).toBeGreaterThanOrEqual(15);
+  });
+  for (const l of lines) {
+    const words = shellWords(l.text).slice(4); // npm run routes --
+    const [command, ...rest] = words;
+    it(`README.md:${l.line} \`${l.text.trim()}\` names a real command${l.inline ? " (inline mention: declared flags only)" : " with flags its spec declares"}`, () => {
+      const spec = specOf(command ?? "");
+      expect(spec, `command ${command}; known: ${COMMANDS.map((c) => c.spec.name).join(", ")}`).toBeDefined();
+      if (l.inline) {
+        for (const w of rest.filter((w) => w.startsWith("--"))) expect(spec!.flags.map((f) => f.name), w).toContain(w.slice(2).replace(/=.*$/, ""));
+        return;
+      }
+      expect(() => parseArgs(spec!, rest)).not.toThrow();
+    });
+  }
+
+  it("every `npm run <script>`, `npm start` and `npm test` names a package.json script", () => {
+    const used = new Set<string>();
+    for (const m of README_TEXT.matchAll(/npm run ([\w:-]+)/g)) used.add(m[1]!);
+    for (const m of README_TEXT.matchAll(/npm (start|test)\b/g)) used.add(m[1]!);
+    expect(used.size).toBeGreaterThanOrEqual(4);
+    for (const s of used) expect(Object.keys(PACKAGE.scripts), s).toContain(s);
+  });
+
+  it("`npm run dev -- …` passes its options to wrangler dev (scripts/dev.ts forwards every argument)", () => {
+    const devLines = README_LINES.filter((l) => l.includes("npm run dev -- "));
+    expect(devLines.length).toBeGreaterThan(0);
+    const dev = readFileSync(path.join(ROOT, "scripts/dev.ts"), "utf8");
+    expect(dev).toMatch(/startWrangler\(\["dev", \.\.\.args\]/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The vars table and the local replies table.
+
+/** Rows of the Markdown table whose header row starts with `| <first> |`. */
+function table(first: string): string[][] {
+  const start = README_LINES.findIndex((l) => new RegExp(`^\\|\\s*${first}\\s*\\|`).test(l));
+  expect(start, `a table headed "${first}"`).toBeGreaterThanOrEqual(0);
+  const rows: string[][] = [];
+  for (let i = start + 2; i < README_LINES.length && README_LINES[i]!.startsWith("|"); i++) {
+    rows.push(README_LINES[i]!.split("|").slice(1, -1).map((c) => c.trim()));
+  }
+  return rows;
+}
+
+const code = (cell: string) => cell.replace(/^`|`$/g, "");
+/** A default cell: `30`, `""`, "" → the var's string value. */
+const unquote = (cell: string) => code(cell).replace(/^"|"$/g, "");
+
+describe("README vars table", () => {
+  const rows = table("var");
+  const envTs = readFileSync(path.join(ROOT, "src/env.ts"), "utf8");
+  const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+  const tomlVars = Object.fromEntries([...(/\[vars\]\n([\s\S]*?)\n\n/.exec(toml)?.[1] ?? "").matchAll(/^(\w+)\s*=\s*"([^"]*)"/gm)].map((m) => [m[1]!, m[2]!]));
+
+  it("lists the vars", () => expect(rows.length).toBeGreaterThanOrEqual(6));
+  for (const [name, def] of rows) {
+    const v = unquote(name!.replace(/\s*\(secret\)$/, ""));
+    it(`${v} is declared in src/env.ts`, () => {
+      expect(envTs).toMatch(new RegExp(`\\b${v}\\??:`));
+    });
+    if (v in tomlVars) {
+      it(`${v}: the README default ${def} is the wrangler.toml [vars] value`, () => {
+        expect(unquote(def!)).toBe(tomlVars[v]);
+      });
+    }
+  }
+
+  it("the defaults the code applies when a var is unset are the README's", () => {
+    const byName = Object.fromEntries(rows.map(([n, d]) => [unquote(n!.replace(/\s*\(secret\)$/, "")), unquote(d!)]));
+    expect(String(DEFAULT_CONFIG_REFRESH_SECONDS)).toBe(byName.CONFIG_REFRESH_SECONDS);
+    expect(configRefreshMs({})).toBe(Number(byName.CONFIG_REFRESH_SECONDS) * 1000);
+    expect(exposeConfigVersion({}) ? "on" : "off").toBe(byName.EXPOSE_CONFIG_VERSION);
+    expect(exposeConfigVersion({ EXPOSE_CONFIG_VERSION: "off" })).toBe(false); // README: set "off" to hide it
+    expect(String(DEFAULT_RESILIENCE_SETTINGS.retryBufferLimitBytes)).toBe(byName.RETRY_BUFFER_LIMIT_BYTES);
+    expect(String(DEFAULT_RESILIENCE_SETTINGS.subrequestBudget)).toBe(byName.SUBREQUEST_BUDGET);
+    expect(DEFAULT_RESILIENCE_SETTINGS.mirrorShadowHostSuffix).toBe(byName.MIRROR_SHADOW_HOST_SUFFIX);
+  });
+
+  it("the Analytics Engine binding of the README's toml block is the one src/env.ts declares", () => {
+    const toml = BLOCKS.find((b) => b.lang === "toml" && b.lines.some((l) => l.includes("analytics_engine_datasets")));
+    const binding = /binding\s*=\s*"(\w+)"/.exec(toml!.lines.join("\n"))![1]!;
+    expect(envTs).toMatch(new RegExp(`\\b${binding}\\??:\\s*AnalyticsEngineDataset`));
+  });
+});
+
+describe("README local replies table", () => {
+  const rows = table("situation");
+  /** Each situation's reply, from the module that writes it. */
+  const replies: Array<[RegExp, () => Response]> = [
+    [/^no host or no rule matches/, () => localReply.noRoute()],
+    [/httpsRedirect/, () => localReply.httpsRedirect("https://a.example/")],
+    [/^destination cluster does not exist/, () => localReply.clusterNotFound()],
+    [/^no endpoint available/, () => localReply.noHealthyUpstream()],
+    [/^origin refused/, () => localReply.upstreamReset("remote connection failure", false)],
+    [/timeout/, () => localReply.upstreamTimeout()],
+    [/^fault abort/, () => localReply.faultAbort(418)],
+    [/^malformed request/, () => localReply.badRequest("a reason")],
+    [/^no route table/, () => localReply.noRouteTable()],
+  ];
+  it("lists every local reply", () => expect(rows.length).toBe(replies.length));
+  for (const [situation, status, body] of rows) {
+    it(`"${situation}" answers ${status} with ${body}`, async () => {
+      const make = replies.find(([re]) => re.test(situation!));
+      expect(make, situation).toBeDefined();
+      const res = make![1]();
+      const text = await res.text();
+      if (status === "configured") expect(res.status).toBe(418);
+      else expect(String(res.status)).toBe(status);
+      if (body === "empty") expect(text).toBe("");
+      else if (body === "reason") expect(text).toContain("a reason");
+      else {
+        const want = code(body!);
+        // A trailing `…` stands for the variable rest of the text.
+        if (want.endsWith("…")) expect(text.startsWith(want.slice(0, -1))).toBe(true);
+        else expect(text.trimEnd()).toBe(want);
+      }
+    });
+  }
+});
