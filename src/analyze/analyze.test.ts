@@ -105,6 +105,44 @@ spec:
   });
 });
 
+describe("subsets of a host whose only endpoint is the host itself", () => {
+  // compile/clusters.ts: a public DNS host (no ServiceEntry) or a DNS ServiceEntry without
+  // endpoints is reached at the host name, an endpoint without labels: a labelled subset is empty.
+  const dr = (host: string) => `
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: landing }
+spec:
+  host: ${host}
+  subsets: [{ name: a, labels: { variant: a } }, { name: all }]
+`;
+  const route = (host: string) => vs(`    - route: [{ destination: { host: ${host}, subset: a }, weight: 50 }, { destination: { host: ${host}, subset: all }, weight: 50 }]
+`);
+  it("warns about a labelled subset of a host no ServiceEntry names, not about a label-less one", async () => {
+    const out = await findings(route("landing.example.com"), dr("landing.example.com"));
+    expect(out.filter((i) => i.code === "empty-subset" && i.message.includes("landing")).map((i) => i.message)).toEqual([
+      'subset a selects no endpoint of landing.example.com (labels variant=a); requests routed to it get 503 "no healthy upstream"',
+    ]);
+  });
+  it("warns about a labelled subset of a DNS ServiceEntry without endpoints", async () => {
+    const se = `
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: landing }
+spec:
+  hosts: [landing.internal]
+  ports: [{ number: 443, name: https, protocol: HTTPS }]
+  resolution: DNS
+`;
+    const out = await findings(route("landing.internal"), dr("landing.internal") + se);
+    expect(out.filter((i) => i.code === "empty-subset" && i.message.includes("landing")).map((i) => i.message)).toEqual([
+      'subset a selects no endpoint of landing.internal (labels variant=a); requests routed to it get 503 "no healthy upstream"',
+    ]);
+  });
+});
+
 describe("covers (match implication)", () => {
   const cases: Array<[string, Parameters<typeof covers>[0], Parameters<typeof covers>[1], boolean]> = [
     ["no match covers everything", null, { uri: { exact: "/x" } }, true],

@@ -69,10 +69,7 @@ export function analyze(objects: ConfigObjects, table: RouteTable): Issue[] {
     if (!routedHosts.has(host)) {
       issues.push(issueAt(dr, ["spec", "host"], "spec.host", `no served route or mirror sends traffic to ${host}; this DestinationRule has no effect at the edge`, "unused-destination-rule"));
     }
-    const entries = objects.serviceEntries.filter((se) => se.value.spec.hosts.some((h) => h.toLowerCase() === host));
-    if (entries.length === 0) continue; // external host: the host itself is the endpoint, labels do not apply
-    const endpoints = entries.flatMap((se) => se.value.spec.endpoints ?? []);
-    if (endpoints.length === 0) continue; // DNS resolution of the host name itself
+    const endpoints = endpointLabels(objects, host);
     dr.value.spec.subsets?.forEach((s, i) => {
       const labels = Object.entries(s.labels ?? {});
       const selected = endpoints.some((e) => labels.every(([k, v]) => e.labels?.[k] === v));
@@ -82,4 +79,19 @@ export function analyze(objects: ConfigObjects, table: RouteTable): Issue[] {
     });
   }
   return issues;
+}
+
+/**
+ * The labels of the endpoints a host's clusters are built from, as compile/clusters.ts builds
+ * them: a host no ServiceEntry names (public DNS) and a DNS/NONE ServiceEntry without endpoints
+ * have one implicit endpoint — the host itself — which carries no labels, so a subset with
+ * labels selects nothing there either (503 "no healthy upstream" at run time); a STATIC one
+ * without endpoints has none at all.
+ */
+function endpointLabels(objects: ConfigObjects, host: string): Array<{ labels?: Record<string, string> | undefined }> {
+  const entries = objects.serviceEntries.filter((se) => se.value.spec.hosts.some((h) => h.toLowerCase() === host));
+  if (entries.length === 0) return [{}];
+  const endpoints = entries.flatMap((se) => se.value.spec.endpoints ?? []);
+  if (endpoints.length > 0) return endpoints;
+  return entries.every((se) => se.value.spec.resolution === "STATIC") ? [] : [{}];
 }
