@@ -94,7 +94,10 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
     env: Env,
   ): Promise<{ response: Response; fields: LogFields; host?: string; path?: string; decision?: Decision }> {
     const facts = deps.facts(request);
-    if ("error" in facts) return { response: reply.badRequest(facts.reason), fields: { kind: "badRequest", failure: facts.reason } };
+    if ("error" in facts) {
+      if (facts.error === 405) return { response: reply.methodNotAllowed(facts.reason), fields: { kind: "methodNotAllowed", failure: facts.reason } };
+      return { response: reply.badRequest(facts.reason), fields: { kind: "badRequest", failure: facts.reason } };
+    }
     const decision = deps.decide(loaded.prepared, facts, { rand, now: startTime, state, newVisitorId });
     const fields = matchFields(decision);
     const vars: HeaderVars = {

@@ -109,6 +109,11 @@ export function badRequest(detail: string): Response {
   return reply(400, `bad request: ${detail}\n`);
 }
 
+/** CONNECT/TRACE/TRACK (src/match/facts.ts REFUSED_METHODS): 405 with the methods we do proxy. */
+export function methodNotAllowed(detail: string): Response {
+  return reply(405, `method not allowed: ${detail}\n`, new Headers({ allow: "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS" }));
+}
+
 /** This isolate has no route table (nothing pushed yet, or KV unreachable since start). */
 export function noRouteTable(): Response {
   return reply(503, BODY.noRouteTable, new Headers({ "retry-after": "5" }));

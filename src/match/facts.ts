@@ -9,7 +9,17 @@
 import type { HeaderReader, RequestFacts } from "../decision.ts";
 import { normalizePath } from "./path.ts";
 
-export type FactsResult = RequestFacts | { error: 400; reason: string };
+export type FactsResult = RequestFacts | { error: 400 | 405; reason: string };
+
+/**
+ * Methods refused before routing with 405: TRACE/TRACK echo the request (credentials included)
+ * back to the caller (cross-site tracing) and fetch() cannot send them anyway; CONNECT asks for a
+ * tunnel, which the gateway never opens (Envoy refuses CONNECT without an upgrade config). In
+ * workerd CONNECT reaches worker.ts `connect()` and TRACK is answered 501 by the runtime itself;
+ * this check covers what does reach the Worker's fetch(). It lives in factsFromRequest only: the
+ * pure decide() keeps its CONNECT semantics (no mirrors) for the CLI's explanations.
+ */
+export const REFUSED_METHODS: ReadonlySet<string> = new Set(["CONNECT", "TRACE", "TRACK"]);
 
 export interface FactsParts {
   method: string;
@@ -81,6 +91,7 @@ export function factsFromParts(parts: FactsParts): FactsResult {
  * `cf-connecting-ip` (set by Cloudflare, not spoofable from the Internet).
  */
 export function factsFromRequest(req: Request, opts?: { clientIp?: string }): FactsResult {
+  if (REFUSED_METHODS.has(req.method.toUpperCase())) return { error: 405, reason: `method ${req.method} is not allowed` };
   let url: URL;
   try {
     url = new URL(req.url);
