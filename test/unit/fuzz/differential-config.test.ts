@@ -79,7 +79,7 @@ const vsArb = fc.record({
   http: fc.array(ruleArb, { minLength: 1, maxLength: 6 }),
 });
 
-function configYaml(vss: Array<{ hosts: string[]; http: Obj[] }>): string {
+function configYaml(vss: Array<{ hosts: readonly string[]; http: Obj[] }>): string {
   const docs: Obj[] = [
     { apiVersion: "networking.istio.io/v1", kind: "Gateway", metadata: { name: "gw" }, spec: { servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }, { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: ["*"], tls: { mode: "SIMPLE", credentialName: "edge-cert" } }] } },
     ...vss.map((vs, i) => ({

@@ -75,6 +75,25 @@ spec:
 `;
 }
 
+/**
+ * "What an origin would read": one that decodes every escape once (`%2F` included), treats `\\` as
+ * `/`, strips `;params`, merges slashes (unless told not to), resolves dot segments and ignores
+ * case — looser than any real server we know, so a path such an origin cannot read as `/admin` is
+ * safe for stricter ones too.
+ */
+export function lenientOriginView(target: string, mergeSlashes = true): string {
+  const path = target.split("?")[0]!;
+  const decoded = path.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))).replace(/\\/g, "/");
+  const out: string[] = [];
+  for (const raw of decoded.split("/")) {
+    const seg = raw.split(";")[0]!;
+    if ((seg === "" && mergeSlashes) || seg === ".") continue;
+    if (seg === "..") out.pop();
+    else out.push(seg);
+  }
+  return ((mergeSlashes ? "/" : "") + out.join("/")).toLowerCase();
+}
+
 export async function hardeningTable(originPort: number): Promise<RouteTable> {
   const files = [{ path: "routes/hardening.yaml", text: hardeningYaml(originPort) }];
   const loaded = loadConfig(files);

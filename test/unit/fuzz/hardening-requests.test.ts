@@ -18,7 +18,7 @@ import { headersFromObject } from "../../../src/match/headers.ts";
 import { MAX_PATH_LENGTH } from "../../../src/match/path.ts";
 import { prepare, type PreparedTable } from "../../../src/match/prepare.ts";
 import { MAX_REGEX_INPUT_LENGTH, compileStringMatch } from "../../../src/match/string-match.ts";
-import { hardeningTable } from "./hardening-config.ts";
+import { hardeningTable, lenientOriginView } from "./hardening-config.ts";
 
 const ORIGIN_PORT = 9999;
 let table: RouteTable;
@@ -28,20 +28,6 @@ beforeAll(async () => {
   table = await hardeningTable(ORIGIN_PORT);
   prepared = prepare(table);
 });
-
-/** Path part of a request-target as the loosest plausible origin would read it. */
-export function lenientOriginView(target: string, mergeSlashes = true): string {
-  const path = target.split("?")[0]!;
-  const decoded = path.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))).replace(/\\/g, "/");
-  const out: string[] = [];
-  for (const raw of decoded.split("/")) {
-    const seg = raw.split(";")[0]!;
-    if ((seg === "" && mergeSlashes) || seg === ".") continue;
-    if (seg === "..") out.pop();
-    else out.push(seg);
-  }
-  return ((mergeSlashes ? "/" : "") + out.join("/")).toLowerCase();
-}
 
 const rand = () => 0.5;
 
@@ -187,7 +173,7 @@ describe("ignoreUriCase deny rule in front of a catch-all (ci.example.com)", () 
   });
 
   it.each(["//admin", "/%2F/admin", "/%2fadmin"])(
-    "%s reaches the catch-all verbatim: Istio BASE neither merges slashes nor decodes %%2F (SECURITY.md: how to write deny rules)",
+    "%s reaches the catch-all verbatim: Istio BASE neither merges slashes nor decodes escaped slashes (SECURITY.md: how to write deny rules)",
     (path) => {
       const f = factsRaw("ci.example.com", path);
       if ("error" in f) throw new Error(f.reason);
@@ -265,6 +251,19 @@ describe("no open proxy: the upstream URL is always the configured endpoint + a 
 
   it.each(["shop.example.com:80@evil.com", "shop.example.com:x", "[::1", ""])("an invalid Host %j is a 400", (host) => {
     expect(factsRaw(host, "/public/x")).toMatchObject({ error: 400 });
+  });
+});
+
+describe("methods the gateway refuses", () => {
+  // Node's Request refuses to construct TRACE/TRACK/CONNECT (fetch "forbidden methods"); workerd
+  // delivers them, so the Worker-side function is called with a Request-shaped stand-in.
+  const incoming = (method: string) =>
+    factsFromRequest({ method, url: "http://shop.example.com/public/x", headers: new Headers({ host: "shop.example.com" }) } as unknown as Request);
+  it.each(["TRACE", "TRACK", "CONNECT", "trace"])("%s is a 405 before routing in the Worker", (method) => {
+    expect(incoming(method)).toMatchObject({ error: 405 });
+  });
+  it.each(["GET", "POST", "OPTIONS", "PATCH", "PROPFIND"])("%s is routed", (method) => {
+    expect(incoming(method)).not.toHaveProperty("error");
   });
 });
 
