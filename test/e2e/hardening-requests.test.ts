@@ -426,6 +426,8 @@ describe("secrets never reach the logs", () => {
     await get(`/admin?token=${SECRETS.query}`, "shop.example.com", headers);
     await get(`/echo-header?token=${SECRETS.query}`, "shop.example.com", headers);
     await get(`/public/%zz?token=${SECRETS.query}`, "shop.example.com", headers);
+    // An upstream failure: its error detail is logged, the URL's query must not be.
+    await get(`/public/reset?echo-reset=before&token=${SECRETS.query}`, "shop.example.com", headers);
     await get(`/x?token=${SECRETS.query}`, "nobody.example.org", headers);
     await get("/__gateway/config", "gateway.test", `Authorization: Bearer ${ADMIN_TOKEN}\r\n${headers}`);
     await get("/__gateway/config", "gateway.test", `Authorization: Bearer wrong-${SECRETS.authorization}\r\n`);
