@@ -504,6 +504,7 @@ try {
 report.printTargets();
 if (!args.has("no-write") && !only && !quick && !args.has("variants")) {
   const file = path.join(root, "bench", "RESULTS.md");
-  report.write(file, describeMachine(root, originDescription), startedAt, (Date.now() - t0) / 1000, "npm run bench");
+  const command = ["npm run bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" ");
+  report.write(file, describeMachine(root, originDescription), startedAt, (Date.now() - t0) / 1000, command);
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
 }
