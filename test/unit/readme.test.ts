@@ -21,7 +21,11 @@ import { parse as parseYaml } from "yaml";
 import { loadConfig, type Issue, type SourceFile } from "../../src/config/index.ts";
 import { compile } from "../../src/compile/index.ts";
 import { loadCases } from "../../src/cases/load.ts";
-import { runCase } from "../../src/cases/run.ts";
+import { CaseExpect, CaseRequest } from "../../src/cases/schema.ts";
+import { formatIssue, sortIssues } from "../../src/config/index.ts";
+import { decideCase, runCase } from "../../src/cases/run.ts";
+import { summarize } from "../../src/cases/summary.ts";
+import { localEndpoints } from "../../scripts/lib/demo-overlay.ts";
 import { prepare } from "../../src/match/prepare.ts";
 import { COMMANDS } from "../../scripts/cli.ts";
 import { parseArgs, type CommandSpec } from "../../scripts/lib/args.ts";
@@ -409,7 +413,7 @@ function routesLines(): CliLine[] {
     }
     if (inBlock) {
       const at = text.indexOf("npm run routes -- ");
-      if (at >= 0) out.push({ line: i + 1, text: text.slice(at), inline: false });
+      if (at >= 0) out.push({ line: i + 1, text: text.slice(at).replace(/`.*$/, ""), inline: false });
       return;
     }
     for (const m of text.matchAll(/`(npm run routes -- [^`]*)`/g)) out.push({ line: i + 1, text: m[1]!, inline: true });
@@ -544,6 +548,182 @@ describe("README local replies table", () => {
         if (want.endsWith("…")) expect(text.startsWith(want.slice(0, -1))).toBe(true);
         else expect(text.trimEnd()).toBe(want);
       }
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Prose claims with an exact form: the sample validation output and the golden-case fields.
+
+/** Files shaped so that the README's sample errors come out at the lines and columns it shows. */
+const ERROR_SAMPLE_FILES: SourceFile[] = [
+  {
+    path: "routes/base.yaml",
+    text: `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: public }
+spec:
+  servers:
+    - port: { number: 80, name: http, protocol: HTTP }
+      hosts: ["shop.example.com", "reviews.example.com"]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: reviews }
+spec:
+  hosts: [reviews.internal]
+  ports: [{ number: 443, name: https, protocol: HTTPS }]
+  resolution: STATIC
+  endpoints:
+    - { address: reviews-v1.origin.example.com, labels: { version: v1 } }
+    - { address: reviews-v2.origin.example.com, labels: { version: v2 } }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: reviews }
+spec:
+  host: reviews.internal
+  subsets:
+    - { name: v1, labels: { version: v1 } }
+    - { name: v2, labels: { version: v2 } }
+`,
+  },
+  {
+    path: "routes/shop.yaml",
+    text: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: shop }
+spec:
+  hosts: ["shop.example.com"]
+  gateways: [public]
+  http:
+    - { name: api, match: [{ uri: { prefix: /api/ } }], route: [{ destination: { host: api.shop.internal } }] }
+    - { name: cart, match: [{ uri: { prefix: /cart/ } }], route: [{ destination: { host: cart.shop.internal } }] }
+    - name: checkout
+      match: [{ uri: { prefix: /checkout/ } }]
+      route: [{ destination: { host: checkout.shop.internal } }]
+      retries: { attempts: 1 }
+      timeout: "5"
+`,
+  },
+  {
+    path: "routes/reviews.yaml",
+    text: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: ["reviews.example.com"]
+  gateways: [public]
+  http:
+    - name: jason
+      match: [{ headers: { end-user: { exact: jason } } }]
+      route: [{ destination: { host: reviews.internal, subset: v2 } }]
+    - name: beta
+      match: [{ headers: { x-beta: { exact: "1" } } }]
+      route: [{ destination: { host: reviews.internal, subset: v2 } }]
+    - name: legacy
+      match: [{ uri: { prefix: /legacy/ } }]
+      route: [{ destination: { host: reviews.internal, subset: v1 } }]
+    - name: shift
+      route:
+        - { destination: { host: reviews.internal, subset: v1 }, weight: 90 }
+        - destination:
+            subset: v3
+            host: reviews.internal
+          weight: 10
+`,
+  },
+];
+
+describe("README prose with an exact form", () => {
+  it("the sample validation errors are the loader's own output, every problem at once", () => {
+    const sample = BLOCKS.find((b) => b.lang === "" && b.lines.some((l) => /^routes\/\S+\.yaml:\d+:\d+: /.test(l)));
+    expect(sample, "the sample output block under 'Writing routes'").toBeDefined();
+    const { issues } = loadConfig(ERROR_SAMPLE_FILES);
+    expect(sortIssues(issues).map(formatIssue)).toEqual(sample!.lines.filter((l) => l.trim() !== ""));
+  });
+
+  it("the golden-case fields the README names are exactly the fields of the case schema", () => {
+    const block = YAML_BLOCKS.find(isCases)!;
+    const doc = parseYaml(block.lines.join("\n")) as { cases: Array<{ request: Record<string, unknown>; expect: Record<string, unknown> }> };
+    const mentionedExpect = new Set(doc.cases.flatMap((c) => Object.keys(c.expect)));
+    const other = /Other `expect` fields:([^.]*)\./.exec(README_TEXT)?.[1];
+    expect(other, "the sentence listing the other expect fields").toBeDefined();
+    for (const m of other!.matchAll(/`(\w+)`/g)) mentionedExpect.add(m[1]!);
+    expect([...mentionedExpect].sort()).toEqual(Object.keys(CaseExpect.shape).sort());
+
+    const mentionedRequest = new Set(doc.cases.flatMap((c) => Object.keys(c.request)));
+    const also = block.lines.find((l) => l.includes("# also:"))!;
+    for (const w of also.replace(/^.*# also:/, "").split(",")) mentionedRequest.add(w.trim());
+    expect([...mentionedRequest].sort()).toEqual(Object.keys(CaseRequest.shape).sort());
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The `npm start` walkthrough: every curl line with a stated answer (`#   → …`) is decided by the
+// Worker's own decide() on the compiled routes/, and the origin named as `npm start` names its
+// echo origins ("reviews v2": the host's first label and the endpoint's label values).
+
+interface Curl {
+  line: number;
+  headers: Record<string, string>;
+  path: string;
+  /** `for i in $(seq N)`: the request is repeated N times (dice spread evenly over [0, 1)). */
+  repeat: number;
+  expect: string;
+}
+
+function walkthrough(): Curl[] {
+  const block = BLOCKS.find((b) => b.section.startsWith("Try it") && b.lines.some((l) => l.startsWith("curl ")))!;
+  const out: Curl[] = [];
+  block.lines.forEach((l, i) => {
+    const next = block.lines[i + 1] ?? "";
+    const arrow = /^#\s+→\s+(.*)$/.exec(next);
+    if (!arrow || !l.includes("curl ")) return;
+    const headers: Record<string, string> = {};
+    for (const m of l.matchAll(/-H '([^:]+):\s*([^']*)'/g)) headers[m[1]!.toLowerCase()] = m[2]!;
+    const path = /http:\/\/127\.0\.0\.1:8787(\/\S*)/.exec(l)![1]!;
+    const repeat = Number(/\$\(seq (\d+)\)/.exec(l)?.[1] ?? 1);
+    out.push({ line: block.line + 1 + i, headers, path, repeat, expect: arrow[1]! });
+  });
+  return out;
+}
+
+describe("README npm start walkthrough", async () => {
+  const built = await build([path.join(ROOT, "routes")]);
+  const table = prepare(built.table!);
+  const names = localEndpoints(built.table!);
+  const nameOf = (upstreamUrl: string | undefined) => names.find((e) => upstreamUrl?.startsWith(e.url + "/"))?.name;
+  const answer = (c: Curl, random: number) => {
+    const { host, ...rest } = c.headers;
+    const req = { url: `http://${host}${c.path}`, method: "GET", headers: rest, random };
+    const { decision, headers } = decideCase(table, req);
+    return summarize(decision!, headers, req);
+  };
+  const curls = walkthrough();
+  it("states the answers of its curl lines", () => expect(curls.length).toBeGreaterThanOrEqual(5));
+
+  for (const c of curls) {
+    it(`README.md:${c.line} curl ${c.headers.host}${c.path} → ${c.expect}`, () => {
+      const split = [...c.expect.matchAll(/(\d+) × "([^"]+)"/g)];
+      if (split.length > 0) {
+        // "about 45 × A, 5 × B": with the dice spread evenly the split gives exactly that.
+        const counts: Record<string, number> = {};
+        for (let i = 0; i < c.repeat; i++) {
+          const name = nameOf(answer(c, (i + 0.5) / c.repeat).upstreamUrl) ?? "?";
+          counts[name] = (counts[name] ?? 0) + 1;
+        }
+        expect(counts).toEqual(Object.fromEntries(split.map((m) => [m[2]!, Number(m[1])])));
+        return;
+      }
+      const m = /^(\d+)(?: from "([^"]+)")?(?: location: (\S+))?$/.exec(c.expect);
+      expect(m, `an answer like 200 from "name", 302 location: URL or 503: ${c.expect}`).not.toBeNull();
+      const s = answer(c, 0.5);
+      if (m![2] !== undefined) {
+        expect(s.kind).toBe("forward");
+        expect(nameOf(s.upstreamUrl)).toBe(m![2]);
+      } else expect(s.status).toBe(Number(m![1]));
+      if (m![3] !== undefined) expect(s.location).toBe(m![3]);
     });
   }
 });
