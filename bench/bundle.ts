@@ -34,8 +34,10 @@ export function readCompat(root: string): { compatibilityDate: string; compatibi
 }
 
 export function buildBundle(root: string, outdir: string): Bundle {
-  const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
-  const r = spawnSync(wrangler, ["deploy", "--dry-run", "--outdir", outdir, "--env="], {
+  // Run wrangler's entry with this Node (22+), not through the .bin shim: outside `npm run`, the
+  // shim's `#!/usr/bin/env node` may find an older system Node that wrangler refuses.
+  const wrangler = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+  const r = spawnSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--env="], {
     cwd: root,
     encoding: "utf8",
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },

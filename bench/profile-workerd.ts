@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     const probe = variant === "large" ? lastRouteProbe({ routes: 10_000 }) : cfg.probes[0]!;
     target = probeTarget("", probe);
   }
+  process.once("SIGINT", () => void origin.stop().finally(() => process.exit(130)));
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",

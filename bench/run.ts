@@ -492,6 +492,17 @@ async function runMemory(pipeline: Pipeline, bundle: Bundle): Promise<void> {
   memorySection(rows);
 }
 
+// Ctrl-C / kill: stop the origin and every workerd we started before exiting, so no nginx or
+// workerd outlives the run.
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => {
+    console.log(`\n${signal}: stopping origin and workers`);
+    void Promise.allSettled(cleanups.reverse().map((c) => c())).finally(() => {
+      rmSync(work, { recursive: true, force: true });
+      process.exit(130);
+    });
+  });
+
 const t0 = Date.now();
 try {
   await main();
