@@ -24,7 +24,7 @@
  *     exists with endpoints, that endpoint choice's calls (as d).
  * Steps stop early when the decision is made (an abort skips c–e; a redirect skips c–e).
  */
-import type { Route, RouteTable } from "./compile/table.ts";
+import { routeRetries, type Route, type RouteTable } from "./compile/table.ts";
 import type { DecideOptions, Decision, ForwardDecision, MatchInfo, RequestFacts, UpstreamTarget } from "./decision.ts";
 import { evaluateCors } from "./actions/cors.ts";
 import { orderHeaderOps, routeResponseOps } from "./actions/header-ops.ts";
@@ -182,7 +182,7 @@ function forward(
     requestHeaders: orderHeaderOps(route.headers, destination.headers, weighted, "request"),
     responseHeaders: orderHeaderOps(route.headers, destination.headers, weighted, "response"),
     delayMs,
-    retries: route.retries,
+    retries: routeRetries(route),
     mirrors,
     corsHeaders,
     setCookies: [...pick.setCookies, ...ep.setCookies],

@@ -4,7 +4,7 @@
  * field before → after), a changed route order (first match wins, so order is meaning), and the
  * upstream clusters whose endpoints or policy changed.
  */
-import type { Cluster, Route, RouteTable, VirtualHost } from "../../src/compile/table.ts";
+import { routeRetries, type Cluster, type Route, type RouteTable, type VirtualHost } from "../../src/compile/table.ts";
 import {
   describeAction,
   describeCors,
@@ -50,7 +50,7 @@ const ROUTE_FIELDS: Array<[string, (r: Route) => string]> = [
   ["rewrite", (r) => describeRewrite(r.rewrite)],
   ["headers", (r) => describeHeaders(r.headers)],
   ["timeout", (r) => describeTimeout(r.timeoutMs)],
-  ["retries", (r) => describeRetries(r.retries)],
+  ["retries", (r) => describeRetries(routeRetries(r))],
   ["fault", (r) => describeFault(r.fault)],
   ["mirrors", (r) => describeMirrors(r.mirrors)],
   ["corsPolicy", (r) => describeCors(r.corsPolicy)],
@@ -63,7 +63,7 @@ const ROUTE_RAW: Array<[string, (r: Route) => unknown]> = [
   ["action", (r) => r.action],
   ["rewrite", (r) => r.rewrite],
   ["headers", (r) => r.headers],
-  ["retries", (r) => r.retries],
+  ["retries", (r) => routeRetries(r)],
   ["corsPolicy", (r) => r.corsPolicy],
 ];
 

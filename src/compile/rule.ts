@@ -3,7 +3,8 @@
  * (istio:route translateRoute; ISTIO-SEMANTICS §1.2 HTTPRoute). Compiled once per rule; routes.ts
  * then expands it for each gateway server that binds the VirtualService.
  */
-import type { Mirror, Route, RouteAction, RouteMatch, Rewrite, WeightedDestination } from "./table.ts";
+import type { Mirror, RetryPolicy, Route, RouteAction, RouteMatch, Rewrite, WeightedDestination } from "./table.ts";
+import { ISTIO_DEFAULT_RETRY_POLICY } from "./table.ts";
 import type { Diagnostics } from "./diagnostics.ts";
 import { sourceOf } from "./diagnostics.ts";
 import type { FlatRule } from "./delegate.ts";
@@ -92,7 +93,7 @@ function compileBody(rule: HTTPRoute, where: (f: keyof HTTPRoute) => Where, ctx:
 
   const body: RouteBody = {
     action,
-    retries: retryPolicy(rule.retries, action.kind === "route" && action.destinations.length > 0 && action.destinations.every((d) => destinations.usesConsistentHash(d))),
+    ...omitDefaultRetries(retryPolicy(rule.retries, action.kind === "route" && action.destinations.length > 0 && action.destinations.every((d) => destinations.usesConsistentHash(d)))),
   };
   const rewrite = compileRewrite(rule, authority, where("rewrite"), diags);
   if (rewrite) body.rewrite = rewrite;
@@ -158,4 +159,9 @@ function compileMirrors(rule: HTTPRoute, where: (f: keyof HTTPRoute) => Where, c
     out.push({ destination: ctx.destinations.resolve(m.destination, at(where("mirrors"), i, "destination")), percentage: m.percentage?.value ?? 100 });
   });
   return out;
+}
+
+/** The table leaves Istio's default retry policy implicit (see Route.retries). */
+function omitDefaultRetries(policy: RetryPolicy): { retries?: RetryPolicy } {
+  return JSON.stringify(policy) === JSON.stringify(ISTIO_DEFAULT_RETRY_POLICY) ? {} : { retries: policy };
 }

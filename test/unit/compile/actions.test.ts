@@ -1,3 +1,4 @@
+import { routeRetries } from "../../../src/compile/table.ts";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/index.ts";
 import { compile } from "../../../src/compile/index.ts";
@@ -188,24 +189,25 @@ rewrite: {uriRegexRewrite: {match: "/v([0-9]+)/", rewrite: "/version-\\\\1/"}}`)
 describe("retries (§2.5)", () => {
   it("applies Istio's default policy when retries is omitted", async () => {
     const r = await rule(`route: [{destination: {host: s1.example.com}}]`);
-    expect(r.retries).toEqual(DEFAULT_RETRIES);
+    expect(r.retries).toBeUndefined(); // the table leaves the default implicit (smaller KV values)
+    expect(routeRetries(r)).toEqual(DEFAULT_RETRIES);
   });
 
   it("applies the default policy to redirects and direct responses too (never used there)", async () => {
     const r = await rule(`directResponse: {status: 200}`);
-    expect(r.retries).toEqual(DEFAULT_RETRIES);
+    expect(routeRetries(r)).toEqual(DEFAULT_RETRIES);
   });
 
   it("disables retries with attempts 0", async () => {
     const r = await rule(`route: [{destination: {host: s1.example.com}}]\nretries: {attempts: 0}`);
-    expect(r.retries.attempts).toBe(0);
-    expect(r.retries.retryOn).toEqual([]);
+    expect(routeRetries(r).attempts).toBe(0);
+    expect(routeRetries(r).retryOn).toEqual([]);
   });
 
   it("replaces the default retryOn with the user's list and turns integers into status codes", async () => {
     const r = await rule(`route: [{destination: {host: s1.example.com}}]
 retries: {attempts: 3, retryOn: "5xx,503,reset,429", perTryTimeout: 2s, backoff: 100ms}`);
-    expect(r.retries).toEqual({
+    expect(routeRetries(r)).toEqual({
       attempts: 3,
       retryOn: ["5xx", "reset", "retriable-status-codes"],
       retriableStatusCodes: [503, 429],
@@ -217,12 +219,12 @@ retries: {attempts: 3, retryOn: "5xx,503,reset,429", perTryTimeout: 2s, backoff:
 
   it("keeps the default retryOn when only attempts is given", async () => {
     const r = await rule(`route: [{destination: {host: s1.example.com}}]\nretries: {attempts: 5}`);
-    expect(r.retries).toEqual({ ...DEFAULT_RETRIES, attempts: 5 });
+    expect(routeRetries(r)).toEqual({ ...DEFAULT_RETRIES, attempts: 5 });
   });
 
   it("honours an explicit retryIgnorePreviousHosts: false", async () => {
     const r = await rule(`route: [{destination: {host: s1.example.com}}]\nretries: {attempts: 1, retryIgnorePreviousHosts: false}`);
-    expect(r.retries.retryIgnorePreviousHosts).toBe(false);
+    expect(routeRetries(r).retryIgnorePreviousHosts).toBe(false);
   });
 
   it("does not ignore previous hosts when the destination uses consistent hashing", async () => {
@@ -230,7 +232,7 @@ retries: {attempts: 3, retryOn: "5xx,503,reset,429", perTryTimeout: 2s, backoff:
       `route: [{destination: {host: s1.example.com}}]`,
       doc("DestinationRule", "dr", `host: s1.example.com\ntrafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user}}}`),
     );
-    expect(r.retries).toEqual({ ...DEFAULT_RETRIES, retryIgnorePreviousHosts: false });
+    expect(routeRetries(r)).toEqual({ ...DEFAULT_RETRIES, retryIgnorePreviousHosts: false });
   });
 });
 

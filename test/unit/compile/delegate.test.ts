@@ -1,3 +1,4 @@
+import { routeRetries } from "../../../src/compile/table.ts";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/index.ts";
 import { compile } from "../../../src/compile/index.ts";
@@ -48,7 +49,7 @@ describe("delegate VirtualServices (§1.2 Delegate VirtualServices)", () => {
     );
     const r = vhost(t, "a.com").routes[0]!;
     expect(r.timeoutMs).toBe(1000);
-    expect(r.retries.attempts).toBe(4);
+    expect(routeRetries(r).attempts).toBe(4);
     expect(r.headers).toEqual({ request: { set: [["x-root", "1"]] } });
   });
 
