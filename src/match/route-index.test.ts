@@ -35,6 +35,17 @@ describe("route index", () => {
     expect(candidates(routes, url, init)).toEqual(want);
   });
 
+  it("buckets a prefix-\"/\" route with a header condition by the header, not by the useless prefix", () => {
+    const rs = [
+      route({ match: { uri: { prefix: "/" }, headers: [["x-tenant", { exact: "a" }]] } }), // 0
+      route({ match: { uri: { prefix: "/" }, headers: [["x-tenant", { exact: "b" }]] } }), // 1
+      route({ match: { uri: { prefix: "/" } } }), // 2: plain catch-all prefix stays a prefix candidate
+      route({ match: { uri: { exact: "/last" } } }), // 3
+    ];
+    expect(candidates(rs, "http://a.com/last")).toEqual([2, 3]);
+    expect(candidates(rs, "http://a.com/last", { headers: { "x-tenant": "b" } })).toEqual([0, 1, 2, 3]);
+  });
+
   it("stops at the first accepted candidate", () => {
     const lists = [[1, 5, 9], [2, 3], [0, 7]];
     const seen: number[] = [];
