@@ -1,7 +1,7 @@
 /**
  * prepare(): a RouteTable (plain JSON from KV) → a PreparedTable ready for per-request matching.
- * Done once per table per isolate: host Maps and per-vhost candidate indexes (route-index.ts)
- * eagerly; each route's matcher, CORS policy and uriRegexRewrite (with their RegExps) are
+ * Done once per table per isolate: host Maps eagerly; each vhost's candidate index
+ * (route-index.ts) on its first request; each route's matcher, CORS policy and uriRegexRewrite (with their RegExps) are
  * compiled on first use and then kept, because the index means most routes are never evaluated
  * by a given isolate — a cold prepare() of 10,000 routes is then mostly the index build.
  * The table itself is never mutated; prepared routes point back to it.
@@ -39,10 +39,25 @@ export class PreparedRoute {
   }
 }
 
-export interface PreparedVhost {
-  vhost: VirtualHost;
-  routes: PreparedRoute[];
-  index: RouteIndex;
+/**
+ * A virtual host whose routes and candidate index are built on its first request: a table load
+ * is then JSON.parse plus the listener maps, whatever the number of hosts (bench/ANALYSIS.md),
+ * and an isolate only pays for the hosts it actually serves.
+ */
+export class PreparedVhost {
+  readonly vhost: VirtualHost;
+  private routesCache: PreparedRoute[] | undefined;
+  private indexCache: RouteIndex | undefined;
+
+  constructor(vhost: VirtualHost) {
+    this.vhost = vhost;
+  }
+  get routes(): PreparedRoute[] {
+    return (this.routesCache ??= this.vhost.routes.map((r) => new PreparedRoute(r)));
+  }
+  get index(): RouteIndex {
+    return (this.indexCache ??= buildRouteIndex(this.vhost.routes));
+  }
 }
 
 export interface PreparedTable {
@@ -58,10 +73,6 @@ export function prepare(table: RouteTable): PreparedTable {
       http: prepareListener(table.listeners.http),
       https: prepareListener(table.listeners.https),
     },
-    vhosts: table.vhosts.map((vhost) => ({
-      vhost,
-      routes: vhost.routes.map((r) => new PreparedRoute(r)),
-      index: buildRouteIndex(vhost.routes),
-    })),
+    vhosts: table.vhosts.map((vhost) => new PreparedVhost(vhost)),
   };
 }
