@@ -5,7 +5,8 @@
  * Canonical form: object keys sorted at every depth (UTF-16 code unit order; integer-like keys
  * first, see sortedKeys), `undefined` properties omitted, arrays kept in order (route order is
  * meaning), no whitespace. Record-like maps (`listeners.*.exact`, `clusters`) are objects, so they are
- * sorted too: the insertion order of the compiler never leaks into the bytes.
+ * sorted too: the insertion order of the compiler never leaks into the bytes. Route `source`
+ * locations are left out (see sortedKeys).
  */
 import type { RouteTable } from "./table.ts";
 
@@ -20,7 +21,10 @@ export function canonicalJson(table: RouteTable): string {
  * Note: JS enumerates integer-like keys ("7", "42") first in numeric order whatever the insertion
  * order; that order is as deterministic as lexicographic order, which is all canonical needs.
  */
-function sortedKeys(this: unknown, _key: string, value: unknown): unknown {
+function sortedKeys(this: unknown, key: string, value: unknown): unknown {
+  // A route's `source` (file:line) is for the CLI's explanations only: it stays out of the stored
+  // bytes and the hash (moving a rule in its file is not a new version; the Worker parses less).
+  if (key === "source" && this !== null && typeof this === "object" && "ruleIndex" in this) return undefined;
   if (typeof value === "number" && !Number.isFinite(value)) {
     // Non-finite numbers would serialize as null and silently change meaning: refuse them.
     throw new TypeError(`canonicalJson: non-finite number ${value}`);

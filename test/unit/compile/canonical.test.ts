@@ -36,6 +36,19 @@ describe("canonical JSON and content hash", () => {
     expect(canonicalJson(b)).toBe(canonicalJson(a));
   });
 
+  it("leaves routes' source locations out of the stored bytes, but keeps a label named source", () => {
+    const t = emptyTable();
+    const route = { name: "r", virtualService: "default/v", ruleIndex: 0, matchIndex: null, source: "routes/a.yaml:12", match: null, action: { kind: "directResponse" as const, status: 200 } };
+    t.vhosts = [{ domain: "a.com", port: 80, httpsRedirect: false, routes: [route] }];
+    t.clusters = { "x||": { host: "x", external: false, endpoints: [{ url: "http://x", weight: 1, labels: { source: "kept" } }] } };
+    const json = canonicalJson(t);
+    expect(json).not.toContain("routes/a.yaml");
+    expect(json).toContain('"source":"kept"');
+    const moved = structuredClone(t);
+    moved.vhosts[0]!.routes[0]!.source = "routes/a.yaml:40";
+    expect(canonicalJson(moved)).toBe(json);
+  });
+
   it("refuses non-finite numbers instead of writing null", () => {
     const t = emptyTable();
     t.vhosts = [{ domain: "a.com", port: Number.NaN, httpsRedirect: false, routes: [] }];
