@@ -7,6 +7,7 @@ import { readActive, short } from "../lib/release.ts";
 import { diffTables, formatDiff } from "../lib/diff.ts";
 import type { RouteTable } from "../../src/compile/table.ts";
 import { versionKey } from "../../src/store/keys.ts";
+import { parseStoredTable } from "../../src/compile/canonical.ts";
 
 export const diffCommand: Command = {
   spec: {
@@ -32,7 +33,7 @@ export const diffCommand: Command = {
       if (active) {
         const text = await kv.get(versionKey(active.version));
         if (text === null) io.err(`warning: the active version ${short(active.version)} is missing from ${kv.target}; comparing with nothing`);
-        else current = JSON.parse(text) as RouteTable;
+        else current = parseStoredTable(text);
       }
       io.out(`${current ? `active ${short(current.hash)}` : "nothing active"} → new ${short(next.hash)} (${kv.target})`);
       for (const line of formatDiff(diffTables(current, next))) io.out(line);

@@ -8,10 +8,69 @@
  * sorted too: the insertion order of the compiler never leaks into the bytes. Route `source`
  * locations are left out (see sortedKeys).
  */
-import type { RouteTable } from "./table.ts";
+import type { RouteAction, RouteTable } from "./table.ts";
+
+/**
+ * The stored form interns route actions: most routes of a large config share a handful of
+ * actions (the same destination), which were 29 % of a 10,000-route table's bytes and of its
+ * JSON.parse time in a cold isolate (bench/ANALYSIS.md). Routes hold an index into `actionPool`;
+ * `inflateTable` restores the in-memory RouteTable right after JSON.parse.
+ */
+interface StoredTable extends Omit<RouteTable, "vhosts"> {
+  vhosts: Array<Omit<RouteTable["vhosts"][number], "routes"> & { routes: Array<Omit<RouteTable["vhosts"][number]["routes"][number], "action"> & { action: number }> }>;
+  actionPool: RouteAction[];
+}
 
 export function canonicalJson(table: RouteTable): string {
-  return JSON.stringify(table, sortedKeys);
+  const pool: RouteAction[] = [];
+  const seen = new Map<string, number>();
+  const vhosts = table.vhosts.map((vh) => ({
+    ...vh,
+    routes: vh.routes.map((r) => {
+      const key = JSON.stringify(r.action, sortedKeys);
+      let i = seen.get(key);
+      if (i === undefined) {
+        i = pool.length;
+        pool.push(r.action);
+        seen.set(key, i);
+      }
+      return { ...r, action: i };
+    }),
+  }));
+  const stored: StoredTable = { ...table, vhosts, actionPool: pool };
+  return JSON.stringify(stored, sortedKeys);
+}
+
+/**
+ * Stored table (just JSON.parse'd) → RouteTable, in place: action indexes are replaced by the
+ * pooled actions (shared, immutable). A table without a pool (hand-written) is left as it is.
+ * Returns a problem string for an index out of range.
+ */
+export function inflateTable(parsed: Record<string, unknown>): string | null {
+  const pool = parsed.actionPool;
+  if (pool === undefined) return null;
+  if (!Array.isArray(pool)) return "actionPool is not a list";
+  delete parsed.actionPool;
+  const vhosts = parsed.vhosts;
+  if (!Array.isArray(vhosts)) return null;
+  for (const vh of vhosts as Array<{ routes?: unknown }>) {
+    if (!vh || !Array.isArray(vh.routes)) continue;
+    for (const r of vh.routes as Array<{ action?: unknown }>) {
+      if (typeof r?.action !== "number") continue;
+      const a = pool[r.action];
+      if (a === undefined) return `route action ${r.action} is not in actionPool (${pool.length} entries)`;
+      r.action = a;
+    }
+  }
+  return null;
+}
+
+/** JSON text of a stored table → RouteTable (CLI reads of KV). */
+export function parseStoredTable(text: string): RouteTable {
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  const problem = inflateTable(parsed);
+  if (problem) throw new SyntaxError(problem);
+  return parsed as unknown as RouteTable;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { TABLE_VERSION, type RouteTable } from "../compile/table.ts";
 import { ACTIVE_KEY, versionKey, type ActivePointer } from "./keys.ts";
+import { inflateTable } from "../compile/canonical.ts";
 
 /** The subset of a KV binding this module needs (tests pass fakes that throw or hang). */
 export interface KvReader {
@@ -115,6 +116,8 @@ export async function readActiveTable(
       `table ${pointer.version} has tableVersion ${JSON.stringify(obj.tableVersion)}; this Worker understands ${TABLE_VERSION} (redeploy the Worker or push with a matching CLI)`,
     );
   }
+  const poolProblem = inflateTable(obj);
+  if (poolProblem) return failure("badTable", `${pointer.version}: ${poolProblem}`);
   const problem = shapeProblem(obj, pointer.version);
   if (problem) return failure("badTable", problem);
   return { kind: "loaded", pointer, table: parsed as RouteTable };

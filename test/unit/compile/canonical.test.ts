@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { canonicalJson, summarize, tableHash } from "../../../src/compile/index.ts";
+import { inflateTable, parseStoredTable } from "../../../src/compile/canonical.ts";
 import { TABLE_VERSION, type RouteTable } from "../../../src/compile/table.ts";
 import { gateway, table, vs } from "./helpers.ts";
 
@@ -16,8 +17,8 @@ describe("canonical JSON and content hash", () => {
     const json = canonicalJson(t);
     expect(json.indexOf('"a||"')).toBeLessThan(json.indexOf('"b||"'));
     expect(json).not.toContain("subset");
-    expect(json).toMatch(/^\{"clusters":\{"a\|\|":\{"endpoints":\[\],"external":true,"host":"a"\}/);
-    expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(t)));
+    expect(json).toMatch(/^\{"actionPool":\[\],"clusters":\{"a\|\|":\{"endpoints":\[\],"external":true,"host":"a"\}/);
+    expect(parseStoredTable(json)).toEqual(JSON.parse(JSON.stringify(t)));
   });
 
   it("does not depend on the insertion order of object keys", () => {
@@ -47,6 +48,24 @@ describe("canonical JSON and content hash", () => {
     const moved = structuredClone(t);
     moved.vhosts[0]!.routes[0]!.source = "routes/a.yaml:40";
     expect(canonicalJson(moved)).toBe(json);
+  });
+
+  it("stores each distinct route action once and restores the table exactly", () => {
+    const t = emptyTable();
+    const same = { kind: "route" as const, destinations: [{ host: "a", cluster: "a||", weight: 1 }], totalWeight: 1 };
+    const r = (name: string, action: typeof same | { kind: "directResponse"; status: number }) => ({ name, virtualService: "default/v", ruleIndex: 0, matchIndex: null, match: null, action });
+    t.vhosts = [{ domain: "a.com", port: 80, httpsRedirect: false, routes: [r("x", same), r("y", { ...same }), r("z", { kind: "directResponse", status: 204 })] }];
+    const json = canonicalJson(t);
+    const stored = JSON.parse(json) as { actionPool: unknown[]; vhosts: Array<{ routes: Array<{ action: unknown }> }> };
+    expect(stored.actionPool).toHaveLength(2);
+    expect(stored.vhosts[0]!.routes.map((x) => x.action)).toEqual([0, 0, 1]);
+    expect(parseStoredTable(json)).toEqual(JSON.parse(JSON.stringify(t)));
+  });
+
+  it("rejects a stored table whose route names an action outside the pool", () => {
+    const bad = { actionPool: [{ kind: "directResponse", status: 200 }], vhosts: [{ routes: [{ action: 3 }] }] };
+    expect(inflateTable(bad)).toMatch(/route action 3 is not in actionPool \(1 entries\)/);
+    expect(inflateTable({ vhosts: [{ routes: [{ action: { kind: "directResponse", status: 200 } }] }] })).toBeNull();
   });
 
   it("refuses non-finite numbers instead of writing null", () => {
