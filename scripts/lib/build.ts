@@ -35,7 +35,11 @@ export async function build(paths: string[]): Promise<BuildResult> {
   const loaded = loadConfig(files);
   if (loaded.issues.some((i) => i.severity === "error")) return result(null, loaded.issues, sources, null);
   const compiled = await compile(loaded.objects, { sources });
-  return result(compiled.table, [...loaded.issues, ...compiled.issues], sources, loaded.objects);
+  // The loader and the compiler both notice a mesh-only VirtualService (the compiler must, for
+  // objects that skipped the loader); print the loader's finding once.
+  const loaderSaid = new Set(loaded.issues.map((i) => `${i.file}\u0000${i.code}`));
+  const compiledIssues = compiled.issues.filter((i) => !(i.code === "mesh-only" && loaderSaid.has(`${i.file}\u0000${i.code}`)));
+  return result(compiled.table, [...loaded.issues, ...compiledIssues], sources, loaded.objects);
 }
 
 function result(table: RouteTable | null, issues: Issue[], sources: string[], objects: ConfigObjects | null): BuildResult {
