@@ -1,6 +1,6 @@
 /**
  * Subrequest budget: every upstream attempt, retry and mirror is a Workers subrequest, and a
- * Worker invocation may make only so many (Free plan: 50 per request; Paid: 1000 by default).
+ * Worker invocation may make only so many (Free plan: 50 per request; Paid: 10,000 in current Cloudflare limits).
  * Going over makes `fetch()` throw "Too many subrequests" — which would surface as a confusing
  * 503 — so the gateway counts its own fetches per request and never starts one past the budget
  * (DESIGN.md §6). A retry that does not fit is simply not made (like Envoy's `max_retries`
