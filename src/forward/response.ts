@@ -11,7 +11,9 @@ export function proxiedResponse(upstream: Response, decision: ForwardDecision, v
   const headers = new Headers(upstream.headers);
   const switching = upstream.status === 101;
   stripHopByHop(headers, switching);
-  applyHeaderOps(headers, decision.responseHeaders, { ...vars, response: upstream.headers });
+  // Spreading `vars` would evaluate its lazy `protocol` (request.cf): only build the response
+  // variables when there are response header operations to expand them.
+  if (decision.responseHeaders.length > 0) applyHeaderOps(headers, decision.responseHeaders, withResponse(vars, upstream.headers));
   // The CORS filter encodes after the router applied route headers: its values win.
   for (const [name, value] of decision.corsHeaders) headers.set(name, value);
   for (const cookie of decision.setCookies) headers.append("set-cookie", cookie);
@@ -25,4 +27,18 @@ export function proxiedResponse(upstream: Response, decision: ForwardDecision, v
     // Content-Encoding says, so it must not be encoded again.
     encodeBody: "manual",
   });
+}
+
+/** `vars` plus the upstream response headers for `%RESP(...)%`, without evaluating its getters. */
+function withResponse(vars: HeaderVars, response: Headers): HeaderVars {
+  return {
+    clientIp: vars.clientIp,
+    get protocol() {
+      return vars.protocol;
+    },
+    startTime: vars.startTime,
+    request: vars.request,
+    pseudo: vars.pseudo,
+    response,
+  };
 }
