@@ -7,7 +7,7 @@
  * - a Host whose port part is not a decimal number in 0..65535 is a 400.
  */
 import type { HeaderReader, RequestFacts } from "../decision.ts";
-import { normalizePath } from "./path.ts";
+import { normalizePath, type PathNormalization } from "./path.ts";
 
 export type FactsResult = RequestFacts | { error: 400 | 405; reason: string };
 
@@ -32,6 +32,8 @@ export interface FactsParts {
   query: string;
   headers: HeaderReader;
   clientIp?: string;
+  /** Istio pathNormalization mode (path.ts); default BASE. */
+  pathNormalization?: PathNormalization;
 }
 
 /** Split a Host header into lower-cased host and port. */
@@ -67,7 +69,7 @@ export function splitHost(authority: string): { host: string; port: number | nul
 
 /** Facts from already separated parts (CLI, tests). */
 export function factsFromParts(parts: FactsParts): FactsResult {
-  const normalized = normalizePath(parts.path);
+  const normalized = normalizePath(parts.path, parts.pathNormalization);
   if ("error" in normalized) return normalized;
   const hp = splitHost(parts.authority);
   if (!hp) return { error: 400, reason: `invalid Host header: ${JSON.stringify(parts.authority)}` };
@@ -90,7 +92,7 @@ export function factsFromParts(parts: FactsParts): FactsResult {
  * so `https:` means the client used TLS). The client address comes from `opts.clientIp`, else
  * `cf-connecting-ip` (set by Cloudflare, not spoofable from the Internet).
  */
-export function factsFromRequest(req: Request, opts?: { clientIp?: string }): FactsResult {
+export function factsFromRequest(req: Request, opts?: { clientIp?: string; pathNormalization?: PathNormalization }): FactsResult {
   if (REFUSED_METHODS.has(req.method.toUpperCase())) return { error: 405, reason: `method ${req.method} is not allowed` };
   let url: URL;
   try {
@@ -111,5 +113,6 @@ export function factsFromRequest(req: Request, opts?: { clientIp?: string }): Fa
     headers: req.headers,
   };
   if (clientIp !== undefined) parts.clientIp = clientIp;
+  if (opts?.pathNormalization !== undefined) parts.pathNormalization = opts.pathNormalization;
   return factsFromParts(parts);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizePath, removeDotSegments } from "./path.ts";
+import { normalizePath, removeDotSegments, pathNormalizationOf } from "./path.ts";
 
 describe("normalizePath (Istio BASE emulation)", () => {
   it.each([
@@ -64,5 +64,36 @@ describe("removeDotSegments (RFC 3986 §5.2.4)", () => {
     ["/.a/..b/c", "/.a/..b/c"],
   ])("%s ⇒ %s", (raw, want) => {
     expect(removeDotSegments(raw)).toBe(want);
+  });
+});
+
+describe("pathNormalization modes (Istio MeshConfig ProxyPathNormalization)", () => {
+  it.each([
+    // [mode, raw, expected]
+    ["BASE", "//admin", "//admin"],
+    ["BASE", "/%2F/admin", "/%2F/admin"],
+    ["MERGE_SLASHES", "//admin", "/admin"],
+    ["MERGE_SLASHES", "/a///b//", "/a/b/"],
+    ["MERGE_SLASHES", "/%2F/admin", "/%2F/admin"],
+    ["MERGE_SLASHES", "/a//../b", "/a/b"],
+    ["DECODE_AND_MERGE_SLASHES", "/%2F/admin", "/admin"],
+    ["DECODE_AND_MERGE_SLASHES", "/%5cadmin", "/admin"],
+    ["DECODE_AND_MERGE_SLASHES", "/public/..%2Fadmin", "/admin"],
+    ["DECODE_AND_MERGE_SLASHES", "/public%2f%2e%2e%2fadmin", "/admin"],
+    ["DECODE_AND_MERGE_SLASHES", "/a%20b", "/a%20b"],
+  ] as const)("%s turns %s into %s", (mode, raw, want) => {
+    expect(normalizePath(raw, mode)).toEqual({ path: want });
+  });
+
+  it("keeps BASE's 400 for ambiguous dot segments, which the decoding mode resolves instead", () => {
+    expect(normalizePath("/public/..%2Fadmin", "BASE")).toMatchObject({ error: 400 });
+    expect(normalizePath("/public/..%2Fadmin", "MERGE_SLASHES")).toMatchObject({ error: 400 });
+  });
+
+  it("reads the mode from a var, defaulting to BASE", () => {
+    expect(pathNormalizationOf("merge_slashes")).toBe("MERGE_SLASHES");
+    expect(pathNormalizationOf(" DECODE_AND_MERGE_SLASHES ")).toBe("DECODE_AND_MERGE_SLASHES");
+    expect(pathNormalizationOf(undefined)).toBe("BASE");
+    expect(pathNormalizationOf("NONE")).toBe("BASE");
   });
 });

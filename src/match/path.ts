@@ -64,6 +64,25 @@ function isUnreserved(code: number): boolean {
 
 export type NormalizeResult = { path: string } | { error: 400; reason: string };
 
+/**
+ * Istio MeshConfig `pathNormalization.normalization` (ProxyPathNormalization). BASE is Istio's
+ * default and ours; the stricter modes close the `//admin` / `/%2F/admin` gap of deny rules in
+ * front of catch-alls (SECURITY.md) at the price of changing what origins receive:
+ * - MERGE_SLASHES: BASE, then runs of `/` become one (`//admin` ⇒ `/admin`);
+ * - DECODE_AND_MERGE_SLASHES: `%2F`/`%2f` ⇒ `/` and `%5C`/`%5c` ⇒ `\` ⇒ `/` first (Envoy
+ *   UNESCAPE_AND_FORWARD), then BASE, then slashes merged.
+ * NONE is not offered: the Workers runtime has already resolved dot segments when we see a path.
+ */
+export type PathNormalization = "BASE" | "MERGE_SLASHES" | "DECODE_AND_MERGE_SLASHES";
+
+export const PATH_NORMALIZATIONS: readonly PathNormalization[] = ["BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES"];
+
+/** A var value → mode; unknown or empty ⇒ BASE (Istio's default). */
+export function pathNormalizationOf(raw: string | undefined): PathNormalization {
+  const v = raw?.trim().toUpperCase();
+  return (PATH_NORMALIZATIONS as readonly string[]).includes(v ?? "") ? (v as PathNormalization) : "BASE";
+}
+
 /** RFC 3986 §5.2.4 remove_dot_segments for an absolute path. */
 export function removeDotSegments(path: string): string {
   if (!path.includes("/.")) return path;
@@ -86,12 +105,13 @@ export function removeDotSegments(path: string): string {
   return "/" + out.join("/");
 }
 
-export function normalizePath(raw: string): NormalizeResult {
+export function normalizePath(raw: string, mode: PathNormalization = "BASE"): NormalizeResult {
   let path = raw;
   const hash = path.indexOf("#");
   if (hash !== -1) path = path.slice(0, hash);
   if (!path.startsWith("/")) return { error: 400, reason: "path must start with /" };
   if (path.length > MAX_PATH_LENGTH) return { error: 400, reason: `path longer than ${MAX_PATH_LENGTH} characters` };
+  if (mode === "DECODE_AND_MERGE_SLASHES" && path.includes("%")) path = path.replace(/%2f|%5c/gi, "/");
 
   if (path.includes("%") || path.includes("\\")) {
     let out = "";
@@ -115,6 +135,7 @@ export function normalizePath(raw: string): NormalizeResult {
     path = out;
   }
   path = removeDotSegments(path);
+  if (mode !== "BASE" && path.includes("//")) path = path.replace(/\/{2,}/g, "/");
   const ambiguous = ambiguousDotSegment(path);
   if (ambiguous !== null) return { error: 400, reason: `ambiguous dot segment ${JSON.stringify(ambiguous)} (escaped slash or ;parameter next to "." or "..")` };
   return { path };
