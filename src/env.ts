@@ -9,6 +9,11 @@ export interface Env {
   CONFIG_REFRESH_SECONDS?: string;
   /** "0"/"false"/"off" hides the `x-gateway-config-version` response header. Default on. */
   EXPOSE_CONFIG_VERSION?: string;
+  /**
+   * Istio pathNormalization: "BASE" (default, Istio's), "MERGE_SLASHES" or
+   * "DECODE_AND_MERGE_SLASHES" (src/match/path.ts). What routes match is what origins receive.
+   */
+  PATH_NORMALIZATION?: string;
   /** Optional Analytics Engine dataset: one data point per request through a sticky A/B split. */
   AB_ANALYTICS?: AnalyticsEngineDataset;
   /** Secret (`wrangler secret put ADMIN_TOKEN`). Absent ⇒ the /__gateway/* admin endpoints answer 404. */

@@ -17,7 +17,8 @@ import { resilienceSettings } from "./forward/resilience.ts";
 import { TableStore, type LoadedTable } from "./store/table-store.ts";
 import { abOutcome, analyticsDataPoint } from "./select/ab-analytics.ts";
 
-export type FactsFn = (request: Request) => RequestFacts | { error: number; reason: string };
+/** Request (and the vars, e.g. PATH_NORMALIZATION) → facts, or a 4xx reason. */
+export type FactsFn = (request: Request, env: Env) => RequestFacts | { error: number; reason: string };
 
 export interface PipelineDeps<P> {
   prepare: (table: RouteTable) => P;
@@ -93,7 +94,7 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
     ctx: ExecutionContext,
     env: Env,
   ): Promise<{ response: Response; fields: LogFields; host?: string; path?: string; decision?: Decision }> {
-    const facts = deps.facts(request);
+    const facts = deps.facts(request, env);
     if ("error" in facts) {
       if (facts.error === 405) return { response: reply.methodNotAllowed(facts.reason), fields: { kind: "methodNotAllowed", failure: facts.reason } };
       return { response: reply.badRequest(facts.reason), fields: { kind: "badRequest", failure: facts.reason } };

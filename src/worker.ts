@@ -14,6 +14,7 @@ import { decide } from "./decide.ts";
 import type { Env } from "./env.ts";
 import { internalError } from "./forward/local-reply.ts";
 import { factsFromRequest } from "./match/facts.ts";
+import { pathNormalizationOf } from "./match/path.ts";
 import { prepare, type PreparedTable } from "./match/prepare.ts";
 import { createPipeline, SERVER_HEADER } from "./pipeline.ts";
 import { adminAuthorized, configReport } from "./store/admin.ts";
@@ -21,7 +22,7 @@ import { adminAuthorized, configReport } from "./store/admin.ts";
 /** Per isolate: one pipeline, one table cache, one load-balancer state. */
 const pipeline = createPipeline<PreparedTable>({
   prepare,
-  facts: (request) => factsFromRequest(request),
+  facts: (request, env) => factsFromRequest(request, { pathNormalization: pathNormalizationOf(env.PATH_NORMALIZATION) }),
   decide,
 });
 

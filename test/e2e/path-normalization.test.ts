@@ -1,0 +1,58 @@
+/**
+ * PATH_NORMALIZATION through the real Worker: with Istio's default BASE, `//admin` slips past a
+ * `prefix: /admin` deny rule to the catch-all (documented in SECURITY.md); MERGE_SLASHES and
+ * DECODE_AND_MERGE_SLASHES close that gap, and the origin receives the normalised path.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
+import { startGateway, type Gateway } from "./harness/gateway.ts";
+import { cluster, dest, route, table } from "../worker/fixtures/tables.ts";
+
+let origin: EchoOrigin;
+const gateways: Record<string, Gateway> = {};
+const MODES = ["BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES"] as const;
+
+const denyThenCatchAll = table("e2e-pathnorm", [
+  route("deny-admin", { match: { uri: { prefix: "/admin" } }, action: { kind: "directResponse", status: 403, body: { string: "denied" } } }),
+  route("site", { action: { kind: "route", destinations: [dest("site.svc")], totalWeight: 1 } }),
+], []);
+
+beforeAll(async () => {
+  origin = await startEchoOrigin("site");
+  denyThenCatchAll.clusters = table("x", [], [cluster("site.svc", [origin.url])]).clusters;
+  for (const mode of MODES) {
+    gateways[mode] = await startGateway({ PATH_NORMALIZATION: mode });
+    await gateways[mode]!.push(denyThenCatchAll);
+  }
+});
+
+afterAll(async () => {
+  await Promise.all(Object.values(gateways).map((g) => g.close()));
+  await origin?.close();
+});
+
+describe("PATH_NORMALIZATION", () => {
+  it.each([
+    // [mode, request path, status, path the origin receives (null = never reaches it)]
+    ["BASE", "//admin", 200, "//admin"],
+    ["BASE", "/%2F/admin", 200, "/%2F/admin"],
+    ["MERGE_SLASHES", "//admin", 403, null],
+    ["MERGE_SLASHES", "///admin/x", 403, null],
+    ["MERGE_SLASHES", "/%2F/admin", 200, "/%2F/admin"],
+    ["MERGE_SLASHES", "/a//b", 200, "/a/b"],
+    ["DECODE_AND_MERGE_SLASHES", "//admin", 403, null],
+    ["DECODE_AND_MERGE_SLASHES", "/%2F/admin", 403, null],
+    ["DECODE_AND_MERGE_SLASHES", "/%5Cadmin", 403, null],
+    ["DECODE_AND_MERGE_SLASHES", "/x%2Fy", 200, "/x/y"],
+  ] as const)("%s: %s → %i", async (mode, path, status, upstreamPath) => {
+    const before = origin.seen.length;
+    const res = await gateways[mode]!.fetch(`http://shop.example${path}`);
+    expect(res.status).toBe(status);
+    if (upstreamPath === null) {
+      expect(res.text()).toBe("denied");
+      expect(origin.seen.length).toBe(before);
+    } else {
+      expect(origin.seen.at(-1)!.path).toBe(upstreamPath);
+    }
+  });
+});
