@@ -40,6 +40,7 @@ export const routeCommand: Command = {
       { name: "visitor", type: "string", value: "ID", description: "visitor id for sticky A/B splits" },
       { name: "random", type: "string", value: "R", description: "pins every die to R in [0,1) (default 0.5)" },
       { name: "client-ip", type: "string", value: "IP", description: "client address (cf-connecting-ip)" },
+      { name: "path-normalization", type: "string", value: "MODE", description: "the Worker's PATH_NORMALIZATION: BASE (default), MERGE_SLASHES, DECODE_AND_MERGE_SLASHES" },
       { name: "json", type: "boolean", description: "print the decision as JSON" },
     ],
     positionals: { min: 1, name: "route files or folders" },
@@ -57,6 +58,7 @@ export const routeCommand: Command = {
       ...(stringFlag(args, "visitor") ? { visitor: stringFlag(args, "visitor") } : {}),
       ...(randomText !== undefined ? { random: Number(randomText) } : {}),
       ...(stringFlag(args, "client-ip") ? { clientIp: stringFlag(args, "client-ip") } : {}),
+      ...(stringFlag(args, "path-normalization") ? { pathNormalization: stringFlag(args, "path-normalization") } : {}),
     };
     const req = CaseRequest.safeParse(raw);
     if (!req.success) throw new UsageError(req.error.issues.map((i) => `${i.path.join(".") || "request"}: ${i.message}`).join("; "));

@@ -130,6 +130,21 @@ cases:
     for (const c of list) expect([c.case.name, runCase(t, c.case).mismatches]).toEqual([c.case.name, []]);
   });
 
+  it("decides under the Worker's PATH_NORMALIZATION when a case names it", async () => {
+    const t = prepare(await table());
+    const [base, merged] = cases(`
+cases:
+  - name: BASE keeps the double slash, so /api/ does not match
+    request: { url: "http://shop.example.com//api/items" }
+    expect: { route: default, path: //api/items }
+  - name: MERGE_SLASHES merges it before routing and forwarding
+    request: { url: "http://shop.example.com//api/items", pathNormalization: MERGE_SLASHES }
+    expect: { route: api, path: /v1/items }
+`);
+    expect(runCase(t, base!.case).mismatches).toEqual([]);
+    expect(runCase(t, merged!.case).mismatches).toEqual([]);
+  });
+
   it("measures coverage per http[] rule", async () => {
     const tab = await table();
     const t = prepare(tab);

@@ -54,6 +54,7 @@ export function decideCase(table: PreparedTable, req: CaseRequest): { decision: 
     query: url.search,
     headers,
     ...(req.clientIp !== undefined ? { clientIp: req.clientIp } : {}),
+    ...(req.pathNormalization !== undefined ? { pathNormalization: req.pathNormalization } : {}),
   };
   const facts = factsFromParts(parts);
   if ("error" in facts) return { decision: null, reason: facts.reason, headers };

@@ -23,6 +23,8 @@ export const CaseRequest = z.strictObject({
   random: z.number().min(0).lt(1).default(0.5),
   /** Client address (cf-connecting-ip), for useSourceIp hashing and x-forwarded-for. */
   clientIp: z.string().optional(),
+  /** The Worker's PATH_NORMALIZATION var to decide under (default BASE, Istio's). */
+  pathNormalization: z.enum(["BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES"]).optional(),
 });
 
 export const DecisionKind = z.enum([
