@@ -22,6 +22,20 @@ const HOP_BY_HOP = [
   "http2-settings",
 ] as const;
 
+/** The same names as a set, for a one-pass scan of a header list (upstream-request.ts). */
+export const HOP_BY_HOP_NAMES: ReadonlySet<string> = new Set(HOP_BY_HOP);
+
+/** A `Connection` header's tokens that name headers to remove (never `host` or `content-length`). */
+export function connectionListed(connection: string): string[] {
+  const out: string[] = [];
+  for (const token of connection.split(",")) {
+    const name = token.trim().toLowerCase();
+    // Never let `Connection` name an end-to-end header we rely on.
+    if (name && name !== "host" && name !== "content-length") out.push(name);
+  }
+  return out;
+}
+
 /** A WebSocket opening handshake (RFC 6455 §4.1): GET with `Upgrade: websocket`. */
 export function isWebSocketUpgrade(method: string, headers: Headers): boolean {
   return method === "GET" && (headers.get("upgrade") ?? "").toLowerCase() === "websocket";
@@ -34,13 +48,7 @@ export function isWebSocketUpgrade(method: string, headers: Headers): boolean {
 export function stripHopByHop(headers: Headers, keepWebSocketUpgrade: boolean): void {
   const upgrade = headers.get("upgrade");
   const connection = headers.get("connection");
-  if (connection) {
-    for (const token of connection.split(",")) {
-      const name = token.trim().toLowerCase();
-      // Never let `Connection` name an end-to-end header we rely on.
-      if (name && name !== "host" && name !== "content-length") headers.delete(name);
-    }
-  }
+  if (connection) for (const name of connectionListed(connection)) headers.delete(name);
   for (const name of HOP_BY_HOP) headers.delete(name);
   if (keepWebSocketUpgrade && upgrade && upgrade.toLowerCase() === "websocket") {
     headers.set("upgrade", upgrade);
