@@ -23,7 +23,6 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -35,6 +34,7 @@ import { LOAD_HOST, REQUEST_CLASSES, loadConfigYaml } from "./lib/load/config.ts
 import { newTally, percentile, record, totals, type SwitchWatch } from "./lib/load/tally.ts";
 import { mib, rssBytes, sampleRss, totalRss, workerdPids } from "./lib/load/workerd-memory.ts";
 import { startWrangler, type WranglerProcess } from "./lib/wrangler-dev.ts";
+import { freePort } from "./lib/ports.ts";
 
 const USAGE = `usage: npm run load -- [--duration 25] [--concurrency 64] [--switch-at SECONDS] [--timeout-ms 10000]
                      [--seed 1] [--settle 5] [--rss-slack-mib N] [--port 0] [--keep]
@@ -99,17 +99,6 @@ const READY_TIMEOUT_MS = 120_000;
 const SWITCH_GRACE_MS = 2000;
 const log = (line: string) => console.log(line);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** `routes push --local` as a user would run it; returns the pushed version. */
 function pushWithCli(stateDir: string, configDir: string): Promise<string> {

@@ -10,7 +10,6 @@
  *   5. Ctrl-C / SIGTERM stops wrangler (and workerd) and the origins.
  */
 import { request } from "node:http";
-import { createServer } from "node:net";
 import { appendFileSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { build, summaryLine } from "./lib/build.ts";
@@ -21,6 +20,7 @@ import { pushVersion } from "./lib/release.ts";
 import { routesNamespaceId } from "./lib/wrangler-toml.ts";
 import { startWrangler, type WranglerProcess } from "./lib/wrangler-dev.ts";
 import { canonicalJson, tableHash } from "../src/compile/index.ts";
+import { freePort } from "./lib/ports.ts";
 
 const ROUTES_DIR = "routes";
 const STATE_DIR = ".dev-state/start";
@@ -29,26 +29,6 @@ const PREFERRED_GATEWAY_PORT = 8787;
 const READY_TIMEOUT_MS = 120_000;
 
 const log = (line: string) => console.log(line);
-
-async function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once("error", () => resolve(false));
-    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
-  });
-}
-
-async function freePort(preferred: number): Promise<number> {
-  if (await portIsFree(preferred)) return preferred;
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const origins: EchoOrigin[] = [];
 let wrangler: WranglerProcess | null = null;
