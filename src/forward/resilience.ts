@@ -15,7 +15,7 @@
  */
 import type { ForwardDecision, RequestFacts, SelectState } from "../decision.ts";
 import type { Fetcher } from "./attempt.ts";
-import { prepareBody, retryBufferLimitFromVar, type OnceReason } from "./body-buffer.ts";
+import { prepareBody, RequestBody, retryBufferLimitFromVar, type OnceReason } from "./body-buffer.ts";
 import { SubrequestBudget, subrequestBudgetFromVar } from "./budget.ts";
 import { sendMirrors, type MirrorReport } from "./mirror.ts";
 import { effectiveResilience } from "./retry-policy.ts";
@@ -80,25 +80,32 @@ export async function forwardResilient(decision: ForwardDecision, plan: Upstream
   const mirrorsWanted = plan.webSocket ? [] : decision.mirrors;
   const d: ForwardDecision = mirrorsWanted === decision.mirrors ? decision : { ...decision, mirrors: mirrorsWanted };
 
-  const body = await prepareBody(plan.body, {
-    limitBytes: x.settings.retryBufferLimitBytes,
-    replay: policy.maxAttempts > 1 || mirrorsWanted.length > 0,
-    contentLength: plan.headers.get("content-length"),
-  });
+  // A bodiless request (GET/HEAD) needs no buffering decision: no await, no header lookup.
+  const body =
+    plan.body === null
+      ? RequestBody.empty()
+      : await prepareBody(plan.body, {
+          limitBytes: x.settings.retryBufferLimitBytes,
+          replay: policy.maxAttempts > 1 || mirrorsWanted.length > 0,
+          contentLength: plan.headers.get("content-length"),
+        });
   const budget = new SubrequestBudget(x.settings.subrequestBudget);
   const clock = x.clock ?? realClock;
   const deadline = new Deadline(policy.routeTimeoutMs, clock);
 
-  const mirrors = sendMirrors(d, plan, body, {
-    fetcher: x.fetcher,
-    budget,
-    reserve: policy.maxAttempts,
-    waitUntil: x.waitUntil,
-    shadowHostSuffix: x.settings.mirrorShadowHostSuffix,
-    routeTimeoutMs: policy.routeTimeoutMs,
-    clock,
-    log: x.log,
-  });
+  const mirrors: MirrorReport =
+    d.mirrors.length === 0
+      ? { sent: [], skipped: [] }
+      : sendMirrors(d, plan, body, {
+          fetcher: x.fetcher,
+          budget,
+          reserve: policy.maxAttempts,
+          waitUntil: x.waitUntil,
+          shadowHostSuffix: x.settings.mirrorShadowHostSuffix,
+          routeTimeoutMs: policy.routeTimeoutMs,
+          clock,
+          log: x.log,
+        });
 
   const loop = await runAttempts(d, plan, body, x.facts, policy, deadline, {
     fetcher: x.fetcher,
@@ -111,7 +118,7 @@ export async function forwardResilient(decision: ForwardDecision, plan: Upstream
 
   // The route timeout keeps running over the response body (Envoy resets a stream still
   // sending when the timer fires).
-  if (loop.final.kind === "response" && policy.routeTimeoutMs !== undefined && !deadline.signal.aborted) {
+  if (loop.final.kind === "response" && policy.routeTimeoutMs !== undefined && !deadline.expired) {
     loop.final = { ...loop.final, response: boundBody(loop.final.response, deadline) };
   }
 

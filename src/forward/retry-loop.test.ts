@@ -268,3 +268,47 @@ describe("endpoint state: outlier detection, LEAST_REQUEST in-flight, consistent
     expect(hosts(r.calls)).toEqual(["10.0.0.1:8080", "10.0.0.1:8080"]);
   });
 });
+
+describe("signals only where a timeout can fire", () => {
+  /** Records the signal each attempt carried; answers `statuses` in order. */
+  async function signalsSent(d: ForwardDecision, statuses: number[]): Promise<Array<AbortSignal | undefined>> {
+    const clock = new VirtualClock();
+    const seen: Array<AbortSignal | undefined> = [];
+    let i = 0;
+    const fetcher = async (_url: string, init: RequestInit) => {
+      seen.push(init.signal ?? undefined);
+      return new Response(null, { status: statuses[i++] ?? 200 });
+    };
+    const policy = effectiveResilience(d);
+    await clock.run(
+      runAttempts(d, plan(d), RequestBody.empty(), req("http://a.com/p"), policy, new Deadline(policy.routeTimeoutMs, clock), {
+        fetcher,
+        now: clock.now,
+        rand: () => 0,
+        clock,
+        budget: new SubrequestBudget(10),
+      }),
+    );
+    return seen;
+  }
+
+  it.each([
+    ["neither timeout nor perTryTimeout: no signal on any attempt", {}, false],
+    ["a route timeout: every attempt carries a signal", { timeoutMs: 1000 }, true],
+    ["a perTryTimeout: every attempt carries a signal", { retries: retries({ attempts: 2, retryOn: ["5xx"], perTryTimeoutMs: 500 }) }, true],
+  ] as const)("%s", async (_name, over, signalled) => {
+    const d = decision(cluster(2), { retries: retries({ attempts: 2, retryOn: ["5xx"] }), ...over });
+    const seen = await signalsSent(d, [503, 200]);
+    expect(seen).toHaveLength(2);
+    for (const s of seen) expect(s !== undefined).toBe(signalled);
+  });
+
+  it("a Deadline without a timeout allocates nothing until its signal is asked for, and never expires", () => {
+    const clock = new VirtualClock();
+    const d = new Deadline(undefined, clock);
+    expect(d.armed).toBe(false);
+    expect(clock.pending).toBe(0);
+    expect(d.signal.aborted).toBe(false);
+    expect(d.expired).toBe(false);
+  });
+});

@@ -5,7 +5,9 @@
  *
  * Per attempt:
  * - `x-envoy-attempt-count: n` upstream (Istio enables include_request_attempt_count);
- * - an AttemptSignal: per-try timeout until response headers, linked to the route Deadline;
+ * - an AttemptSignal: per-try timeout until response headers, linked to the route Deadline
+ *   (only when the route has a `timeout` or `perTryTimeout`: otherwise nothing can end an attempt
+ *   early, and the attempt runs without AbortController, listeners or a race);
  * - LEAST_REQUEST in-flight count +1 while waiting for headers (select/endpoint.ts trackInFlight;
  *   counted until response headers, not until the body ends, to keep the body path free of JS);
  * - outlier detection fed with the outcome (select/outlier.ts; 503 for resets, 504 for timeouts).
@@ -25,7 +27,7 @@ import { attempt, type Attempt, type Fetcher } from "./attempt.ts";
 import { upstreamAddress } from "./authority.ts";
 import type { RequestBody } from "./body-buffer.ts";
 import type { SubrequestBudget } from "./budget.ts";
-import { backoffMs, shouldRetry, type AttemptOutcome, type EffectiveResilience } from "./retry-policy.ts";
+import { backoffMs, isRetriable, type AttemptOutcome, type EffectiveResilience } from "./retry-policy.ts";
 import { ABORTED, AttemptSignal, raceAbort, realClock, sleep, type Clock, type Deadline } from "./timeouts.ts";
 import { configuredAuthority, type UpstreamPlan } from "./upstream-request.ts";
 
@@ -81,6 +83,7 @@ export async function runAttempts(
   let endpoint = decision.target.endpoint;
   let current = plan;
   let n = 0;
+  const timed = policy.perTryTimeoutMs !== undefined || deadline.armed;
 
   for (;;) {
     if (!deps.budget.take("attempt")) {
@@ -90,20 +93,21 @@ export async function runAttempts(
     }
     n++;
     tried.add(endpoint.url);
-    const signal = new AttemptSignal(policy.perTryTimeoutMs, deadline.signal, clock);
+    // Without a per-try or route timeout nothing can end an attempt early: no signal, no race.
+    const signal = timed ? new AttemptSignal(policy.perTryTimeoutMs, deadline.signal, clock) : null;
     const result = await oneAttempt(current, n, body, signal, cluster, endpoint.url, deps);
     const outcome = outcomeOf(result, signal);
     trail.push(`${current.host} ${describe(outcome)}`);
     if (deps.state) outlierDetector(deps.state).record(cluster, endpoint.url, outlierCode(outcome), deps.now());
 
-    const retriesDone = n - 1;
-    const wanted = shouldRetry(outcome, { ...decision.retries, attempts: policy.maxAttempts - 1 }, retriesDone);
+    // shouldRetry with `attempts` = the retries this request may make (policy.maxAttempts − 1).
+    const wanted = n < policy.maxAttempts && isRetriable(outcome, decision.retries);
     const base = { attempts: n, upstreamHost: current.host, endpoint, trail };
     if (!wanted) {
-      if (result.kind === "response") signal.disarmPerTry();
-      else signal.release();
+      if (result.kind === "response") signal?.disarmPerTry();
+      else signal?.release();
       // With no route timeout nothing can abort the body any more: drop the listener now.
-      if (deadline.signal.aborted || result.kind !== "response") deadline.clear();
+      if (deadline.expired || result.kind !== "response") deadline.clear();
       return { final: result, ...base };
     }
     // The policy wants another attempt: check what the edge can afford.
@@ -113,15 +117,15 @@ export async function runAttempts(
         ? "subrequest budget exhausted"
         : undefined;
     if (abandoned) {
-      if (result.kind === "response") signal.disarmPerTry();
-      else signal.release();
+      if (result.kind === "response") signal?.disarmPerTry();
+      else signal?.release();
       return { final: result, ...base, retryAbandoned: abandoned };
     }
     // Retrying: this attempt is done with. Cancel a response body nobody will read.
     if (result.kind === "response") void result.response.body?.cancel().catch(() => undefined);
-    signal.release();
+    signal?.release();
 
-    await sleep(backoffMs(n, decision.retries.backoffBaseMs, deps.rand), deadline.signal, clock);
+    await sleep(backoffMs(n, decision.retries.backoffBaseMs, deps.rand), deadline.armed ? deadline.signal : undefined, clock);
     if (deadline.expired) {
       trail.push("route timeout during back-off");
       return { final: { kind: "timeout" }, ...base };
@@ -157,13 +161,14 @@ async function oneAttempt(
   plan: UpstreamPlan,
   n: number,
   body: RequestBody,
-  signal: AttemptSignal,
+  signal: AttemptSignal | null,
   cluster: ForwardDecision["target"]["cluster"],
   endpointUrl: string,
   deps: LoopDeps,
 ): Promise<Attempt> {
   if (deps.state) trackInFlight(deps.state, cluster, endpointUrl, 1);
   try {
+    if (signal === null) return await attempt(plan, { attempt: n, body: body.forAttempt() }, deps.fetcher, deps.now);
     const pending = attempt(plan, { attempt: n, body: body.forAttempt(), signal: signal.signal }, deps.fetcher, deps.now);
     const raced = await raceAbort(pending, signal.signal);
     if (raced === ABORTED) {
@@ -177,14 +182,14 @@ async function oneAttempt(
   }
 }
 
-export function outcomeOf(result: Attempt, signal: AttemptSignal): AttemptOutcome {
+export function outcomeOf(result: Attempt, signal: AttemptSignal | null): AttemptOutcome {
   switch (result.kind) {
     case "response":
       return { kind: "response", status: result.response.status, headers: result.response.headers };
     case "reset":
       return { kind: "reset", reason: result.reason };
     case "timeout":
-      return signal.perTryTimedOut ? { kind: "perTryTimeout" } : { kind: "routeTimeout" };
+      return signal?.perTryTimedOut ? { kind: "perTryTimeout" } : { kind: "routeTimeout" };
   }
 }
 

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RetryPolicy } from "../compile/table.ts";
 import {
@@ -217,5 +218,55 @@ describe("local replies (Envoy's exact bodies)", () => {
   });
   it("reports no healthy upstream with 503", () => {
     expect(noHealthyUpstreamReply()).toEqual({ status: 503, body: "no healthy upstream" });
+  });
+});
+
+describe("isRetriable on responses: fewer header lookups, the same answers", () => {
+  /** Envoy's order written out plainly (RetryStateImpl::wouldRetryFromHeaders). */
+  function envoyOrder(status: number, headers: Headers, retryOn: string[], codes: number[]): boolean {
+    const on = new Set(retryOn);
+    if (headers.has("x-envoy-overloaded")) return false;
+    if (headers.has("x-envoy-ratelimited")) return on.has("envoy-ratelimited");
+    if (on.has("5xx") && status >= 500 && status <= 599) return true;
+    if (on.has("gateway-error") && (status === 502 || status === 503 || status === 504)) return true;
+    if (on.has("retriable-4xx") && status === 409) return true;
+    if ((on.has("retriable-status-codes") || codes.length > 0) && codes.includes(status)) return true;
+    const raw = headers.get("grpc-status");
+    if (raw === null || !/^\d{1,3}$/.test(raw.trim())) return false;
+    const grpc = Number(raw.trim());
+    const byToken: Record<string, number> = { cancelled: 1, "deadline-exceeded": 4, "resource-exhausted": 8, internal: 13, unavailable: 14 };
+    return Object.entries(byToken).some(([token, code]) => grpc === code && on.has(token));
+  }
+
+  const TOKENS = ["5xx", "gateway-error", "retriable-4xx", "retriable-status-codes", "envoy-ratelimited", "cancelled", "deadline-exceeded", "resource-exhausted", "internal", "unavailable", "connect-failure", "reset"];
+
+  it("agrees with Envoy's order for any status, x-envoy-overloaded/-ratelimited, grpc-status, tokens and codes", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(200, 204, 409, 429, 500, 502, 503, 504, 599),
+        fc.boolean(),
+        fc.boolean(),
+        fc.option(fc.constantFrom("0", "1", "4", "8", "13", "14", " 14 ", "x"), { nil: undefined }),
+        fc.subarray(TOKENS),
+        fc.subarray([200, 409, 429, 503]),
+        (status, overloaded, ratelimited, grpc, retryOn, codes) => {
+          const h: Record<string, string> = {};
+          if (overloaded) h["x-envoy-overloaded"] = "true";
+          if (ratelimited) h["x-envoy-ratelimited"] = "true";
+          if (grpc !== undefined) h["grpc-status"] = grpc;
+          const headers = new Headers(h);
+          const p = policy(retryOn, codes);
+          expect(isRetriable({ kind: "response", status, headers }, p)).toBe(envoyOrder(status, headers, retryOn, codes));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("asks only for grpc-status on a 200 under Istio's default policy", () => {
+    const asked: string[] = [];
+    const headers = { get: (n: string) => (asked.push(`get ${n}`), null), has: (n: string) => (asked.push(`has ${n}`), false) };
+    expect(isRetriable({ kind: "response", status: 200, headers }, ISTIO_DEFAULT)).toBe(false);
+    expect(asked).toEqual(["get grpc-status"]);
   });
 });

@@ -75,10 +75,11 @@ export type RetryOnPolicy = Pick<RetryPolicy, "retryOn" | "retriableStatusCodes"
  * rule of `Filter::onPerTryTimeout`.
  */
 export function isRetriable(outcome: AttemptOutcome, policy: RetryOnPolicy): boolean {
-  const on = new Set(policy.retryOn);
+  const tokens = tokensOf(policy.retryOn);
+  const on = tokens.on;
   switch (outcome.kind) {
     case "response":
-      return retriableResponse(outcome.status, outcome.headers, on, policy.retriableStatusCodes);
+      return retriableResponse(outcome.status, outcome.headers, tokens, policy.retriableStatusCodes);
     case "reset":
       return retriableReset(outcome.reason, on);
     case "perTryTimeout":
@@ -92,24 +93,56 @@ export function isRetriable(outcome: AttemptOutcome, policy: RetryOnPolicy): boo
   }
 }
 
-function retriableResponse(
-  status: number,
-  headers: HeaderReader,
-  on: ReadonlySet<string>,
-  codes: readonly number[],
-): boolean {
+/** A retryOn list as classification reads it. */
+interface Tokens {
+  on: ReadonlySet<string>;
+  /** Whether any gRPC token is on (else `grpc-status` never matters). */
+  grpc: boolean;
+}
+
+/** retryOn lists live in the (immutable) route table: analysed once per list, not per attempt. */
+const TOKENS = new WeakMap<readonly string[], Tokens>();
+
+function tokensOf(retryOn: readonly string[]): Tokens {
+  let t = TOKENS.get(retryOn);
+  if (t === undefined) {
+    const on = new Set(retryOn);
+    t = { on, grpc: GRPC_TOKENS.some(([token]) => on.has(token)) };
+    TOKENS.set(retryOn, t);
+  }
+  return t;
+}
+
+/**
+ * Envoy's order: `x-envoy-overloaded` vetoes, `x-envoy-ratelimited` decides alone, then the
+ * status, then gRPC. Each header lookup crosses into the runtime, so the common case — a status
+ * no token retries, no `envoy-ratelimited` token — asks only for `grpc-status` (when a gRPC token
+ * is on), and for the two vetoes only if that matches: the same answer, fewer lookups.
+ */
+function retriableResponse(status: number, headers: HeaderReader, tokens: Tokens, codes: readonly number[]): boolean {
+  const on = tokens.on;
+  const byStatus =
+    (on.has("5xx") && status >= 500 && status <= 599) ||
+    (on.has("gateway-error") && (status === 502 || status === 503 || status === 504)) ||
+    (on.has("retriable-4xx") && status === 409) ||
+    // Istio adds `retriable-status-codes` whenever retryOn lists integers, so a non-empty list
+    // implies the token; with the token but no codes (Istio's default policy) nothing matches.
+    ((on.has("retriable-status-codes") || codes.length > 0) && codes.includes(status));
+  if (!byStatus && !on.has("envoy-ratelimited")) {
+    // Only a gRPC status can make it retriable now; the x-envoy headers can only veto.
+    return retriableGrpc(headers, tokens) && !headers.has("x-envoy-overloaded") && !headers.has("x-envoy-ratelimited");
+  }
   // Never retried: the upstream (or an Envoy in front of it) says it is overloaded.
   if (headers.has("x-envoy-overloaded")) return false;
   if (headers.has("x-envoy-ratelimited")) return on.has("envoy-ratelimited");
-  if (on.has("5xx") && status >= 500 && status <= 599) return true;
-  if (on.has("gateway-error") && (status === 502 || status === 503 || status === 504)) return true;
-  if (on.has("retriable-4xx") && status === 409) return true;
-  // Istio adds `retriable-status-codes` whenever retryOn lists integers, so a non-empty list
-  // implies the token; with the token but no codes (Istio's default policy) nothing matches.
-  if ((on.has("retriable-status-codes") || codes.length > 0) && codes.includes(status)) return true;
+  return byStatus || retriableGrpc(headers, tokens);
+}
+
+function retriableGrpc(headers: HeaderReader, tokens: Tokens): boolean {
+  if (!tokens.grpc) return false;
   const grpc = grpcStatus(headers);
   if (grpc !== null) {
-    for (const [token, code] of GRPC_TOKENS) if (grpc === code && on.has(token)) return true;
+    for (const [token, code] of GRPC_TOKENS) if (grpc === code && tokens.on.has(token)) return true;
   }
   return false;
 }

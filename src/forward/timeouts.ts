@@ -24,25 +24,32 @@ export const realClock: Clock = {
   clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
-/** The route timeout of one request. */
+/**
+ * The route timeout of one request. Without a timeout nothing is allocated (no AbortController,
+ * no timer): `armed` is false and the retry loop then runs its attempts without signals.
+ */
 export class Deadline {
-  readonly #controller = new AbortController();
+  #controller: AbortController | undefined;
   readonly #clock: Clock;
   #handle: unknown;
   #expired = false;
+  readonly armed: boolean;
 
   constructor(timeoutMs: number | undefined, clock: Clock = realClock) {
     this.#clock = clock;
-    if (timeoutMs !== undefined && timeoutMs > 0) {
+    this.armed = timeoutMs !== undefined && timeoutMs > 0;
+    if (this.armed) {
+      const controller = (this.#controller = new AbortController());
       this.#handle = clock.setTimer(() => {
         this.#expired = true;
-        this.#controller.abort(new DOMException("route timeout", "TimeoutError"));
-      }, timeoutMs);
+        controller.abort(new DOMException("route timeout", "TimeoutError"));
+      }, timeoutMs!);
     }
   }
 
+  /** Aborts when the route timeout fires (never, without a timeout). */
   get signal(): AbortSignal {
-    return this.#controller.signal;
+    return (this.#controller ??= new AbortController()).signal;
   }
 
   /** true once the route timeout fired. */
