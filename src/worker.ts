@@ -14,15 +14,32 @@ import { decide } from "./decide.ts";
 import type { Env } from "./env.ts";
 import { internalError } from "./forward/local-reply.ts";
 import { factsFromRequest } from "./match/facts.ts";
-import { pathNormalizationOf } from "./match/path.ts";
+import { PATH_NORMALIZATIONS, pathNormalizationOf, type PathNormalization } from "./match/path.ts";
 import { prepare, type PreparedTable } from "./match/prepare.ts";
 import { createPipeline, SERVER_HEADER } from "./pipeline.ts";
 import { adminAuthorized, configReport } from "./store/admin.ts";
 
+/**
+ * PATH_NORMALIZATION var → mode, parsed once per distinct value. An unknown value (a typo in a
+ * security setting) keeps Istio's default BASE and says so in the log once per isolate, rather
+ * than refusing traffic.
+ */
+let normalizationVar: string | undefined;
+let normalization: PathNormalization = "BASE";
+function pathNormalization(raw: string | undefined): PathNormalization {
+  if (raw === normalizationVar) return normalization;
+  normalizationVar = raw;
+  normalization = pathNormalizationOf(raw);
+  if (raw !== undefined && raw.trim() !== "" && raw.trim().toUpperCase() !== normalization) {
+    pipeline.log({ ts: new Date().toISOString(), level: "warn", msg: `PATH_NORMALIZATION=${JSON.stringify(raw)} is not one of ${PATH_NORMALIZATIONS.join(", ")}; using BASE` });
+  }
+  return normalization;
+}
+
 /** Per isolate: one pipeline, one table cache, one load-balancer state. */
 const pipeline = createPipeline<PreparedTable>({
   prepare,
-  facts: (request, env) => factsFromRequest(request, { pathNormalization: pathNormalizationOf(env.PATH_NORMALIZATION) }),
+  facts: (request, env) => factsFromRequest(request, { pathNormalization: pathNormalization(env.PATH_NORMALIZATION) }),
   decide,
 });
 

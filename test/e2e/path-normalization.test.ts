@@ -32,6 +32,20 @@ afterAll(async () => {
 });
 
 describe("PATH_NORMALIZATION", () => {
+  it("keeps BASE for an unknown value and says so in the log once", async () => {
+    const gw = await startGateway({ PATH_NORMALIZATION: "MERGE_SLASH" });
+    try {
+      await gw.push(denyThenCatchAll);
+      const res = await gw.fetch("http://shop.example//admin");
+      expect(res.status).toBe(200);
+      await gw.fetch("http://shop.example//admin");
+      const warnings = gw.logs.filter((l) => l.includes('PATH_NORMALIZATION=\\"MERGE_SLASH\\" is not one of'));
+      expect(warnings).toHaveLength(1);
+    } finally {
+      await gw.close();
+    }
+  });
+
   it.each([
     // [mode, request path, status, path the origin receives (null = never reaches it)]
     ["BASE", "//admin", 200, "//admin"],
