@@ -1,5 +1,7 @@
 /**
- * The README is a contract: every example in it must work as written.
+ * The README and the pages of docs/ are a contract: every example in them must work as written.
+ * Every check below runs over README.md and every docs/*.md page ("the pages"); a test names the
+ * page and line it checks.
  *
  *  - every ```yaml block is classified by a named rule (below) and loaded through the same
  *    loadConfig / compile / loadCases the CLI uses, with zero errors; a test per block is named
@@ -14,7 +16,7 @@
  * section are loaded beside each block, so a VirtualService sees the Gateway and the
  * DestinationRule subsets the section defines.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -35,13 +37,28 @@ import { DEFAULT_RESILIENCE_SETTINGS } from "../../src/forward/resilience.ts";
 import * as localReply from "../../src/forward/local-reply.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const README_TEXT = readFileSync(path.join(ROOT, "README.md"), "utf8");
-const README_LINES = README_TEXT.split("\n");
+
+/** A documentation page: README.md or docs/<topic>.md, as a path relative to the repository. */
+interface Page {
+  file: string;
+  text: string;
+  lines: string[];
+}
+
+const PAGE_FILES = ["README.md", ...readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
+const PAGES: Page[] = PAGE_FILES.map((file) => {
+  const text = readFileSync(path.join(ROOT, file), "utf8");
+  return { file, text, lines: text.split("\n") };
+});
+/** All pages' text, for claims that may live on any page. */
+const ALL_TEXT = PAGES.map((p) => p.text).join("\n");
 
 // ---------------------------------------------------------------------------------------------
 // Code blocks with their line numbers and headings.
 
 interface Block {
+  /** The page the block is on. */
+  file: string;
   lang: string;
   /** 1-based README line of the opening fence. */
   line: number;
@@ -51,12 +68,12 @@ interface Block {
   lines: string[];
 }
 
-function codeBlocks(): Block[] {
+function codeBlocks(page: Page): Block[] {
   const out: Block[] = [];
   let heading = "";
   let section = "";
   let open: Block | null = null;
-  README_LINES.forEach((text, i) => {
+  page.lines.forEach((text, i) => {
     const fence = /^\s*```(\w*)\s*$/.exec(text);
     if (open) {
       if (fence && fence[1] === "") {
@@ -66,7 +83,7 @@ function codeBlocks(): Block[] {
       return;
     }
     if (fence) {
-      open = { lang: fence[1]!, line: i + 1, heading, section, lines: [] };
+      open = { file: page.file, lang: fence[1]!, line: i + 1, heading, section, lines: [] };
       return;
     }
     const h = /^(#{1,6})\s+(.*)$/.exec(text);
@@ -75,13 +92,13 @@ function codeBlocks(): Block[] {
       if (h[1]!.length <= 2) section = heading;
     }
   });
-  expect(open, "an unterminated code block").toBeNull();
+  expect(open, `an unterminated code block in ${page.file}`).toBeNull();
   return out;
 }
 
-const BLOCKS = codeBlocks();
+const BLOCKS = PAGES.flatMap(codeBlocks);
 const YAML_BLOCKS = BLOCKS.filter((b) => b.lang === "yaml");
-const title = (b: { line: number; heading: string }) => `README.md:${b.line} (${b.heading})`;
+const title = (b: { file: string; line: number; heading: string }) => `${b.file}:${b.line} (${b.heading})`;
 
 // ---------------------------------------------------------------------------------------------
 // Classification of YAML text: the named rules.
@@ -170,6 +187,8 @@ interface Line {
 }
 
 interface Wrapped {
+  /** The documentation page the lines come from. */
+  page: string;
   file: SourceFile;
   /** README line of each line of file.text (index = line - 1). */
   readme: Array<number | null>;
@@ -210,7 +229,7 @@ function vsHeader(metadata: string[] = ["metadata: { name: readme-fragment }"]):
 
 const numbered = (doc: Doc): Line[] => dedent(doc.lines).map((text, i) => ({ text, readme: doc.line + i }));
 
-function wrap(doc: Doc, kind: Kind, name: string, sectionRules: Line[] = []): Wrapped {
+function wrap(page: string, doc: Doc, kind: Kind, name: string, sectionRules: Line[] = []): Wrapped {
   const body = numbered(doc);
   const keys = topKeys(body.map((l) => l.text));
   let lines: Line[];
@@ -248,7 +267,7 @@ function wrap(doc: Doc, kind: Kind, name: string, sectionRules: Line[] = []): Wr
       ];
       break;
   }
-  return { file: { path: name, text: lines.map((l) => l.text).join("\n") + "\n" }, readme: lines.map((l) => l.readme) };
+  return { page, file: { path: name, text: lines.map((l) => l.text).join("\n") + "\n" }, readme: lines.map((l) => l.readme) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,26 +275,27 @@ function wrap(doc: Doc, kind: Kind, name: string, sectionRules: Line[] = []): Wr
 
 function located(issues: Issue[], wrapped: Map<string, Wrapped>): string[] {
   return issues.map((i) => {
-    const at = wrapped.get(i.file)?.readme[i.line - 1];
-    const where = at != null ? `README.md:${at}` : `${i.file}:${i.line} (wrapper or fixture)`;
+    const w = wrapped.get(i.file);
+    const at = w?.readme[i.line - 1];
+    const where = at != null ? `${w!.page}:${at}` : `${i.file}:${i.line} (wrapper or fixture)`;
     return `${where}: ${i.severity}: ${i.path ? `${i.path}: ` : ""}${i.message}`;
   });
 }
 
-/** The http rules (`http-rule-list` blocks) a `##` section shows, actions completed. */
-function sectionRules(section: string): Line[] {
-  return YAML_BLOCKS.filter((b) => b.section === section)
+/** The http rules (`http-rule-list` blocks) a `##` section of a page shows, actions completed. */
+function sectionRules(file: string, section: string): Line[] {
+  return YAML_BLOCKS.filter((b) => b.file === file && b.section === section)
     .flatMap((b) => splitDocs(b))
     .filter((d) => classify(d).rule === "http-rule-list")
     .flatMap((d) => withActions(numbered(d)));
 }
 
 /** Complete documents of a `##` section: the context every block of that section is loaded with. */
-function sectionDocuments(section: string, except: Block): Wrapped[] {
-  return YAML_BLOCKS.filter((b) => b.section === section && b !== except)
-    .flatMap((b) => splitDocs(b))
-    .filter((d) => classify(d).rule === "istio-document")
-    .map((d) => wrap(d, { rule: "istio-document" }, `README.md@${d.line}`));
+function sectionDocuments(except: Block): Wrapped[] {
+  return YAML_BLOCKS.filter((b) => b.file === except.file && b.section === except.section && b !== except)
+    .flatMap((b) => splitDocs(b).map((d) => ({ b, d })))
+    .filter(({ d }) => classify(d).rule === "istio-document")
+    .map(({ b, d }) => wrap(b.file, d, { rule: "istio-document" }, `${b.file}@${d.line}`));
 }
 
 async function loadAndCompile(own: Wrapped[], context: Wrapped[]) {
@@ -302,7 +322,7 @@ const isWorkflow = (b: Block) => {
 const isCases = (b: Block) => topKeys(b.lines).includes("cases");
 const isSchemaComment = (b: Block) => significant(b.lines).length === 0 && b.lines.some((l) => l.includes("$schema="));
 
-describe("README YAML examples", () => {
+describe("Documentation YAML examples (README.md and docs/)", () => {
   it("has the examples this suite expects (a changed count means a new rule may be needed)", () => {
     expect(YAML_BLOCKS.length).toBeGreaterThanOrEqual(15);
   });
@@ -330,15 +350,15 @@ describe("README YAML examples", () => {
     if (isCases(b)) {
       it(`${title(b)} — rule "golden-cases": loads through loadCases and passes against routes/`, async () => {
         const text = b.lines.join("\n");
-        const { cases, issues } = loadCases({ path: "README.md", text });
-        expect(issues.map((i) => `README.md:${b.line + i.line}: ${i.path}: ${i.message}`)).toEqual([]);
+        const { cases, issues } = loadCases({ path: b.file, text });
+        expect(issues.map((i) => `${b.file}:${b.line + i.line}: ${i.path}: ${i.message}`)).toEqual([]);
         expect(cases.length).toBeGreaterThan(0);
         const built = await build([path.join(ROOT, "routes")]);
         expect(built.errors).toBe(0);
         const table = prepare(built.table!);
         const failures = cases.flatMap((c) => {
           const r = runCase(table, c.case);
-          return r.ok ? [] : [`README.md:${b.line + c.line} "${c.case.name}": ${JSON.stringify(r.mismatches)}`];
+          return r.ok ? [] : [`${b.file}:${b.line + c.line} "${c.case.name}": ${JSON.stringify(r.mismatches)}`];
         });
         expect(failures).toEqual([]);
       });
@@ -355,10 +375,10 @@ describe("README YAML examples", () => {
         continue;
       }
       it(`${name} — rule "${kind.rule}": loads with zero errors and compiles`, async () => {
-        const own = wrap(doc, kind, `README.md@${doc.line}`, kind.rule === "metadata" ? sectionRules(b.section) : []);
+        const own = wrap(b.file, doc, kind, `${b.file}@${doc.line}`, kind.rule === "metadata" ? sectionRules(b.file, b.section) : []);
         // Complete documents of the section (other blocks, and the other documents of this one).
-        const siblings = docs.filter((d) => d !== doc && classify(d).rule === "istio-document").map((d) => wrap(d, { rule: "istio-document" }, `README.md@${d.line}`));
-        const context = [...siblings, ...sectionDocuments(b.section, b)];
+        const siblings = docs.filter((d) => d !== doc && classify(d).rule === "istio-document").map((d) => wrap(b.file, d, { rule: "istio-document" }, `${b.file}@${d.line}`));
+        const context = [...siblings, ...sectionDocuments(b)];
         const { loadErrors, compileErrors, table, contextBroken } = await loadAndCompile([own], context);
         expect(loadErrors, "loadConfig errors").toEqual([]);
         expect(compileErrors, "compile errors").toEqual([]);
@@ -396,6 +416,7 @@ function shellWords(line: string): string[] {
 }
 
 interface CliLine {
+  file: string;
   line: number;
   text: string;
   /** Inline `code` in prose names a command, it is not a full command line. */
@@ -403,20 +424,20 @@ interface CliLine {
 }
 
 /** Every `npm run routes -- …` in a code block (shell or workflow `run:`) or starting an inline code span. */
-function routesLines(): CliLine[] {
+function routesLines(page: Page): CliLine[] {
   const out: CliLine[] = [];
   let inBlock = false;
-  README_LINES.forEach((text, i) => {
+  page.lines.forEach((text, i) => {
     if (/^\s*```/.test(text)) {
       inBlock = !inBlock;
       return;
     }
     if (inBlock) {
       const at = text.indexOf("npm run routes -- ");
-      if (at >= 0) out.push({ line: i + 1, text: text.slice(at).replace(/`.*$/, ""), inline: false });
+      if (at >= 0) out.push({ file: page.file, line: i + 1, text: text.slice(at).replace(/`.*$/, ""), inline: false });
       return;
     }
-    for (const m of text.matchAll(/`(npm run routes -- [^`]*)`/g)) out.push({ line: i + 1, text: m[1]!, inline: true });
+    for (const m of text.matchAll(/`(npm run routes -- [^`]*)`/g)) out.push({ file: page.file, line: i + 1, text: m[1]!, inline: true });
   });
   return out;
 }
@@ -427,15 +448,15 @@ function specOf(name: string): CommandSpec | undefined {
 
 const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
 
-describe("README command lines", () => {
-  const lines = routesLines();
+describe("Documentation command lines", () => {
+  const lines = PAGES.flatMap(routesLines);
   it("finds the routes CLI lines of every section", () => {
     expect(lines.length).toBeGreaterThanOrEqual(15);
   });
   for (const l of lines) {
     const words = shellWords(l.text).slice(4); // npm run routes --
     const [command, ...rest] = words;
-    it(`README.md:${l.line} \`${l.text.trim()}\` names a real command${l.inline ? " (inline mention: declared flags only)" : " with flags its spec declares"}`, () => {
+    it(`${l.file}:${l.line} \`${l.text.trim()}\` names a real command${l.inline ? " (inline mention: declared flags only)" : " with flags its spec declares"}`, () => {
       const spec = specOf(command ?? "");
       expect(spec, `command ${command}; known: ${COMMANDS.map((c) => c.spec.name).join(", ")}`).toBeDefined();
       if (l.inline) {
@@ -448,14 +469,14 @@ describe("README command lines", () => {
 
   it("every `npm run <script>`, `npm start` and `npm test` names a package.json script", () => {
     const used = new Set<string>();
-    for (const m of README_TEXT.matchAll(/npm run ([\w:-]+)/g)) used.add(m[1]!);
-    for (const m of README_TEXT.matchAll(/npm (start|test)\b/g)) used.add(m[1]!);
+    for (const m of ALL_TEXT.matchAll(/npm run ([\w:-]+)/g)) used.add(m[1]!);
+    for (const m of ALL_TEXT.matchAll(/npm (start|test)\b/g)) used.add(m[1]!);
     expect(used.size).toBeGreaterThanOrEqual(4);
     for (const s of used) expect(Object.keys(PACKAGE.scripts), s).toContain(s);
   });
 
   it("`npm run dev -- …` passes its options to wrangler dev (scripts/dev.ts forwards every argument)", () => {
-    const devLines = README_LINES.filter((l) => l.includes("npm run dev -- "));
+    const devLines = PAGES.flatMap((p) => p.lines).filter((l) => l.includes("npm run dev -- "));
     expect(devLines.length).toBeGreaterThan(0);
     const dev = readFileSync(path.join(ROOT, "scripts/dev.ts"), "utf8");
     expect(dev).toMatch(/startWrangler\(\["dev", \.\.\.args\]/);
@@ -465,13 +486,16 @@ describe("README command lines", () => {
 // ---------------------------------------------------------------------------------------------
 // The vars table and the local replies table.
 
-/** Rows of the Markdown table whose header row starts with `| <first> |`. */
+/** Rows of the Markdown table (on any page) whose header row starts with `| <first> |`. */
 function table(first: string): string[][] {
-  const start = README_LINES.findIndex((l) => new RegExp(`^\\|\\s*${first}\\s*\\|`).test(l));
-  expect(start, `a table headed "${first}"`).toBeGreaterThanOrEqual(0);
+  const header = new RegExp(`^\\|\\s*${first}\\s*\\|`);
+  const page = PAGES.find((p) => p.lines.some((l) => header.test(l)));
+  expect(page, `a table headed "${first}"`).toBeDefined();
+  const lines = page!.lines;
+  const start = lines.findIndex((l) => header.test(l));
   const rows: string[][] = [];
-  for (let i = start + 2; i < README_LINES.length && README_LINES[i]!.startsWith("|"); i++) {
-    rows.push(README_LINES[i]!.split("|").slice(1, -1).map((c) => c.trim()));
+  for (let i = start + 2; i < lines.length && lines[i]!.startsWith("|"); i++) {
+    rows.push(lines[i]!.split("|").slice(1, -1).map((c) => c.trim()));
   }
   return rows;
 }
@@ -647,7 +671,7 @@ describe("README prose with an exact form", () => {
     const block = YAML_BLOCKS.find(isCases)!;
     const doc = parseYaml(block.lines.join("\n")) as { cases: Array<{ request: Record<string, unknown>; expect: Record<string, unknown> }> };
     const mentionedExpect = new Set(doc.cases.flatMap((c) => Object.keys(c.expect)));
-    const other = /Other `expect` fields:([^.]*)\./.exec(README_TEXT)?.[1];
+    const other = /Other `expect` fields:([^.]*)\./.exec(PAGES.find((p) => p.file === block.file)!.text)?.[1];
     expect(other, "the sentence listing the other expect fields").toBeDefined();
     for (const m of other!.matchAll(/`(\w+)`/g)) mentionedExpect.add(m[1]!);
     expect([...mentionedExpect].sort()).toEqual(Object.keys(CaseExpect.shape).sort());
@@ -665,6 +689,7 @@ describe("README prose with an exact form", () => {
 // echo origins ("reviews v2": the host's first label and the endpoint's label values).
 
 interface Curl {
+  file: string;
   line: number;
   headers: Record<string, string>;
   path: string;
@@ -684,7 +709,7 @@ function walkthrough(): Curl[] {
     for (const m of l.matchAll(/-H '([^:]+):\s*([^']*)'/g)) headers[m[1]!.toLowerCase()] = m[2]!;
     const path = /http:\/\/127\.0\.0\.1:8787(\/\S*)/.exec(l)![1]!;
     const repeat = Number(/\$\(seq (\d+)\)/.exec(l)?.[1] ?? 1);
-    out.push({ line: block.line + 1 + i, headers, path, repeat, expect: arrow[1]! });
+    out.push({ file: block.file, line: block.line + 1 + i, headers, path, repeat, expect: arrow[1]! });
   });
   return out;
 }
@@ -704,7 +729,7 @@ describe("README npm start walkthrough", async () => {
   it("states the answers of its curl lines", () => expect(curls.length).toBeGreaterThanOrEqual(5));
 
   for (const c of curls) {
-    it(`README.md:${c.line} curl ${c.headers.host}${c.path} → ${c.expect}`, () => {
+    it(`${c.file}:${c.line} curl ${c.headers.host}${c.path} → ${c.expect}`, () => {
       const split = [...c.expect.matchAll(/(\d+) × "([^"]+)"/g)];
       if (split.length > 0) {
         // "about 45 × A, 5 × B": with the dice spread evenly the split gives exactly that.
@@ -729,26 +754,49 @@ describe("README npm start walkthrough", async () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Links: every `](#anchor)` names a heading (or a section the lead reserved with a placeholder
-// such as `<!-- SECURITY -->`), every `](path)` a committed file.
+// Links: every `](#anchor)` names a heading of its page (or a section the lead reserved with a
+// placeholder such as `<!-- SECURITY -->`), every `](path)` a committed file relative to the page,
+// and every `](page.md#anchor)` a heading of that page.
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to dashes. */
 const slug = (heading: string) => heading.toLowerCase().replace(/`/g, "").replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-");
 
-describe("README links", () => {
-  const anchors = new Set(README_LINES.filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ""))));
-  const placeholders = new Set([...README_TEXT.matchAll(/<!-- ([A-Z]+) -->/g)].map((m) => m[1]!.toLowerCase()));
-  const links = [...README_TEXT.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!);
-  it("has links", () => expect(links.length).toBeGreaterThan(0));
-  for (const link of links) {
-    if (link.startsWith("#")) {
-      const a = link.slice(1);
-      it(`#${a} is a heading, or a section the lead reserved with <!-- ${a.toUpperCase()} --> (rule "lead placeholder")`, () => {
-        expect(anchors.has(a) || placeholders.has(a), `headings: ${[...anchors].join(", ")}`).toBe(true);
+/** Heading anchors of a page (headings inside code blocks are not headings). */
+function anchorsOf(lines: string[]): Set<string> {
+  const out = new Set<string>();
+  let inBlock = false;
+  for (const l of lines) {
+    if (/^\s*```/.test(l)) inBlock = !inBlock;
+    else if (!inBlock && /^#{1,6} /.test(l)) out.add(slug(l.replace(/^#+ /, "")));
+  }
+  return out;
+}
+
+describe("Documentation links", () => {
+  it("every docs/ page is linked from the README", () => {
+    const readme = PAGES.find((p) => p.file === "README.md")!;
+    for (const p of PAGES.filter((p) => p.file !== "README.md")) expect(readme.text, p.file).toContain(`](${p.file}`);
+  });
+  for (const page of PAGES) {
+    const anchors = anchorsOf(page.lines);
+    const placeholders = new Set([...page.text.matchAll(/<!-- ([A-Z]+) -->/g)].map((m) => m[1]!.toLowerCase()));
+    const links = [...page.text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!);
+    it(`${page.file} has links`, () => expect(links.length).toBeGreaterThan(0));
+    for (const link of links) {
+      if (link.startsWith("#")) {
+        const a = link.slice(1);
+        it(`${page.file}: #${a} is a heading, or a section the lead reserved with <!-- ${a.toUpperCase()} --> (rule "lead placeholder")`, () => {
+          expect(anchors.has(a) || placeholders.has(a), `headings: ${[...anchors].join(", ")}`).toBe(true);
+        });
+        continue;
+      }
+      if (/^https?:/.test(link)) continue;
+      const [target, anchor] = link.split("#") as [string, string | undefined];
+      const file = path.join(path.dirname(path.join(ROOT, page.file)), target);
+      it(`${page.file}: ${link} exists`, () => {
+        const text = readFileSync(file, "utf8");
+        if (anchor !== undefined) expect([...anchorsOf(text.split("\n"))], `${target} headings`).toContain(anchor);
       });
-      continue;
     }
-    if (/^https?:/.test(link)) continue;
-    it(`${link} exists`, () => expect(() => readFileSync(path.join(ROOT, link))).not.toThrow());
   }
 });
