@@ -10,10 +10,9 @@ import type { DecideOptions, Decision, RequestFacts, SelectState } from "./decis
 import { configRefreshMs, exposeConfigVersion, type Env } from "./env.ts";
 import type { Fetcher } from "./forward/attempt.ts";
 import { execute, type Executed } from "./forward/execute.ts";
-import type { HeaderVars } from "./forward/header-ops.ts";
-import * as reply from "./forward/local-reply.ts";
 import { requestIdOf } from "./forward/proxy-headers.ts";
 import { resilienceSettings } from "./forward/resilience.ts";
+import * as respond from "./respond.ts";
 import { TableStore, type LoadedTable } from "./store/table-store.ts";
 import { abOutcome, analyticsDataPoint } from "./select/ab-analytics.ts";
 
@@ -37,10 +36,6 @@ export interface Pipeline<P> {
   store: TableStore<P>;
   log: (line: Record<string, unknown>) => void;
 }
-
-/** Istio overwrites the upstream `server` header on every response (ISTIO-SEMANTICS §2.2). */
-export const SERVER_HEADER = "istio-envoy";
-export const CONFIG_VERSION_HEADER = "x-gateway-config-version";
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -96,43 +91,16 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
   ): Promise<{ response: Response; fields: LogFields; host?: string; path?: string; decision?: Decision }> {
     const facts = deps.facts(request, env);
     if ("error" in facts) {
-      if (facts.error === 405) return { response: reply.methodNotAllowed(facts.reason), fields: { kind: "methodNotAllowed", failure: facts.reason } };
-      return { response: reply.badRequest(facts.reason), fields: { kind: "badRequest", failure: facts.reason } };
+      if (facts.error === 405) return { response: respond.toResponse(respond.methodNotAllowed(facts.reason)), fields: { kind: "methodNotAllowed", failure: facts.reason } };
+      return { response: respond.toResponse(respond.badRequest(facts.reason)), fields: { kind: "badRequest", failure: facts.reason } };
     }
     const decision = deps.decide(loaded.prepared, facts, { rand, now: startTime, state, newVisitorId });
     const fields = matchFields(decision);
-    let protocol: string | undefined;
-    const vars: HeaderVars = {
-      clientIp: facts.clientIp,
-      // Only `%PROTOCOL%` needs it, and workerd deep-copies `request.cf` (JSON round trip, ~120 k
-      // instructions) on every read: read it when a header op asks, at most once.
-      get protocol(): string {
-        return (protocol ??= (request.cf?.httpProtocol as string | undefined) ?? "HTTP/1.1");
-      },
-      startTime,
-      request: request.headers,
-      pseudo: { authority: facts.authority, path: facts.path + facts.query, method: facts.method, scheme: facts.scheme },
-    };
+    const vars = respond.headerVars(facts, request.headers, startTime, () => (request.cf?.httpProtocol as string | undefined) ?? "HTTP/1.1");
     const out = (response: Response) => ({ response, fields, host: facts.host, path: facts.path, decision });
     // Fault delay runs in the fault filter, before CORS and the router (ISTIO-SEMANTICS §2.1, §2.6).
     if ("delayMs" in decision && decision.delayMs > 0) await sleep(decision.delayMs);
     switch (decision.kind) {
-      case "httpsRedirect":
-        return out(reply.httpsRedirect(decision.location));
-      case "noRoute":
-        return out(reply.noRoute());
-      case "faultAbort":
-        return out(reply.faultAbort(decision.status));
-      case "corsPreflight":
-        return out(reply.corsPreflight(decision.headers));
-      case "redirect":
-        return out(reply.redirect(decision.status, decision.location, decision.responseHeaders, vars));
-      case "directResponse":
-        return out(reply.directResponse(decision.status, decision.body, decision.responseHeaders, vars));
-      case "clusterNotFound":
-        return out(reply.clusterNotFound());
-      case "noHealthyUpstream":
-        return out(reply.noHealthyUpstream());
       case "forward": {
         const executed: Executed = await execute(decision, {
           request,
@@ -156,6 +124,8 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
         if (executed.notes) Object.assign(fields, executed.notes);
         return out(executed.response);
       }
+      default:
+        return out(respond.toResponse(respond.localReply(decision, vars)));
     }
   }
 
@@ -164,12 +134,11 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
     const requestId = requestIdOf(request.headers);
     const loaded = await store.get(env.ROUTES, configRefreshMs(env), (p) => ctx.waitUntil(p));
     let result: { response: Response; fields: LogFields; host?: string; path?: string; decision?: Decision };
-    if (!loaded) result = { response: reply.noRouteTable(), fields: { kind: "noRouteTable" } };
+    if (!loaded) result = { response: respond.toResponse(respond.noRouteTable()), fields: { kind: "noRouteTable" } };
     else result = await decideAndAct(loaded, request, requestId, startTime, ctx, env);
 
     const { response, fields } = result;
-    response.headers.set("server", SERVER_HEADER);
-    if (loaded && exposeConfigVersion(env)) response.headers.set(CONFIG_VERSION_HEADER, loaded.version);
+    respond.stamp(response.headers, loaded && exposeConfigVersion(env) ? loaded.version : undefined);
 
     // A/B analytics: one data point per request through a sticky split, when the optional
     // Analytics Engine binding exists (writeDataPoint is fire-and-forget; never awaited).

@@ -12,11 +12,11 @@
 import { Hono } from "hono";
 import { decide } from "./decide.ts";
 import type { Env } from "./env.ts";
-import { internalError } from "./forward/local-reply.ts";
 import { factsFromRequest } from "./match/facts.ts";
 import { PATH_NORMALIZATIONS, pathNormalizationOf, type PathNormalization } from "./match/path.ts";
 import { prepare, type PreparedTable } from "./match/prepare.ts";
-import { createPipeline, SERVER_HEADER } from "./pipeline.ts";
+import { createPipeline } from "./pipeline.ts";
+import { internalError, SERVER_HEADER, toResponse } from "./respond.ts";
 import { adminAuthorized, configReport } from "./store/admin.ts";
 
 /**
@@ -83,7 +83,7 @@ function unhandled(err: unknown, method: string): Response {
   });
   const res = internalError();
   res.headers.set("server", SERVER_HEADER);
-  return res;
+  return toResponse(res);
 }
 
 app.onError((err, c) => unhandled(err, c.req.method));

@@ -11,6 +11,7 @@ import { prepare } from "../../src/match/prepare.ts";
 import { CaseRequest } from "../../src/cases/schema.ts";
 import { decideCase } from "../../src/cases/run.ts";
 import { summarize, type DecisionSummary } from "../../src/cases/summary.ts";
+import { badRequest } from "../../src/respond.ts";
 import { EXIT_FAILURE, EXIT_OK, UsageError, boolFlag, listFlag, stringFlag } from "../lib/args.ts";
 import type { Command, Io } from "../lib/io.ts";
 import { build } from "../lib/build.ts";
@@ -70,13 +71,15 @@ export const routeCommand: Command = {
     if (warnings > 0) io.err(`(${warnings} warning(s): see \`npm run routes -- validate\`)`);
     if (!built.table) return EXIT_FAILURE;
 
-    const { decision, reason, headers } = decideCase(prepare(built.table), req.data);
+    const decided = decideCase(prepare(built.table), req.data);
+    const { decision } = decided;
     if (!decision) {
-      if (boolFlag(args, "json")) io.out(JSON.stringify({ kind: "badRequest", status: 400, reason }, null, 2));
-      else io.out(`400 bad request: ${reason}`);
+      const { status } = badRequest(decided.reason);
+      if (boolFlag(args, "json")) io.out(JSON.stringify({ kind: "badRequest", status, reason: decided.reason }, null, 2));
+      else io.out(`${status} bad request: ${decided.reason}`);
       return EXIT_OK;
     }
-    const s = summarize(decision, headers, req.data);
+    const s = summarize(decision, decided.facts, decided.headers);
     if (boolFlag(args, "json")) io.out(JSON.stringify(toJson(s, decision), null, 2));
     else explain(io, req.data.method, url, s, decision);
     return EXIT_OK;

@@ -3,13 +3,14 @@
  * compares what was decided with what the case expects. A case's dice are pinned (`random`,
  * `visitor`), so a run is deterministic.
  */
-import type { Decision } from "../decision.ts";
+import type { Decision, RequestFacts } from "../decision.ts";
 import { decide } from "../decide.ts";
 import { applyHeaderOps } from "../forward/header-ops.ts";
 import { factsFromParts } from "../match/facts.ts";
 import type { PreparedTable } from "../match/prepare.ts";
 import type { CaseExpect, CaseRequest, GoldenCase } from "./schema.ts";
-import { requestStatus, summarize, type DecisionSummary } from "./summary.ts";
+import { badRequest } from "../respond.ts";
+import { summarize, type DecisionSummary } from "./summary.ts";
 
 export interface Mismatch {
   field: string;
@@ -42,7 +43,10 @@ export function caseHeaders(req: CaseRequest): Headers {
 }
 
 /** Decide one case request: facts → decide with every die pinned. */
-export function decideCase(table: PreparedTable, req: CaseRequest): { decision: Decision | null; reason?: string; headers: Headers } {
+export function decideCase(
+  table: PreparedTable,
+  req: CaseRequest,
+): { decision: Decision; facts: RequestFacts; headers: Headers } | { decision: null; reason: string; headers: Headers } {
   const url = new URL(req.url);
   const headers = caseHeaders(req);
   const authority = headers.get("host") ?? url.host;
@@ -65,7 +69,7 @@ export function decideCase(table: PreparedTable, req: CaseRequest): { decision: 
     ...(req.visitor !== undefined ? { visitorId: req.visitor } : {}),
     // The CLI never mints ids: a sticky split without --visitor falls back to the pinned die.
   });
-  return { decision, headers };
+  return { decision, facts, headers };
 }
 
 function headerMismatches(field: string, expected: Record<string, string | null>, actual: Headers, out: Mismatch[]): void {
@@ -99,10 +103,11 @@ export function compare(expect: CaseExpect, s: DecisionSummary): Mismatch[] {
 }
 
 export function runCase(table: PreparedTable, c: GoldenCase): CaseResult {
-  const { decision, reason, headers } = decideCase(table, c.request);
+  const decided = decideCase(table, c.request);
+  const { decision } = decided;
   const summary: DecisionSummary = decision
-    ? summarize(decision, headers, c.request)
-    : { kind: "badRequest", status: requestStatus.badRequest, reason: reason ?? "bad request" };
+    ? summarize(decision, decided.facts, decided.headers)
+    : { kind: "badRequest", status: badRequest(decided.reason).status, reason: decided.reason };
   const mismatches = compare(c.expect, summary);
   const result: CaseResult = { name: c.name, ok: mismatches.length === 0, mismatches, summary };
   if (decision && "match" in decision) {

@@ -3,7 +3,7 @@
  * (AbortSignal), body buffering and outlier feedback are built on this type: an Attempt says what
  * happened without deciding what to do about it.
  */
-import type { ResetReason } from "./local-reply.ts";
+import type { ResetReason } from "../respond.ts";
 import { requestInit, type AttemptInit, type UpstreamPlan } from "./upstream-request.ts";
 
 export type Attempt =

@@ -10,10 +10,10 @@
 import type { ForwardDecision, RequestFacts, SelectState } from "../decision.ts";
 import type { Attempt, Fetcher } from "./attempt.ts";
 import type { HeaderVars } from "./header-ops.ts";
-import { noHealthyUpstream, upstreamReset, upstreamTimeout } from "./local-reply.ts";
 import { DEFAULT_RESILIENCE_SETTINGS, forwardResilient, type ResilienceNotes, type ResilienceSettings } from "./resilience.ts";
 import { proxiedResponse } from "./response.ts";
 import { planUpstream } from "./upstream-request.ts";
+import { noHealthyUpstream, toResponse, upstreamReset, upstreamTimeout } from "../respond.ts";
 
 export interface Exchange {
   request: Request;
@@ -58,13 +58,13 @@ export function respond(result: Attempt, decision: ForwardDecision, vars: Header
       };
     case "reset":
       return {
-        response: upstreamReset(result.reason, attempts > 1),
+        response: toResponse(upstreamReset(result.reason, attempts > 1)),
         attempts,
         failure: { kind: "reset", detail: `${result.reason}: ${result.detail}` },
         upstreamHost,
       };
     case "timeout":
-      return { response: upstreamTimeout(), attempts, failure: { kind: "timeout" }, upstreamHost };
+      return { response: toResponse(upstreamTimeout()), attempts, failure: { kind: "timeout" }, upstreamHost };
   }
 }
 
@@ -83,7 +83,7 @@ export async function execute(decision: ForwardDecision, x: Exchange): Promise<E
   });
   if (r.final.kind === "noHealthyUpstream") {
     // A retry found every endpoint ejected (Envoy UH on retry host selection).
-    return { response: noHealthyUpstream(), attempts: r.attempts, failure: { kind: "noHealthyUpstream" }, upstreamHost: r.upstreamHost, notes: r.notes };
+    return { response: toResponse(noHealthyUpstream()), attempts: r.attempts, failure: { kind: "noHealthyUpstream" }, upstreamHost: r.upstreamHost, notes: r.notes };
   }
   return { ...respond(r.final, decision, x.vars, r.attempts, r.upstreamHost), notes: r.notes };
 }

@@ -1,11 +1,13 @@
 /**
  * The downstream response for a proxied request: the upstream status and body (streamed,
- * bytes untouched), its headers minus hop-by-hop, then route response header ops, CORS headers
- * and Set-Cookies (ISTIO-SEMANTICS §2.8, §2.12). A WebSocket 101 keeps its `webSocket`.
+ * bytes untouched), its headers minus hop-by-hop, edited as respond.ts's proxiedHeaders says
+ * (route response header ops, CORS, Set-Cookies), plus the service time. A WebSocket 101 keeps
+ * its `webSocket`.
  */
 import type { ForwardDecision } from "../decision.ts";
-import { applyHeaderOps, type HeaderVars } from "./header-ops.ts";
+import type { HeaderVars } from "./header-ops.ts";
 import { stripHopByHop } from "./hop-by-hop.ts";
+import { proxiedHeaders } from "../respond.ts";
 
 export function proxiedResponse(upstream: Response, decision: ForwardDecision, vars: HeaderVars, serviceTimeMs: number): Response {
   const switching = upstream.status === 101;
@@ -23,26 +25,7 @@ export function proxiedResponse(upstream: Response, decision: ForwardDecision, v
       });
   const headers = response.headers;
   stripHopByHop(headers, switching);
-  // Spreading `vars` would evaluate its lazy `protocol` (request.cf): only build the response
-  // variables when there are response header operations to expand them.
-  if (decision.responseHeaders.length > 0) applyHeaderOps(headers, decision.responseHeaders, withResponse(vars, upstream.headers));
-  // The CORS filter encodes after the router applied route headers: its values win.
-  for (const [name, value] of decision.corsHeaders) headers.set(name, value);
-  for (const cookie of decision.setCookies) headers.append("set-cookie", cookie);
+  proxiedHeaders(headers, decision, vars, upstream.headers);
   headers.set("x-envoy-upstream-service-time", String(Math.max(0, Math.round(serviceTimeMs))));
   return response;
-}
-
-/** `vars` plus the upstream response headers for `%RESP(...)%`, without evaluating its getters. */
-function withResponse(vars: HeaderVars, response: Headers): HeaderVars {
-  return {
-    clientIp: vars.clientIp,
-    get protocol() {
-      return vars.protocol;
-    },
-    startTime: vars.startTime,
-    request: vars.request,
-    pseudo: vars.pseudo,
-    response,
-  };
 }

@@ -7,13 +7,10 @@ import {
   effectivePerTryTimeoutMs,
   effectiveResilience,
   isRetriable,
-  resetReply,
   shouldRetry,
-  timeoutReply,
-  noHealthyUpstreamReply,
   type AttemptOutcome,
-  type ResetReason,
 } from "./retry-policy.ts";
+import type { ResetReason } from "../respond.ts";
 
 /** Istio ≥ 1.24 default policy (ISTIO-SEMANTICS §2.5). */
 const ISTIO_DEFAULT: RetryPolicy = {
@@ -200,24 +197,6 @@ describe("effective timeouts", () => {
   });
   it("attempts: 0 means exactly one attempt", () => {
     expect(effectiveResilience({ retries: policy([], [], 0), faultConfigured: false }).maxAttempts).toBe(1);
-  });
-});
-
-describe("local replies (Envoy's exact bodies)", () => {
-  it.each<[ResetReason, boolean, number, string]>([
-    ["remote connection failure", false, 503, "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure"],
-    ["remote connection failure", true, 503, "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: remote connection failure"],
-    ["connection termination", false, 503, "upstream connect error or disconnect/reset before headers. reset reason: connection termination"],
-    ["overflow", false, 503, "upstream connect error or disconnect/reset before headers. reset reason: overflow"],
-    ["protocol error", false, 502, "upstream connect error or disconnect/reset before headers. reset reason: protocol error"],
-  ])("reset %s (retried: %s) → %i", (reason, retried, status, body) => {
-    expect(resetReply(reason, retried)).toEqual({ status, body });
-  });
-  it("times out with 504 upstream request timeout", () => {
-    expect(timeoutReply()).toEqual({ status: 504, body: "upstream request timeout" });
-  });
-  it("reports no healthy upstream with 503", () => {
-    expect(noHealthyUpstreamReply()).toEqual({ status: 503, body: "no healthy upstream" });
   });
 });
 

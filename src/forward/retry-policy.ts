@@ -1,33 +1,12 @@
 /**
  * Retry policy decisions (Istio `HTTPRetry` → Envoy `retry_policy`), pure: would this attempt's
- * outcome be retried, how long to back off, which per-try timeout applies, and which local reply
- * a failed request ends with. The retry loop (retry-loop.ts) does the I/O; everything it decides
- * is decided here so it can be tested table-driven (ISTIO-SEMANTICS §2.4, §2.5, §2.2).
+ * outcome be retried, how long to back off, which per-try timeout applies. The retry loop
+ * (retry-loop.ts) does the I/O; everything it decides is decided here so it can be tested
+ * table-driven (ISTIO-SEMANTICS §2.4, §2.5). The reply a failed request ends with is respond.ts's.
  */
 import type { RetryPolicy } from "../compile/table.ts";
 import type { HeaderReader } from "../decision.ts";
-
-/**
- * Why an attempt ended without response headers, spelled exactly as Envoy's
- * `Http::Utility::resetReasonToString` (Envoy ≥ 1.28, the one Istio 1.28 ships). Older Envoy
- * printed `connection failure` where current releases print `remote connection failure`.
- */
-export type ResetReason =
-  /** The connection could not be opened (refused, unreachable, DNS): Envoy RemoteConnectionFailure. */
-  | "remote connection failure"
-  | "local connection failure"
-  /** Connect timeout (Envoy ConnectionTimeout); counts as a connect failure. */
-  | "connection timeout"
-  /** The connection closed before response headers (the origin hung up). */
-  | "connection termination"
-  | "remote reset"
-  /** HTTP/2 REFUSED_STREAM from the origin: the only reason `refused-stream` retries. */
-  | "remote refused stream reset"
-  | "local reset"
-  /** Circuit-breaker / budget overflow: never retried (Envoy wouldRetryFromReset). */
-  | "overflow"
-  /** Malformed upstream response: 502 instead of 503 (Envoy onUpstreamReset). */
-  | "protocol error";
+import type { ResetReason } from "../respond.ts";
 
 /** What one upstream attempt came to, as far as retry and outlier detection care. */
 export type AttemptOutcome =
@@ -234,39 +213,4 @@ export function effectivePerTryTimeoutMs(perTryMs: number | undefined, routeMs: 
   if (perTryMs === undefined || perTryMs <= 0) return undefined;
   if (routeMs !== undefined && routeMs > 0 && perTryMs >= routeMs) return undefined;
   return perTryMs;
-}
-
-// ---------------------------------------------------------------- local replies
-
-/** Envoy's exact local-reply bodies (ISTIO-SEMANTICS §2.2). Sent with `content-type: text/plain`. */
-export const NO_HEALTHY_UPSTREAM_BODY = "no healthy upstream";
-export const UPSTREAM_TIMEOUT_BODY = "upstream request timeout";
-export const FAULT_ABORT_BODY = "fault filter abort";
-
-export interface LocalReply {
-  status: number;
-  body: string;
-}
-
-/**
- * The reply when the last attempt ended in a reset (Envoy `Filter::onUpstreamReset`):
- * 503 (502 for a protocol error) `upstream connect error or disconnect/reset before headers.
- * [retried and the latest ]reset reason: <reason>`. `retried` = the failing attempt was a retry.
- */
-export function resetReply(reason: ResetReason, retried: boolean): LocalReply {
-  const status = reason === "protocol error" ? 502 : 503;
-  const body =
-    "upstream connect error or disconnect/reset before headers. " +
-    (retried ? "retried and the latest reset reason: " : "reset reason: ") +
-    reason;
-  return { status, body };
-}
-
-/** 504 `upstream request timeout`: route timeout, or a per-try timeout that is not retried. */
-export function timeoutReply(): LocalReply {
-  return { status: 504, body: UPSTREAM_TIMEOUT_BODY };
-}
-
-export function noHealthyUpstreamReply(): LocalReply {
-  return { status: 503, body: NO_HEALTHY_UPSTREAM_BODY };
 }

@@ -34,7 +34,9 @@ import { parseArgs, type CommandSpec } from "../../scripts/lib/args.ts";
 import { build } from "../../scripts/lib/build.ts";
 import { DEFAULT_CONFIG_REFRESH_SECONDS, configRefreshMs, exposeConfigVersion } from "../../src/env.ts";
 import { DEFAULT_RESILIENCE_SETTINGS } from "../../src/forward/resilience.ts";
-import * as localReply from "../../src/forward/local-reply.ts";
+import * as respond from "../../src/respond.ts";
+import type { MatchInfo } from "../../src/decision.ts";
+import type { WeightedDestination } from "../../src/compile/table.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -543,17 +545,20 @@ describe("README vars table", () => {
 
 describe("README local replies table", () => {
   const rows = table("situation");
-  /** Each situation's reply, from the module that writes it. */
+  /** Each situation's reply, from the module that writes it (respond.ts). */
+  const match = {} as MatchInfo; // the reply does not read which route matched
+  const destination = { host: "reviews", weight: 100 } as WeightedDestination;
+  const local = (d: respond.LocalDecision) => respond.toResponse(respond.localReply(d, {}));
   const replies: Array<[RegExp, () => Response]> = [
-    [/^no host or no rule matches/, () => localReply.noRoute()],
-    [/httpsRedirect/, () => localReply.httpsRedirect("https://a.example/")],
-    [/^destination cluster does not exist/, () => localReply.clusterNotFound()],
-    [/^no endpoint available/, () => localReply.noHealthyUpstream()],
-    [/^origin refused/, () => localReply.upstreamReset("remote connection failure", false)],
-    [/timeout/, () => localReply.upstreamTimeout()],
-    [/^fault abort/, () => localReply.faultAbort(418)],
-    [/^malformed request/, () => localReply.badRequest("a reason")],
-    [/^no route table/, () => localReply.noRouteTable()],
+    [/^no host or no rule matches/, () => local({ kind: "noRoute" })],
+    [/httpsRedirect/, () => local({ kind: "httpsRedirect", location: "https://a.example/", vhost: "a.example" })],
+    [/^destination cluster does not exist/, () => local({ kind: "clusterNotFound", match, destination })],
+    [/^no endpoint available/, () => local({ kind: "noHealthyUpstream", match, destination })],
+    [/^origin refused/, () => respond.toResponse(respond.upstreamReset("remote connection failure", false))],
+    [/timeout/, () => respond.toResponse(respond.upstreamTimeout())],
+    [/^fault abort/, () => local({ kind: "faultAbort", match, status: 418, delayMs: 0 })],
+    [/^malformed request/, () => respond.toResponse(respond.badRequest("a reason"))],
+    [/^no route table/, () => respond.toResponse(respond.noRouteTable())],
   ];
   it("lists every local reply", () => expect(rows.length).toBe(replies.length));
   for (const [situation, status, body] of rows) {
@@ -722,8 +727,9 @@ describe("README npm start walkthrough", async () => {
   const answer = (c: Curl, random: number) => {
     const { host, ...rest } = c.headers;
     const req = { url: `http://${host}${c.path}`, method: "GET", headers: rest, random };
-    const { decision, headers } = decideCase(table, req);
-    return summarize(decision!, headers, req);
+    const decided = decideCase(table, req);
+    if (!decided.decision) throw new Error(`bad request: ${decided.reason}`);
+    return summarize(decided.decision, decided.facts, decided.headers);
   };
   const curls = walkthrough();
   it("states the answers of its curl lines", () => expect(curls.length).toBeGreaterThanOrEqual(5));
