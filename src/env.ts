@@ -16,6 +16,15 @@ export interface Env {
   PATH_NORMALIZATION?: string;
   /** Optional Analytics Engine dataset: one data point per request through a sticky A/B split. */
   AB_ANALYTICS?: AnalyticsEngineDataset;
+  /**
+   * Optional state plane (src/state, DESIGN.md §11): the GatewayState Durable Object namespace.
+   * Absent ⇒ the gateway runs on KV alone, exactly as without it.
+   */
+  STATE?: DurableObjectNamespace;
+  /** With STATE: seconds between re-reads of the pointer object's copy. Default 5. */
+  STATE_REFRESH_SECONDS?: string;
+  /** With STATE: seconds a location keeps its Cache API copy of a state document; 0 = none. Default 2. */
+  STATE_CACHE_SECONDS?: string;
   /** Secret (`wrangler secret put ADMIN_TOKEN`). Absent ⇒ the /__gateway/* admin endpoints answer 404. */
   ADMIN_TOKEN?: string;
   // Resilience vars, parsed by src/forward/resilience.ts (resilienceSettings):

@@ -14,6 +14,7 @@ import { requestIdOf } from "./forward/proxy-headers.ts";
 import { resilienceSettings } from "./forward/resilience.ts";
 import * as respond from "./respond.ts";
 import { TableStore, type LoadedTable } from "./store/table-store.ts";
+import { planeFor } from "./state/client.ts";
 import { abOutcome, analyticsDataPoint } from "./select/ab-analytics.ts";
 
 /** Request (and the vars, e.g. PATH_NORMALIZATION) → facts, or a 4xx reason. */
@@ -35,6 +36,8 @@ export interface Pipeline<P> {
   handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response>;
   store: TableStore<P>;
   log: (line: Record<string, unknown>) => void;
+  /** The table a request would be served with (a cold isolate loads; a warm one may start a refresh). */
+  loadTable(env: Env, ctx: ExecutionContext): Promise<LoadedTable<P> | null>;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -129,10 +132,23 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
     }
   }
 
+  /**
+   * The table for this request. With the state plane (env.STATE) the pointer comes from its
+   * object first and is re-checked every STATE_REFRESH_SECONDS (src/state/pointer.ts); without
+   * it, from KV every CONFIG_REFRESH_SECONDS, as always.
+   */
+  function loadTable(env: Env, ctx: ExecutionContext): Promise<LoadedTable<P> | null> {
+    const kvRefresh = configRefreshMs(env);
+    const plane = planeFor(env, kvRefresh);
+    const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
+    if (!plane) return store.get(env.ROUTES, kvRefresh, waitUntil);
+    return store.get(env.ROUTES, Math.min(kvRefresh, plane.settings.refreshMs), waitUntil, plane.pointerSource);
+  }
+
   async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const startTime = now();
     const requestId = requestIdOf(request.headers);
-    const loaded = await store.get(env.ROUTES, configRefreshMs(env), (p) => ctx.waitUntil(p));
+    const loaded = await loadTable(env, ctx);
     let result: { response: Response; fields: LogFields; host?: string; path?: string; decision?: Decision };
     if (!loaded) result = { response: respond.toResponse(respond.noRouteTable()), fields: { kind: "noRouteTable" } };
     else result = await decideAndAct(loaded, request, requestId, startTime, ctx, env);
@@ -174,5 +190,5 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
     return response;
   }
 
-  return { handle, store, log };
+  return { handle, store, log, loadTable };
 }

@@ -7,7 +7,9 @@
  *   pass-through (bench/ANALYSIS.md), so the data path only pays for a string check on the URL.
  * - one error boundary (`unhandled`): anything unexpected is logged and becomes a plain 500,
  *   on both paths (Hono's onError for admin).
- * Only the default export: workerd treats named exports of the entry module as entrypoints.
+ * Exports: the default handler and GatewayState, the state plane's Durable Object class (workerd
+ * finds a Durable Object class among the entry module's named exports, by the class_name of
+ * wrangler.toml's binding). Nothing else: workerd treats every named export as an entrypoint.
  */
 import { Hono } from "hono";
 import { decide } from "./decide.ts";
@@ -18,6 +20,9 @@ import { prepare, type PreparedTable } from "./match/prepare.ts";
 import { createPipeline } from "./pipeline.ts";
 import { internalError, SERVER_HEADER, toResponse } from "./respond.ts";
 import { adminAuthorized, configReport } from "./store/admin.ts";
+import { putPointer, stateReport } from "./state/admin.ts";
+
+export { GatewayState } from "./state/object.ts";
 
 /**
  * PATH_NORMALIZATION var → mode, parsed once per distinct value. An unknown value (a typo in a
@@ -60,14 +65,22 @@ app.use("/__gateway/*", async (c, next) => {
 
 /** What this isolate serves: active version, when it was loaded, the last refresh error, a summary. */
 app.get("/__gateway/config", async (c) => {
-  // A cold isolate loads first, so the answer reflects what a request would be served with;
-  // a warm one reports without touching KV.
-  await pipeline.store.get(c.env.ROUTES, Number.POSITIVE_INFINITY, (p) => c.executionCtx.waitUntil(p));
+  // A cold isolate loads first, so the answer reflects what a request would be served with; a
+  // warm one answers at once and, when its refresh is due, starts one in the background (so
+  // `routes push --wait` polling this endpoint sees the isolate converge).
+  await pipeline.loadTable(c.env, c.executionCtx as ExecutionContext);
   return c.json(configReport(pipeline.store, c.env.CONFIG_REFRESH_SECONDS), 200, {
     "cache-control": "no-store",
     server: SERVER_HEADER,
   });
 });
+
+/** State plane (src/state/admin.ts): pointer copies, and setting the pointer object's. */
+app.get("/__gateway/state", async (c) => {
+  await pipeline.loadTable(c.env, c.executionCtx as ExecutionContext);
+  return stateReport(c.env, pipeline.store.status());
+});
+app.put("/__gateway/state/pointer", async (c) => putPointer(c.env, await c.req.json().catch(() => null)));
 
 app.all("/__gateway/*", () => notFound());
 

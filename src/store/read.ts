@@ -23,6 +23,15 @@ export type ReadFailureReason =
   | "badTable" // JSON, right version, but not shaped like a RouteTable / hash differs
   | "prepareFailed"; // building match indexes threw (set by the store, not here)
 
+/**
+ * Where the active pointer comes from. The default reads KV's key; the state plane (src/state)
+ * wraps it to consult its Durable Object's copy first and fall back to KV's. The hook is the
+ * only thing the store knows about the state plane: it gets KV's reader and returns a pointer or
+ * a typed failure, and must never throw or wait unboundedly.
+ */
+export type PointerRead = { kind: "pointer"; pointer: ActivePointer } | { kind: "failed"; reason: ReadFailureReason; detail: string };
+export type PointerSource = (readKvPointer: () => Promise<PointerRead>) => Promise<PointerRead>;
+
 export type ReadResult =
   | { kind: "unchanged"; pointer: ActivePointer }
   | { kind: "loaded"; pointer: ActivePointer; table: RouteTable }
@@ -75,24 +84,34 @@ function shapeProblem(t: Record<string, unknown>, version: string): string | nul
   return null;
 }
 
+/** KV's pointer key, parsed. Never throws. */
+export async function readKvPointer(kv: KvReader, timeoutMs: number = KV_READ_TIMEOUT_MS): Promise<PointerRead> {
+  let pointerText: string | null;
+  try {
+    pointerText = await kvGet(kv, ACTIVE_KEY, timeoutMs);
+  } catch (err) {
+    return kvFailure(err) as PointerRead;
+  }
+  if (pointerText === null) return { kind: "failed", reason: "noPointer", detail: `no ${ACTIVE_KEY} key: nothing pushed yet` };
+  const pointer = parsePointer(pointerText);
+  if (!pointer) return { kind: "failed", reason: "badPointer", detail: `${ACTIVE_KEY} is not a JSON pointer with a "version"` };
+  return { kind: "pointer", pointer };
+}
+
 /**
- * Reads the pointer and, unless it still names `currentVersion`, the table it points to.
- * Never throws.
+ * Reads the pointer (through `pointerSource` when given) and, unless it still names
+ * `currentVersion`, the table it points to. Never throws.
  */
 export async function readActiveTable(
   kv: KvReader,
   currentVersion: string | undefined,
   timeoutMs: number = KV_READ_TIMEOUT_MS,
+  pointerSource?: PointerSource,
 ): Promise<ReadResult> {
-  let pointerText: string | null;
-  try {
-    pointerText = await kvGet(kv, ACTIVE_KEY, timeoutMs);
-  } catch (err) {
-    return kvFailure(err);
-  }
-  if (pointerText === null) return failure("noPointer", `no ${ACTIVE_KEY} key: nothing pushed yet`);
-  const pointer = parsePointer(pointerText);
-  if (!pointer) return failure("badPointer", `${ACTIVE_KEY} is not a JSON pointer with a "version"`);
+  const readKv = () => readKvPointer(kv, timeoutMs);
+  const read = pointerSource ? await pointerSource(readKv) : await readKv();
+  if (read.kind === "failed") return read;
+  const pointer = read.pointer;
   if (pointer.version === currentVersion) return { kind: "unchanged", pointer };
 
   let tableText: string | null;

@@ -4,14 +4,15 @@
  * - A cold isolate awaits its first load; every later request is served from the cache.
  * - Every `refreshMs` (CONFIG_REFRESH_SECONDS; 0 = every request) one request starts a re-check
  *   of the pointer through `waitUntil`: requests never wait for a refresh, and at most one runs
- *   at a time (single flight).
+ *   at a time (single flight). The pointer comes from `pointerSource` when one is given (the
+ *   state plane's Durable Object copy, src/state), else from KV's key.
  * - Any failure (KV error/timeout, missing version, corrupt JSON, unknown tableVersion, prepare
  *   throwing) keeps the last good table and is recorded + logged as structured JSON.
  * - With no table at all, `get` returns null (the caller answers 503); loads are retried at most
  *   every `min(refreshMs, NO_TABLE_RETRY_MS)` so a missing config does not hammer KV.
  */
 import type { RouteTable } from "../compile/table.ts";
-import { readActiveTable, KV_READ_TIMEOUT_MS, type KvReader, type ReadFailureReason } from "./read.ts";
+import { readActiveTable, KV_READ_TIMEOUT_MS, type KvReader, type PointerSource, type ReadFailureReason } from "./read.ts";
 
 export interface LoadedTable<P> {
   table: RouteTable;
@@ -74,15 +75,15 @@ export class TableStore<P> {
   }
 
   /** The table to serve this request with, or null when this isolate has none. */
-  async get(kv: KvReader, refreshMs: number, waitUntil: WaitUntil): Promise<LoadedTable<P> | null> {
+  async get(kv: KvReader, refreshMs: number, waitUntil: WaitUntil, pointerSource?: PointerSource): Promise<LoadedTable<P> | null> {
     const due = this.now() - this.lastCheckAt >= refreshMs;
     if (this.current) {
-      if (due && !this.inflight) waitUntil(this.refresh(kv));
+      if (due && !this.inflight) waitUntil(this.refresh(kv, pointerSource));
       return this.current;
     }
     // No table: this request has nothing to serve with, so it waits for a load.
     if (!this.inflight && !(this.now() - this.lastCheckAt >= Math.min(refreshMs, NO_TABLE_RETRY_MS))) return null;
-    const load = this.inflight ?? this.refresh(kv);
+    const load = this.inflight ?? this.refresh(kv, pointerSource);
     // Keep the loading request's context alive even if its own client goes away, and bound our
     // wait: a load started by another request must not pin this one (it may be cancelled).
     waitUntil(load);
@@ -112,11 +113,11 @@ export class TableStore<P> {
   }
 
   /** Single-flight re-check of the pointer. Never rejects. */
-  private refresh(kv: KvReader): Promise<void> {
+  private refresh(kv: KvReader, pointerSource: PointerSource | undefined): Promise<void> {
     if (this.inflight) return this.inflight;
     this.lastCheckAt = this.now();
     const run = async (): Promise<void> => {
-      const result = await readActiveTable(kv, this.current?.version, this.kvTimeoutMs);
+      const result = await readActiveTable(kv, this.current?.version, this.kvTimeoutMs, pointerSource);
       if (result.kind === "unchanged") {
         this.lastError = null;
         return;

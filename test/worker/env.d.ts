@@ -5,6 +5,9 @@ declare namespace Cloudflare {
     CONFIG_REFRESH_SECONDS: string;
     EXPOSE_CONFIG_VERSION?: string;
     ADMIN_TOKEN?: string;
+    STATE: DurableObjectNamespace;
+    STATE_REFRESH_SECONDS?: string;
+    STATE_CACHE_SECONDS?: string;
   }
   interface Exports {
     default: Fetcher;

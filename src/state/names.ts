@@ -1,0 +1,7 @@
+/**
+ * Names of the GatewayState objects (one class, one role per name; object.ts). A name is all a
+ * Worker needs to reach an object (`idFromName`), so these are the state plane's "keys".
+ */
+
+/** The one object holding the active-version pointer. */
+export const POINTER_OBJECT = "pointer";

@@ -1,0 +1,81 @@
+/**
+ * GatewayState: the state plane's Durable Object class (DESIGN.md §11), bound as `STATE`.
+ *
+ * One class, several roles by object name (src/state/names.ts):
+ *  - `pointer`            the active-version pointer (fast activation, issue #13.1);
+ * A later role (canary rollouts, #14) adds a name and a handler here; the plumbing (binding,
+ * location-cached reads, batched reports) is shared.
+ *
+ * The protocol is JSON over the stub's fetch (`https://state/<route>`), not RPC: a plain class
+ * needs no `cloudflare:workers` import, so the entry module stays importable in Node (the unit
+ * tier imports worker.ts) and the object's logic is unit-testable with a fake storage.
+ * Every request is one billed Durable Object request; the callers batch and cache (client.ts).
+ */
+import type { ActivePointer } from "../store/keys.ts";
+
+/** The part of DurableObjectState this class uses (a fake in unit tests). */
+export interface StateStorage {
+  get<T>(key: string): Promise<T | undefined>;
+  put<T>(key: string, value: T): Promise<void>;
+  delete(key: string): Promise<boolean>;
+}
+
+const POINTER_KEY = "pointer";
+
+export function json(value: unknown, status = 200): Response {
+  return new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } });
+}
+
+/** A pointer as the admin API and the CLI send it: checked field by field (no zod in the Worker). */
+export function asPointer(v: unknown): ActivePointer | string {
+  if (!v || typeof v !== "object") return "expected a JSON object";
+  const p = v as Record<string, unknown>;
+  if (typeof p.version !== "string" || !/^[A-Za-z0-9._-]{1,128}$/.test(p.version)) return "version: expected the content hash of a pushed version";
+  if (typeof p.activatedAt !== "string" || !Number.isFinite(Date.parse(p.activatedAt))) return "activatedAt: expected an ISO date";
+  if (p.reason !== "push" && p.reason !== "rollback") return 'reason: expected "push" or "rollback"';
+  return { version: p.version, activatedAt: p.activatedAt, reason: p.reason };
+}
+
+export class GatewayState {
+  readonly #storage: StateStorage;
+  /** The pointer, kept in memory once read (the object is its only writer). */
+  #pointer: ActivePointer | null | undefined;
+
+  constructor(state: { storage: StateStorage }, _env?: unknown) {
+    this.#storage = state.storage;
+  }
+
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    try {
+      if (url.pathname === "/pointer") return await this.#pointerRoute(request);
+      return json({ error: `no state route ${url.pathname}` }, 404);
+    } catch (err) {
+      return json({ error: err instanceof Error ? err.message : String(err) }, 500);
+    }
+  }
+
+  async #pointerRoute(request: Request): Promise<Response> {
+    if (this.#pointer === undefined) this.#pointer = (await this.#storage.get<ActivePointer>(POINTER_KEY)) ?? null;
+    switch (request.method) {
+      case "GET":
+        return json({ pointer: this.#pointer });
+      case "PUT": {
+        const p = asPointer(await request.json().catch(() => null));
+        if (typeof p === "string") return json({ error: p }, 400);
+        const previous = this.#pointer;
+        await this.#storage.put(POINTER_KEY, p);
+        this.#pointer = p;
+        return json({ pointer: p, previous });
+      }
+      case "DELETE": {
+        await this.#storage.delete(POINTER_KEY);
+        const previous = this.#pointer;
+        this.#pointer = null;
+        return json({ pointer: null, previous });
+      }
+      default:
+        return json({ error: "method not allowed" }, 405);
+    }
+  }
+}
