@@ -12,6 +12,7 @@
 import type { ConfigObjects, Issue, Located } from "../config/index.ts";
 import type { Route, RouteTable } from "../compile/table.ts";
 import { covers, sameMatch } from "./shadow.ts";
+import { hostResolver } from "../config/k8s-names.ts";
 
 function issueAt(obj: Located<unknown>, path: ReadonlyArray<string | number>, pathText: string, message: string, code: string): Issue {
   const at = obj.at(path);
@@ -64,8 +65,10 @@ export function analyze(objects: ConfigObjects, table: RouteTable): Issue[] {
       for (const m of r.mirrors ?? []) routedHosts.add(m.destination.host.toLowerCase());
     }
   }
+  const resolve = hostResolver(objects);
   for (const dr of objects.destinationRules) {
-    const host = dr.value.spec.host.toLowerCase();
+    // As the compiler names it: `reviews` in namespace shop is reviews.shop.svc.cluster.local.
+    const host = resolve(dr.value.spec.host, dr.value.metadata.namespace);
     if (!routedHosts.has(host)) {
       issues.push(issueAt(dr, ["spec", "host"], "spec.host", `no served route or mirror sends traffic to ${host}; this DestinationRule has no effect at the edge`, "unused-destination-rule"));
     }
@@ -86,10 +89,12 @@ export function analyze(objects: ConfigObjects, table: RouteTable): Issue[] {
  * them: a host no ServiceEntry names (public DNS) and a DNS/NONE ServiceEntry without endpoints
  * have one implicit endpoint — the host itself — which carries no labels, so a subset with
  * labels selects nothing there either (503 "no healthy upstream" at run time); a STATIC one
- * without endpoints has none at all.
+ * without endpoints has none at all; an origins file entry has its own labels.
  */
 function endpointLabels(objects: ConfigObjects, host: string): Array<{ labels?: Record<string, string> | undefined }> {
   const entries = objects.serviceEntries.filter((se) => se.value.spec.hosts.some((h) => h.toLowerCase() === host));
+  const origins = (objects.origins ?? []).flatMap((f) => f.value.entries.filter((e) => e.host === host).flatMap((e) => e.endpoints));
+  if (entries.length === 0 && origins.length > 0) return origins;
   if (entries.length === 0) return [{}];
   const endpoints = entries.flatMap((se) => se.value.spec.endpoints ?? []);
   if (endpoints.length > 0) return endpoints;

@@ -1,11 +1,14 @@
 /**
  * Upstream clusters (table.ts `Cluster`): one per (host, subset, port) that a route or mirror
  * references. Endpoints come from the ServiceEntry naming the host (DESIGN.md §3,
- * ISTIO-SEMANTICS §1.4); a host no ServiceEntry names is a public DNS name reached over https.
+ * ISTIO-SEMANTICS §1.4), else from the origins file (config/origins.ts: URLs as written, labels
+ * for subsets); a host neither names is a public DNS name reached over https (backends.ts; a
+ * Kubernetes name neither serves never gets here: its destinations have no cluster).
  */
 import type { Cluster, Endpoint } from "./table.ts";
 import type { ServicePort, WorkloadEntry } from "./input.ts";
 import type { Upstreams } from "./upstreams.ts";
+import { originFor } from "./backends.ts";
 
 const HTTPS_PROTOCOLS = new Set(["HTTPS", "TLS"]);
 const DEFAULT_PORT = { http: 80, https: 443 } as const;
@@ -40,13 +43,20 @@ export function buildCluster(host: string, subset: string | undefined, port: num
   const trafficPolicy = upstreams.policy(host, subset, port);
   const selector = subset !== undefined ? upstreams.subset(host, subset)?.labels : undefined;
   const se = upstreams.serviceEntry(host);
-  const cluster: Cluster = { host, endpoints: [], external: se === undefined };
+  const origin = se ? undefined : originFor(upstreams.origins(host), port);
+  const cluster: Cluster = { host, endpoints: [], external: se === undefined && origin === undefined };
   if (subset !== undefined) cluster.subset = subset;
   if (port !== undefined) cluster.port = port;
   if (trafficPolicy) cluster.trafficPolicy = trafficPolicy;
 
   let endpoints: Endpoint[];
-  if (!se) {
+  if (origin) {
+    endpoints = origin.endpoints.map((o) => {
+      const e: Endpoint = { url: o.url, weight: o.weight };
+      if (o.labels) e.labels = { ...o.labels };
+      return e;
+    });
+  } else if (!se) {
     // Public DNS name over https; it carries no labels, so a subset with labels selects nothing.
     endpoints = [{ url: originUrl("https", host, port), weight: 1 }];
   } else {

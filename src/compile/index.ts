@@ -25,6 +25,7 @@ import { Destinations } from "./destinations.ts";
 import { buildCluster } from "./clusters.ts";
 import { canonicalJson, summarize, tableHash } from "./canonical.ts";
 import { stickySplitFor } from "./sticky.ts";
+import { configNamespaces } from "../config/k8s-names.ts";
 
 export { canonicalJson, summarize, tableHash };
 
@@ -38,7 +39,11 @@ export async function compile(objects: ConfigObjects, opts: CompileOptions = {})
   const sources = opts.sources;
   const gateways = sortByCreation(objects.gateways, sources);
   const virtualServices = sortByCreation(objects.virtualServices, sources);
-  const upstreams = new Upstreams(sortByCreation(objects.serviceEntries, sources), sortByCreation(objects.destinationRules, sources), diags);
+  const namespaces = configNamespaces(objects);
+  const upstreams = new Upstreams(sortByCreation(objects.serviceEntries, sources), sortByCreation(objects.destinationRules, sources), diags, {
+    origins: objects.origins ?? [],
+    namespaces,
+  });
   const destinations = new Destinations(upstreams, diags);
 
   const bindings = bindGateways(gateways, virtualServices, diags);

@@ -3,6 +3,11 @@
  * (DESIGN.md §3, ISTIO-SEMANTICS §1.3, §1.4). Lookups use the most specific host: an exact
  * name first, then the longest wildcard suffix (Istio picks the most specific DR/SE host).
  *
+ * Names are compared qualified (config/k8s-names.ts): a DestinationRule host `reviews` in
+ * namespace `default` is `reviews.default.svc.cluster.local`, the name a destination `reviews` of
+ * that namespace resolves to (unless a ServiceEntry declares `reviews` as written: see qualify). An origins file (config/origins.ts) serves in-cluster
+ * names without a ServiceEntry; a ServiceEntry wins over it for the same host.
+ *
  * Several DestinationRules for one host are merged (istio:cluster mergeDestinationRule, istio.io
  * best practices): subsets concatenated in creation order, the first definition of a subset name
  * wins, and the first top-level trafficPolicy wins. Several ServiceEntries for one host: the
@@ -13,6 +18,16 @@ import type { DestinationRule, IstioTrafficPolicy, Located, ServiceEntry, Subset
 import { mostSpecificMatch } from "./hosts.ts";
 import { layerPolicies, tablePolicy } from "./traffic-policy.ts";
 import type { TrafficPolicy } from "./table.ts";
+import type { OriginEntry, OriginsFile } from "../config/origins.ts";
+import { knownNamespaces, qualifyHost, type KnownNamespaces } from "../config/k8s-names.ts";
+import { backendFor, type Backend } from "./backends.ts";
+
+export interface UpstreamsOptions {
+  /** Origins files, in load order (the loader already rejected duplicate keys). */
+  origins?: readonly Located<OriginsFile>[];
+  /** Namespaces `NAME.NS` hosts may name; default: those of the ServiceEntries and DestinationRules, and `default`. */
+  namespaces?: KnownNamespaces;
+}
 
 export interface MergedDestinationRule {
   host: string;
@@ -24,11 +39,23 @@ export class Upstreams {
   private readonly entries = new Map<string, Located<ServiceEntry>>();
   private readonly rules = new Map<string, MergedDestinationRule>();
   private readonly policies = new Map<string, TrafficPolicy | undefined>();
+  /** Origins by qualified host, each host's entries in file order. */
+  private readonly originEntries = new Map<string, OriginEntry[]>();
+  readonly namespaces: KnownNamespaces;
 
   /** Both lists already in creation order (order.ts). */
-  constructor(serviceEntries: readonly Located<ServiceEntry>[], destinationRules: readonly Located<DestinationRule>[], diags: Diagnostics) {
+  constructor(serviceEntries: readonly Located<ServiceEntry>[], destinationRules: readonly Located<DestinationRule>[], diags: Diagnostics, options: UpstreamsOptions = {}) {
+    this.namespaces =
+      options.namespaces ?? knownNamespaces([...serviceEntries, ...destinationRules].map((o) => o.value.metadata.namespace));
+    for (const file of options.origins ?? [])
+      for (const e of file.value.entries) {
+        const list = this.originEntries.get(e.host);
+        if (list) list.push(e);
+        else this.originEntries.set(e.host, [e]);
+      }
     for (const se of serviceEntries) {
       se.value.spec.hosts.forEach((h, i) => {
+        // Keyed as written: a dot-less ServiceEntry host serves destinations that write it so (qualify).
         const host = h.toLowerCase();
         const first = this.entries.get(host);
         if (first) {
@@ -39,7 +66,7 @@ export class Upstreams {
       });
     }
     for (const dr of destinationRules) {
-      const host = dr.value.spec.host.toLowerCase();
+      const host = this.qualify(dr.value.spec.host, dr.value.metadata.namespace);
       let merged = this.rules.get(host);
       if (!merged) {
         merged = { host, subsets: new Map() };
@@ -54,6 +81,26 @@ export class Upstreams {
         else merged.subsets.set(s.name, s);
       });
     }
+  }
+
+  /**
+   * `host` as written in an object of `namespace` → the name every lookup here uses. A name a
+   * ServiceEntry declares exactly as written stays as written (a ServiceEntry `hosts: [s1]` serves
+   * destinations `s1`; Istio would expand the destination and miss it, see the docs' differences).
+   */
+  qualify(host: string, namespace: string | undefined): string {
+    const h = host.toLowerCase();
+    return this.entries.has(h) ? h : qualifyHost(h, namespace, this.namespaces);
+  }
+
+  /** Where a (qualified) host's traffic goes: see backends.ts. */
+  backend(host: string, port: number | undefined): Backend {
+    return backendFor(host, port, this);
+  }
+
+  /** The origins file entries for a qualified host (every port), in file order. */
+  origins(host: string): readonly OriginEntry[] {
+    return this.originEntries.get(host) ?? [];
   }
 
   serviceEntry(host: string): Located<ServiceEntry> | undefined {

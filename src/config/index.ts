@@ -20,3 +20,6 @@ export type {
   Gateway, GatewaySpec, Server, GatewayPort, ServerTLSSettings,
 } from "./schema/index.ts";
 export { configJsonSchema } from "./json-schema.ts";
+export type { OriginsFile, OriginEntry, OriginEndpoint } from "./origins.ts";
+export { isOriginsFile, originsJsonSchema } from "./origins.ts";
+export { qualifyHost, isClusterName, serviceOf, knownNamespaces, CLUSTER_DOMAIN, DEFAULT_NAMESPACE } from "./k8s-names.ts";

@@ -18,6 +18,8 @@ import { errorMap, translate } from "./zod-issues.ts";
 import { edgeNotes } from "./edge-notes.ts";
 import { checkReferences } from "./references.ts";
 import { describe } from "./duration.ts";
+import { isOriginsFile, originsNamespaces, parseOrigins, type OriginsFile } from "./origins.ts";
+import { knownNamespaces } from "./k8s-names.ts";
 
 export interface Located<T> {
   file: string;
@@ -33,6 +35,8 @@ export interface ConfigObjects {
   virtualServices: Located<VirtualServiceT>[];
   destinationRules: Located<DestinationRuleT>[];
   serviceEntries: Located<ServiceEntryT>[];
+  /** Origins files (origins.ts): in-cluster names → origins. Absent = none. */
+  origins?: Located<OriginsFile>[];
 }
 
 const KINDS = {
@@ -54,10 +58,25 @@ export function reporter(issues: Issue[], obj: Pick<Located<unknown>, "file" | "
 }
 
 export function loadConfig(files: SourceFile[]): { objects: ConfigObjects; issues: Issue[] } {
-  const objects: ConfigObjects = { gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [] };
+  const objects: ConfigObjects = { gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], origins: [] };
   const issues: Issue[] = [];
-  for (const file of files) loadFile(file, objects, issues);
+  const originFiles: Array<{ file: string; docs: ParsedDoc[] }> = [];
+  for (const file of files) {
+    if (isOriginsFile(file.path)) originFiles.push(loadOriginsText(file, issues));
+    else loadFile(file, objects, issues);
+  }
+  // Origins keys like `reviews.prod` are read against every namespace the config knows.
+  const known = knownNamespaces([
+    ...[objects.gateways, objects.virtualServices, objects.destinationRules, objects.serviceEntries].flatMap((l) => l.map((o) => o.value.metadata.namespace)),
+    ...originFiles.flatMap((f) => f.docs.flatMap(originsNamespaces)),
+  ]);
+  for (const { file, docs } of originFiles)
+    for (const doc of docs) {
+      const parsed = parseOrigins(file, doc, known, issues);
+      if (parsed) objects.origins!.push({ file, doc: doc.index, value: parsed, at: (path) => doc.locate(path, true) });
+    }
   checkDuplicates(objects, issues);
+  checkOriginKeys(objects.origins!, issues);
   checkReferences(objects, issues);
   return { objects, issues };
 }
@@ -66,6 +85,26 @@ function loadFile(file: SourceFile, objects: ConfigObjects, issues: Issue[]): vo
   const { docs, errors } = parseYamlFile(file.text);
   for (const e of errors) issues.push({ severity: "error", file: file.path, line: e.line, col: e.col, path: "", message: e.message, code: "yaml-syntax" });
   for (const doc of docs) loadDoc(file.path, doc, objects, issues);
+}
+
+function loadOriginsText(file: SourceFile, issues: Issue[]): { file: string; docs: ParsedDoc[] } {
+  const { docs, errors } = parseYamlFile(file.text);
+  for (const e of errors) issues.push({ severity: "error", file: file.path, line: e.line, col: e.col, path: "", message: e.message, code: "yaml-syntax" });
+  return { file: file.path, docs };
+}
+
+/** One origin per host:port across every origins file (`reviews:9080` and its FQDN are one key). */
+function checkOriginKeys(files: Located<OriginsFile>[], issues: Issue[]): void {
+  const seen = new Map<string, { file: Located<OriginsFile>; key: string }>();
+  for (const f of files)
+    for (const e of f.value.entries) {
+      const id = `${e.host}:${e.port ?? "*"}`;
+      const first = seen.get(id);
+      if (first) {
+        const p = first.file.at(["origins", first.key]);
+        reporter(issues, f)("error", ["origins", e.key], `${e.host}${e.port !== undefined ? `:${e.port}` : ""} already has origins (${first.key} at ${first.file.file}:${p.line}:${p.col})`, "duplicate");
+      } else seen.set(id, { file: f, key: e.key });
+    }
 }
 
 function loadDoc(file: string, doc: ParsedDoc, objects: ConfigObjects, issues: Issue[]): void {

@@ -4,19 +4,24 @@
  *   name a Gateway; a VirtualService without gateways applies to the mesh only (warning).
  * - `delegate` names an existing VirtualService without hosts/gateways that does not delegate.
  * - a destination `subset` is defined by a DestinationRule for that host.
- * - a dot-less destination host needs a ServiceEntry (it is no public DNS name).
+ * - hosts are compared as Istio resolves them (k8s-names.ts): `reviews` in namespace `default`
+ *   and `reviews.default.svc.cluster.local` are one host. A Kubernetes name that nothing serves
+ *   is accepted, as Istio accepts it; the compiler warns (503 at run time, compile/backends.ts).
  * - ServiceEntry endpoints: raw IPs and non-standard ports warn (Cloudflare error 1003,
  *   `allow_custom_ports`).
  */
 import type { Issue } from "./issue.ts";
 import { reporter, type ConfigObjects, type Located } from "./load.ts";
 import type { Destination, DestinationRule, ServiceEntry } from "./schema/index.ts";
+import { hostResolver } from "./k8s-names.ts";
 
 type Path = Array<string | number>;
 
 export function checkReferences(objects: ConfigObjects, issues: Issue[]): void {
   const gateways = new Set(objects.gateways.map((g) => `${g.value.metadata.namespace}/${g.value.metadata.name}`));
   const vsByKey = new Map(objects.virtualServices.map((v) => [`${v.value.metadata.namespace}/${v.value.metadata.name}`, v]));
+  const resolve = hostResolver(objects);
+  const q = (host: string, o: { value: { metadata: { namespace?: string } } }) => resolve(host, o.value.metadata.namespace);
   const delegated = new Set<string>();
   for (const vs of objects.virtualServices)
     for (const r of vs.value.spec.http ?? [])
@@ -61,13 +66,12 @@ export function checkReferences(objects: ConfigObjects, issues: Issue[]): void {
     });
 
     function checkDestination(dest: Destination, at: Path) {
-      const se = serviceEntryFor(objects.serviceEntries, dest.host);
-      if (!dest.host.includes(".") && !se)
-        report("error", [...at, "host"], `host ${JSON.stringify(dest.host)} is not a DNS name and no ServiceEntry defines it; add a ServiceEntry with its endpoints or use a fully qualified name`, "reference");
+      const host = q(dest.host, vs);
+      const se = serviceEntryFor(objects.serviceEntries, host);
       if (dest.port && se?.value.spec.ports?.length && !se.value.spec.ports.some((p) => p.number === dest.port!.number))
         report("error", [...at, "port", "number"], `port ${dest.port.number} is not a port of ServiceEntry ${se.value.metadata.namespace}/${se.value.metadata.name} (ports: ${se.value.spec.ports.map((p) => p.number).join(", ")})`, "reference");
       if (dest.subset === undefined) return;
-      const drs = objects.destinationRules.filter((dr) => hostCovers(dr.value.spec.host, dest.host));
+      const drs = objects.destinationRules.filter((dr) => hostCovers(q(dr.value.spec.host, dr), host));
       const defined = drs.flatMap((dr) => (dr.value.spec.subsets ?? []).map((s) => s.name));
       if (!defined.includes(dest.subset))
         report(

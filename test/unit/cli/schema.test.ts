@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
-import { configJsonSchema } from "../../../src/config/index.ts";
+import { configJsonSchema, originsJsonSchema } from "../../../src/config/index.ts";
 import { runCli } from "../../../scripts/cli.ts";
 import { memoryIo } from "../../../scripts/lib/io.ts";
 
@@ -8,6 +8,10 @@ describe("routes schema", () => {
   it("the committed schema/routes.schema.json is what `npm run routes -- schema` generates now", () => {
     // If this fails, the config schemas changed: run `npm run routes -- schema` and commit schema/.
     expect(JSON.parse(readFileSync("schema/routes.schema.json", "utf8"))).toEqual(configJsonSchema());
+  });
+
+  it("the committed schema/origins.schema.json is what `npm run routes -- schema` generates now", () => {
+    expect(JSON.parse(readFileSync("schema/origins.schema.json", "utf8"))).toEqual(originsJsonSchema());
   });
 
   it("every example in routes/ points its editor at the schema", () => {
