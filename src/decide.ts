@@ -29,7 +29,7 @@ import type { DecideOptions, Decision, ForwardDecision, MatchInfo, RequestFacts,
 import { evaluateCors } from "./actions/cors.ts";
 import { orderHeaderOps, routeResponseOps } from "./actions/header-ops.ts";
 import { httpsRedirectLocation, redirectLocation } from "./actions/redirect.ts";
-import { applyRegexRewrite, rewriteMatchedPrefix } from "./actions/rewrite.ts";
+import { applyRegexRewrite, rewriteMatchedPrefix, rewrittenPathProblem } from "./actions/rewrite.ts";
 import { findRoute, findVhost } from "./match/find.ts";
 import { prepare, type PreparedRoute, type PreparedTable } from "./match/prepare.ts";
 import { MatchInput } from "./match/route-match.ts";
@@ -127,13 +127,18 @@ export function asOriginForm(pathAndQuery: string): string {
   return pathAndQuery.startsWith("/") ? pathAndQuery : "/" + pathAndQuery;
 }
 
-function upstreamPathOf(pr: PreparedRoute, facts: RequestFacts): { upstreamPath: string; rewritten: boolean } {
+/**
+ * The path + query the origin receives. A rewritten one must reach the origin exactly as decided:
+ * one with a dot segment is refused (src/actions/rewrite.ts rewrittenPathProblem; SECURITY.md).
+ */
+function upstreamPathOf(pr: PreparedRoute, facts: RequestFacts): { upstreamPath: string; rewritten: boolean } | { problem: string } {
   const rw = pr.route.rewrite;
-  if (rw?.uri !== undefined && rw.uri !== "") {
-    return { upstreamPath: asOriginForm(rewriteMatchedPrefix(pr.route.match, facts.path, facts.query, rw.uri)), rewritten: true };
-  }
-  if (pr.regexRewrite) return { upstreamPath: asOriginForm(applyRegexRewrite(pr.regexRewrite, facts.path) + facts.query), rewritten: true };
-  return { upstreamPath: facts.path + facts.query, rewritten: false };
+  let upstreamPath: string;
+  if (rw?.uri !== undefined && rw.uri !== "") upstreamPath = asOriginForm(rewriteMatchedPrefix(pr.route.match, facts.path, facts.query, rw.uri));
+  else if (pr.regexRewrite) upstreamPath = asOriginForm(applyRegexRewrite(pr.regexRewrite, facts.path) + facts.query);
+  else return { upstreamPath: facts.path + facts.query, rewritten: false };
+  const problem = rewrittenPathProblem(upstreamPath);
+  return problem === null ? { upstreamPath, rewritten: true } : { problem };
 }
 
 function forward(
@@ -157,7 +162,9 @@ function forward(
   const ep = pickEndpoint(cluster, facts, opts);
   if (!ep) return { kind: "noHealthyUpstream", match, destination };
 
-  const { upstreamPath, rewritten } = upstreamPathOf(pr, facts);
+  const up = upstreamPathOf(pr, facts);
+  if ("problem" in up) return { kind: "badRequest", match, reason: up.problem, delayMs };
+  const { upstreamPath, rewritten } = up;
   const weighted = action.destinations.length > 1;
 
   const mirrors: UpstreamTarget[] = [];

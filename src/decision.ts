@@ -100,6 +100,11 @@ export type Decision =
       responseHeaders: HeaderOps[];
       delayMs: number;
     }
+  /**
+   * The matched route cannot be forwarded as decided (a rewrite produced a dot segment,
+   * src/actions/rewrite.ts): 400 with the reason, nothing reaches an origin.
+   */
+  | { kind: "badRequest"; match: MatchInfo; reason: string; delayMs: number }
   /** Destination cluster does not exist (unknown subset/host): 503, empty body (Envoy NC). */
   | { kind: "clusterNotFound"; match: MatchInfo; destination: WeightedDestination }
   /** Cluster exists but no endpoint is available: 503 `no healthy upstream` (Envoy UH). */

@@ -71,7 +71,7 @@ function matchFields(d: Decision): LogFields {
     if (d.variant !== undefined) f.variant = d.variant;
   } else if (d.kind === "clusterNotFound" || d.kind === "noHealthyUpstream") {
     f.destination = d.destination.subset ? `${d.destination.host}/${d.destination.subset}` : d.destination.host;
-  }
+  } else if (d.kind === "badRequest") f.failure = d.reason;
   return f;
 }
 

@@ -133,6 +133,9 @@ export function localReply(d: LocalDecision, vars: HeaderVars): Reply {
       const body = d.body === undefined ? null : "string" in d.body ? new TextEncoder().encode(d.body.string) : decodeBase64(d.body.bytes);
       return reply(d.status, body, withOps(d.responseHeaders, vars));
     }
+    // The matched route cannot be forwarded as decided (a rewrite produced a dot segment).
+    case "badRequest":
+      return badRequest(d.reason);
     // The destination's cluster does not exist (unknown subset/host; Envoy NC): 503, empty body.
     case "clusterNotFound":
       return reply(503, null);

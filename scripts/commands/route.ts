@@ -118,6 +118,7 @@ function explain(io: Io, method: string, url: string, s: DecisionSummary, d: Dec
     row("route", `${s.route}  (${s.virtualService}, ${m})${s.source ? `  ${s.source}` : ""}`);
   }
   row("decision", s.kind + (s.status !== undefined ? ` → ${s.status}` : ""));
+  if (s.reason) row("reason", s.reason);
   if (s.location) row("location", s.location);
   if (s.body !== undefined) row("body", JSON.stringify(s.body));
   if (s.delayMs) row("fault delay", `${s.delayMs} ms`);

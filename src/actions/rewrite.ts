@@ -76,3 +76,39 @@ export function rewriteMatchedPrefix(match: RouteMatch | null, path: string, que
   if (uri) return replacement + query; // exact or regex: the whole path
   return replacement + (path + query).slice(1); // implicit prefix "/"
 }
+
+/**
+ * Why a rewritten upstream path+query cannot be sent as decided, or null when it can.
+ *
+ * The gateway decides on the normalised request path (src/match/path.ts), but a rewrite splices
+ * request text into configured text: `prefix: /static` + `rewrite.uri: /assets/` turns
+ * `/static../admin` into `/assets/../admin`, and `^/img(.*)$` → `/cdn/images/\1` turns
+ * `/img../admin` into `/cdn/images/../admin`. `fetch()` (WHATWG URL parsing) and any origin then
+ * resolve the dot segment and the origin serves `/admin`, a path no route decided for (a deny rule
+ * on `/admin` is walked past). Normalising after the rewrite would not help: it produces exactly
+ * that `/admin`. So a rewrite result that still has a dot segment is refused (400) — in the
+ * Worker and in `routes route`/`routes test` alike, since both call decide().
+ *
+ * Refused in the path part (up to the first `?`): a segment, split at `/` or `\` (WHATWG treats
+ * `\` as `/` in http(s) URLs), that is `.` or `..` once `%2e` is decoded (WHATWG also resolves
+ * `%2e%2e`, `.%2e`); a dot piece behind an escaped slash or a `;param` (`..%2F`, `..;`), as
+ * path.ts rule 9 refuses for requests; and a `#`, which would cut the path short (a fragment is
+ * never sent).
+ */
+export function rewrittenPathProblem(pathAndQuery: string): string | null {
+  const q = pathAndQuery.indexOf("?");
+  const path = q === -1 ? pathAndQuery : pathAndQuery.slice(0, q);
+  if (path.includes("#")) return `the rewritten path ${JSON.stringify(path)} contains "#"`;
+  if (!path.includes(".") && !/%2e/i.test(path)) return null;
+  for (const raw of path.split(/[/\\]/)) {
+    const seg = raw.replace(/%2e/gi, ".");
+    if (!seg.includes(".")) continue;
+    if (seg === "." || seg === "..") return `the rewritten path ${JSON.stringify(path)} has a dot segment (it would resolve outside the rewrite's target)`;
+    for (const piece of seg.split(/%2f|%5c/i)) {
+      const semi = piece.indexOf(";");
+      const name = semi === -1 ? piece : piece.slice(0, semi);
+      if (name === "." || name === "..") return `the rewritten path ${JSON.stringify(path)} has an ambiguous dot segment ${JSON.stringify(raw)}`;
+    }
+  }
+  return null;
+}

@@ -6,6 +6,7 @@
  *  - a match identical to an earlier one of the same host (IST0131 "VirtualServiceIneffectiveMatch");
  *  - a DestinationRule for a host that no route or mirror sends traffic to;
  *  - a DestinationRule subset whose labels select no ServiceEntry endpoint (⇒ 503 no healthy upstream);
+ *  - risky routes (src/analyze/risky.ts): a prefix rewrite that reaches further than its prefix;
  * The loader and the compiler add their own warnings (mesh-only or unbound VirtualServices,
  * IP/non-standard-port endpoints, weights); `analyze` prints all of them together.
  */
@@ -13,6 +14,7 @@ import type { ConfigObjects, Issue, Located } from "../config/index.ts";
 import type { Route, RouteTable } from "../compile/table.ts";
 import { covers, sameMatch } from "./shadow.ts";
 import { hostResolver } from "../config/k8s-names.ts";
+import { riskyRoutes } from "./risky.ts";
 
 function issueAt(obj: Located<unknown>, path: ReadonlyArray<string | number>, pathText: string, message: string, code: string): Issue {
   const at = obj.at(path);
@@ -81,6 +83,7 @@ export function analyze(objects: ConfigObjects, table: RouteTable): Issue[] {
       }
     });
   }
+  issues.push(...riskyRoutes(table, (key) => vsByKey.get(key)));
   return issues;
 }
 

@@ -64,6 +64,7 @@ export function summarize(d: Decision, facts: RequestFacts, requestHeaders: Head
     s.responseHeaders = r.headers;
     if ("delayMs" in d) s.delayMs = d.delayMs;
     if (d.kind === "noRoute" && d.vhost) s.vhost = d.vhost;
+    if (d.kind === "badRequest") s.reason = d.reason;
     if (d.kind === "httpsRedirect") s.vhost = d.vhost;
     if (d.kind === "clusterNotFound" || d.kind === "noHealthyUpstream") s.destination = destinationOf(d.destination);
     return s;

@@ -187,6 +187,8 @@ export function outcome(d: Decision): Outcome {
       return { kind: d.kind, cors: Object.fromEntries(d.headers) };
     case "noRoute":
       return d.vhost === undefined ? { kind: d.kind } : { kind: d.kind, vhost: d.vhost };
+    case "badRequest":
+      return { kind: d.kind, status: 400 };
     case "clusterNotFound":
     case "noHealthyUpstream":
       return { kind: d.kind, to: d.destination.subset ? `${d.destination.host}/${d.destination.subset}` : d.destination.host };
