@@ -1,7 +1,15 @@
 /**
- * Bindings and vars of the gateway Worker (wrangler.toml). Vars arrive as strings; the helpers
- * below turn them into typed settings once per request (cheap: no parsing libraries).
+ * Bindings and vars of the gateway Worker (wrangler.toml), and `settings(env)`: every var parsed
+ * in one place, once per env object (cached by object identity: an env seen again costs a map
+ * lookup), into the typed Settings the pipeline passes down. A var with an unusable value keeps
+ * its default and says so in `warnings` (logged once per isolate by the pipeline), rather than
+ * refusing traffic.
  */
+import { retryBufferLimitFromVar } from "./forward/body-buffer.ts";
+import { subrequestBudgetFromVar } from "./forward/budget.ts";
+import type { ResilienceSettings } from "./forward/resilience.ts";
+import { PATH_NORMALIZATIONS, pathNormalizationOf, type PathNormalization } from "./match/path.ts";
+
 export interface Env {
   /** Compiled route tables and the active-version pointer (src/store/keys.ts). */
   ROUTES: KVNamespace;
@@ -27,7 +35,7 @@ export interface Env {
   STATE_CACHE_SECONDS?: string;
   /** Secret (`wrangler secret put ADMIN_TOKEN`). Absent ⇒ the /__gateway/* admin endpoints answer 404. */
   ADMIN_TOKEN?: string;
-  // Resilience vars, parsed by src/forward/resilience.ts (resilienceSettings):
+  // Resilience vars (src/forward/resilience.ts), parsed by settings() below:
   /** Max bytes of a request body buffered so it can be retried/mirrored; larger bodies stream once. Default 1048576. */
   RETRY_BUFFER_LIMIT_BYTES?: string;
   /** Max upstream fetches (attempts + mirrors) per request. Default 50 (Free plan limit). */
@@ -39,13 +47,56 @@ export interface Env {
 /** Default pointer re-check interval when the var is missing or not a number. */
 export const DEFAULT_CONFIG_REFRESH_SECONDS = 30;
 
-export function configRefreshMs(env: Pick<Env, "CONFIG_REFRESH_SECONDS">): number {
+function configRefreshMs(env: Pick<Env, "CONFIG_REFRESH_SECONDS">): number {
   const raw = env.CONFIG_REFRESH_SECONDS;
   const n = raw === undefined || raw.trim() === "" ? NaN : Number(raw);
   return (Number.isFinite(n) && n >= 0 ? n : DEFAULT_CONFIG_REFRESH_SECONDS) * 1000;
 }
 
-export function exposeConfigVersion(env: Pick<Env, "EXPOSE_CONFIG_VERSION">): boolean {
+function exposeConfigVersion(env: Pick<Env, "EXPOSE_CONFIG_VERSION">): boolean {
   const raw = env.EXPOSE_CONFIG_VERSION?.trim().toLowerCase();
   return !(raw === "0" || raw === "false" || raw === "off" || raw === "no");
 }
+
+export interface Settings {
+  /** CONFIG_REFRESH_SECONDS in ms. */
+  refreshMs: number;
+  exposeConfigVersion: boolean;
+  pathNormalization: PathNormalization;
+  resilience: ResilienceSettings;
+  /** Vars whose value was not understood, each naming the default kept. */
+  warnings: string[];
+}
+
+function parse(env: Partial<Env>): Settings {
+  const warnings: string[] = [];
+  const raw = env.PATH_NORMALIZATION;
+  const pathNormalization = pathNormalizationOf(raw);
+  // A typo in a security setting must not pass silently.
+  if (raw !== undefined && raw.trim() !== "" && raw.trim().toUpperCase() !== pathNormalization) {
+    warnings.push(`PATH_NORMALIZATION=${JSON.stringify(raw)} is not one of ${PATH_NORMALIZATIONS.join(", ")}; using BASE`);
+  }
+  return {
+    refreshMs: configRefreshMs(env),
+    exposeConfigVersion: exposeConfigVersion(env),
+    pathNormalization,
+    resilience: {
+      retryBufferLimitBytes: retryBufferLimitFromVar(env.RETRY_BUFFER_LIMIT_BYTES),
+      subrequestBudget: subrequestBudgetFromVar(env.SUBREQUEST_BUDGET),
+      mirrorShadowHostSuffix: (env.MIRROR_SHADOW_HOST_SUFFIX ?? "").trim(),
+    },
+    warnings,
+  };
+}
+
+const parsed = new WeakMap<object, Settings>();
+
+/** The settings of `env`, parsed on first use (a cache keyed by the env object, not state). */
+export function settings(env: Partial<Env>): Settings {
+  let s = parsed.get(env);
+  if (s === undefined) parsed.set(env, (s = parse(env)));
+  return s;
+}
+
+/** Every var at its default. */
+export const DEFAULT_SETTINGS: Settings = parse({});

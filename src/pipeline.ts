@@ -1,43 +1,48 @@
 /**
  * handle(request, env, ctx): the whole per-request flow (DESIGN.md §2):
- *   loadTable → facts → decide → execute (or a local reply) → stamp → one log line.
+ *   settings → table → facts → decide → respond (a local reply) or forward → stamp → one log line.
  *
- * Dependencies are injected (createPipeline) so the workerd tests can drive the executor with
- * hand-built Decisions and fake clocks/fetchers; worker.ts wires the real ones.
+ * Everything an isolate keeps between requests (table cache, load-balancer/outlier state) and the
+ * I/O it uses (fetch, clock, dice, log sink) is one Runtime, built once by createPipeline with its
+ * defaults applied there; tests pass their own fetcher, clock, dice, log or table store.
  */
-import type { RouteTable } from "./compile/table.ts";
-import type { DecideOptions, Decision, RequestFacts, SelectState } from "./decision.ts";
-import { configRefreshMs, exposeConfigVersion, type Env } from "./env.ts";
-import type { Fetcher } from "./forward/attempt.ts";
+import { decide } from "./decide.ts";
+import type { Decision, SelectState } from "./decision.ts";
+import { settings, type Env, type Settings } from "./env.ts";
+import type { Fetcher, ForwardIo } from "./forward/attempt.ts";
 import { execute, type Executed } from "./forward/execute.ts";
 import { requestIdOf } from "./forward/proxy-headers.ts";
-import { resilienceSettings } from "./forward/resilience.ts";
+import { realClock } from "./forward/timeouts.ts";
+import { factsFromRequest } from "./match/facts.ts";
+import { prepare, type PreparedTable } from "./match/prepare.ts";
 import * as respond from "./respond.ts";
-import { TableStore, type LoadedTable } from "./store/table-store.ts";
-import { planeFor } from "./state/client.ts";
 import { abOutcome, analyticsDataPoint } from "./select/ab-analytics.ts";
+import { planeFor } from "./state/client.ts";
+import { TableStore, type LoadedTable } from "./store/table-store.ts";
 
-/** Request (and the vars, e.g. PATH_NORMALIZATION) → facts, or a 4xx reason. */
-export type FactsFn = (request: Request, env: Env) => RequestFacts | { error: number; reason: string };
+/** One isolate's state and I/O, handed down as is (forward/ receives it as its ForwardIo). */
+export interface Runtime extends ForwardIo {
+  store: TableStore<PreparedTable>;
+  state: SelectState;
+  newVisitorId: () => string;
+  log: (line: Record<string, unknown>) => void;
+}
 
-export interface PipelineDeps<P> {
-  prepare: (table: RouteTable) => P;
-  facts: FactsFn;
-  decide: (prepared: P, facts: RequestFacts, opts: DecideOptions) => Decision;
+/** What a test may replace; everything else gets the production default. */
+export interface RuntimeOptions {
   fetcher?: Fetcher;
   now?: () => number;
   rand?: () => number;
   newVisitorId?: () => string;
   log?: (line: Record<string, unknown>) => void;
-  store?: TableStore<P>;
+  store?: TableStore<PreparedTable>;
 }
 
-export interface Pipeline<P> {
+export interface Pipeline {
   handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response>;
-  store: TableStore<P>;
-  log: (line: Record<string, unknown>) => void;
+  runtime: Runtime;
   /** The table a request would be served with (a cold isolate loads; a warm one may start a refresh). */
-  loadTable(env: Env, ctx: ExecutionContext): Promise<LoadedTable<P> | null>;
+  loadTable(env: Env, ctx: ExecutionContext): Promise<LoadedTable<PreparedTable> | null>;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -75,29 +80,50 @@ function matchFields(d: Decision): LogFields {
   return f;
 }
 
-export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
-  const now = deps.now ?? Date.now;
-  const rand = deps.rand ?? Math.random;
-  const newVisitorId = deps.newVisitorId ?? (() => crypto.randomUUID());
-  const log = deps.log ?? ((line) => console.log(JSON.stringify(line)));
-  const store = deps.store ?? new TableStore<P>({ prepare: deps.prepare, now, log });
-  /** Per-isolate load-balancer / outlier state (src/select owns its contents). */
-  const state: SelectState = {};
+function createRuntime(o: RuntimeOptions): Runtime {
+  const now = o.now ?? Date.now;
+  const log = o.log ?? ((line) => console.log(JSON.stringify(line)));
+  return {
+    fetcher: o.fetcher ?? fetch,
+    now,
+    rand: o.rand ?? Math.random,
+    clock: realClock,
+    state: {},
+    newVisitorId: o.newVisitorId ?? (() => crypto.randomUUID()),
+    log,
+    store: o.store ?? new TableStore<PreparedTable>({ prepare, now, log }),
+  };
+}
+
+export function createPipeline(options: RuntimeOptions = {}): Pipeline {
+  const rt = createRuntime(options);
+  /** Settings warnings already logged by this isolate (each once, whichever env object brings it). */
+  const warned = new Set<string>();
+
+  function settingsOf(env: Env): Settings {
+    const s = settings(env);
+    for (const w of s.warnings) {
+      if (warned.has(w)) continue;
+      warned.add(w);
+      rt.log({ ts: new Date(rt.now()).toISOString(), level: "warn", msg: w });
+    }
+    return s;
+  }
 
   async function decideAndAct(
-    loaded: LoadedTable<P>,
+    loaded: LoadedTable<PreparedTable>,
     request: Request,
     requestId: string,
     startTime: number,
     ctx: ExecutionContext,
-    env: Env,
+    s: Settings,
   ): Promise<{ response: Response; fields: LogFields; host?: string; path?: string; decision?: Decision }> {
-    const facts = deps.facts(request, env);
+    const facts = factsFromRequest(request, { pathNormalization: s.pathNormalization });
     if ("error" in facts) {
       if (facts.error === 405) return { response: respond.toResponse(respond.methodNotAllowed(facts.reason)), fields: { kind: "methodNotAllowed", failure: facts.reason } };
       return { response: respond.toResponse(respond.badRequest(facts.reason)), fields: { kind: "badRequest", failure: facts.reason } };
     }
-    const decision = deps.decide(loaded.prepared, facts, { rand, now: startTime, state, newVisitorId });
+    const decision = decide(loaded.prepared, facts, { rand: rt.rand, now: startTime, state: rt.state, newVisitorId: rt.newVisitorId });
     const fields = matchFields(decision);
     const vars = respond.headerVars(facts, request.headers, startTime, () => (request.cf?.httpProtocol as string | undefined) ?? "HTTP/1.1");
     const out = (response: Response) => ({ response, fields, host: facts.host, path: facts.path, decision });
@@ -105,20 +131,8 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
     if ("delayMs" in decision && decision.delayMs > 0) await sleep(decision.delayMs);
     switch (decision.kind) {
       case "forward": {
-        const executed: Executed = await execute(decision, {
-          request,
-          facts,
-          requestId,
-          vars,
-          waitUntil: (p) => ctx.waitUntil(p),
-          fetcher: deps.fetcher,
-          now,
-          // Resilience: back-off/reselection dice, the isolate's LB/outlier state, env vars.
-          rand,
-          state,
-          settings: resilienceSettings(env),
-          log,
-        });
+        const exchange = { request, facts, requestId, vars, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p), settings: s.resilience };
+        const executed: Executed = await execute(decision, exchange, rt);
         fields.attempts = executed.attempts;
         fields.upstreamHost = executed.upstreamHost;
         if (executed.upstreamStatus !== undefined) fields.upstreamStatus = executed.upstreamStatus;
@@ -137,31 +151,32 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
    * object first and is re-checked every STATE_REFRESH_SECONDS (src/state/pointer.ts); without
    * it, from KV every CONFIG_REFRESH_SECONDS, as always.
    */
-  function loadTable(env: Env, ctx: ExecutionContext): Promise<LoadedTable<P> | null> {
-    const kvRefresh = configRefreshMs(env);
+  function loadTable(env: Env, ctx: ExecutionContext, s: Settings = settingsOf(env)): Promise<LoadedTable<PreparedTable> | null> {
+    const kvRefresh = s.refreshMs;
     const plane = planeFor(env, kvRefresh);
     const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
-    if (!plane) return store.get(env.ROUTES, kvRefresh, waitUntil);
-    return store.get(env.ROUTES, Math.min(kvRefresh, plane.settings.refreshMs), waitUntil, plane.pointerSource);
+    if (!plane) return rt.store.get(env.ROUTES, kvRefresh, waitUntil);
+    return rt.store.get(env.ROUTES, Math.min(kvRefresh, plane.settings.refreshMs), waitUntil, plane.pointerSource);
   }
 
   async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const startTime = now();
+    const startTime = rt.now();
     const requestId = requestIdOf(request.headers);
-    const loaded = await loadTable(env, ctx);
+    const s = settingsOf(env);
+    const loaded = await loadTable(env, ctx, s);
     let result: { response: Response; fields: LogFields; host?: string; path?: string; decision?: Decision };
     if (!loaded) result = { response: respond.toResponse(respond.noRouteTable()), fields: { kind: "noRouteTable" } };
-    else result = await decideAndAct(loaded, request, requestId, startTime, ctx, env);
+    else result = await decideAndAct(loaded, request, requestId, startTime, ctx, s);
 
     const { response, fields } = result;
-    respond.stamp(response.headers, loaded && exposeConfigVersion(env) ? loaded.version : undefined);
+    respond.stamp(response.headers, loaded && s.exposeConfigVersion ? loaded.version : undefined);
 
     // A/B analytics: one data point per request through a sticky split, when the optional
     // Analytics Engine binding exists (writeDataPoint is fire-and-forget; never awaited).
     if (env.AB_ANALYTICS && result.decision) {
       const o = abOutcome(result.decision, {
         status: response.status,
-        latencyMs: now() - startTime,
+        latencyMs: rt.now() - startTime,
         attempts: fields.attempts ?? 0,
         ...(loaded ? { tableVersion: loaded.version } : {}),
       });
@@ -169,14 +184,14 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
         try {
           env.AB_ANALYTICS.writeDataPoint(analyticsDataPoint(o));
         } catch (e) {
-          log({ ts: new Date(startTime).toISOString(), requestId, analyticsError: String(e) });
+          rt.log({ ts: new Date(startTime).toISOString(), requestId, analyticsError: String(e) });
         }
       }
     }
 
     // One line per request for Workers Logs / `wrangler tail`. Path without query (queries carry
     // tokens); no header or cookie values. durationMs = until response headers (bodies stream on).
-    log({
+    rt.log({
       ts: new Date(startTime).toISOString(),
       requestId,
       method: request.method,
@@ -184,11 +199,11 @@ export function createPipeline<P>(deps: PipelineDeps<P>): Pipeline<P> {
       path: result.path ?? null,
       ...fields,
       status: response.status,
-      durationMs: now() - startTime,
+      durationMs: rt.now() - startTime,
       configVersion: loaded?.version ?? null,
     });
     return response;
   }
 
-  return { handle, store, log, loadTable };
+  return { handle, runtime: rt, loadTable: (env, ctx) => loadTable(env, ctx) };
 }

@@ -3,7 +3,9 @@
  * (AbortSignal), body buffering and outlier feedback are built on this type: an Attempt says what
  * happened without deciding what to do about it.
  */
+import type { SelectState } from "../decision.ts";
 import type { ResetReason } from "../respond.ts";
+import type { Clock } from "./timeouts.ts";
 import { requestInit, type AttemptInit, type UpstreamPlan } from "./upstream-request.ts";
 
 export type Attempt =
@@ -19,6 +21,22 @@ export type Attempt =
   | { kind: "timeout" };
 
 export type Fetcher = (input: string, init: RequestInit) => Promise<Response>;
+
+/**
+ * The isolate's I/O and state a forwarded request uses. The pipeline builds it once per isolate
+ * (createRuntime: defaults applied there, once) and every layer of forward/ hands it down as is.
+ */
+export interface ForwardIo {
+  fetcher: Fetcher;
+  now: () => number;
+  /** Dice for back-off jitter and endpoint reselection. */
+  rand: () => number;
+  /** Timers for timeouts and back-off (tests pass a virtual clock). */
+  clock: Clock;
+  /** Per-isolate select state (LB cursors, in-flight counts, outlier detector); absent ⇒ none kept. */
+  state?: SelectState;
+  log?: (line: Record<string, unknown>) => void;
+}
 
 /**
  * Envoy distinguishes connect failures from resets after connecting. workerd reports both a

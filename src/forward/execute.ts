@@ -7,29 +7,23 @@
  * (replayable bodies under RETRY_BUFFER_LIMIT_BYTES), mirror.ts (waitUntil copies) and budget.ts
  * (SUBREQUEST_BUDGET). `attempt()` (attempt.ts) stays the unit the loop repeats.
  */
-import type { ForwardDecision, RequestFacts, SelectState } from "../decision.ts";
-import type { Attempt, Fetcher } from "./attempt.ts";
+import type { ForwardDecision, RequestFacts } from "../decision.ts";
+import type { Attempt, ForwardIo } from "./attempt.ts";
 import type { HeaderVars } from "./header-ops.ts";
-import { DEFAULT_RESILIENCE_SETTINGS, forwardResilient, type ResilienceNotes, type ResilienceSettings } from "./resilience.ts";
+import { forwardResilient, type ResilienceNotes, type ResilienceSettings } from "./resilience.ts";
 import { proxiedResponse } from "./response.ts";
 import { planUpstream } from "./upstream-request.ts";
 import { noHealthyUpstream, toResponse, upstreamReset, upstreamTimeout } from "../respond.ts";
 
+/** One forwarded request: what it is, how to reach the client's response lifetime, its settings. */
 export interface Exchange {
   request: Request;
   facts: RequestFacts;
   requestId: string;
   vars: HeaderVars;
   waitUntil: (promise: Promise<unknown>) => void;
-  fetcher?: Fetcher;
-  now?: () => number;
-  // Resilience (src/forward/resilience.ts): randomness for back-off/reselection, the isolate's
-  // select state (LB in-flight counts, outlier detector), and the RETRY_BUFFER_LIMIT_BYTES /
-  // SUBREQUEST_BUDGET / MIRROR_SHADOW_HOST_SUFFIX settings. All optional: defaults apply.
-  rand?: () => number;
-  state?: SelectState;
-  settings?: ResilienceSettings;
-  log?: (line: Record<string, unknown>) => void;
+  /** RETRY_BUFFER_LIMIT_BYTES / SUBREQUEST_BUDGET / MIRROR_SHADOW_HOST_SUFFIX (env.ts settings). */
+  settings: ResilienceSettings;
 }
 
 export interface Executed {
@@ -68,19 +62,10 @@ export function respond(result: Attempt, decision: ForwardDecision, vars: Header
   }
 }
 
-export async function execute(decision: ForwardDecision, x: Exchange): Promise<Executed> {
+export async function execute(decision: ForwardDecision, x: Exchange, io: ForwardIo): Promise<Executed> {
   const plan = planUpstream(decision, x.request, x.facts, x.requestId, x.vars);
   // Retries, timeouts, mirrors, outlier feedback and the subrequest budget: resilience.ts.
-  const r = await forwardResilient(decision, plan, {
-    facts: x.facts,
-    waitUntil: x.waitUntil,
-    fetcher: x.fetcher,
-    now: x.now ?? Date.now,
-    rand: x.rand ?? Math.random,
-    state: x.state,
-    settings: x.settings ?? DEFAULT_RESILIENCE_SETTINGS,
-    log: x.log,
-  });
+  const r = await forwardResilient(decision, plan, x, io);
   if (r.final.kind === "noHealthyUpstream") {
     // A retry found every endpoint ejected (Envoy UH on retry host selection).
     return { response: toResponse(noHealthyUpstream()), attempts: r.attempts, failure: { kind: "noHealthyUpstream" }, upstreamHost: r.upstreamHost, notes: r.notes };

@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import type { ForwardDecision } from "../decision.ts";
 import { shadowHost } from "./mirror.ts";
-import { forwardResilient, resilienceSettings, type ResilienceSettings } from "./resilience.ts";
+import { DEFAULT_SETTINGS } from "../env.ts";
+import { forwardResilient, type ResilienceSettings } from "./resilience.ts";
 import { cluster, decision, mirrorTarget, plan, req, retries, scriptedFetcher, VirtualClock, type Behaviour } from "../../test/unit/resilience/kit.ts";
 
 const primary = cluster(1);
@@ -30,7 +31,7 @@ async function run(
       now: clock.now,
       rand: () => 0,
       clock,
-      settings: { ...resilienceSettings({}), ...o.settings },
+      settings: { ...DEFAULT_SETTINGS.resilience, ...o.settings },
       log: (l) => logs.push(l),
     }),
   );
@@ -143,19 +144,6 @@ describe("request bodies and retries (§2.16 vector 32)", () => {
   it("records the attempt trail when more than one attempt was made", async () => {
     const x = await run(d(), { [PRIMARY]: [503, 200] });
     expect(x.r.notes.attemptTrail).toEqual([`${PRIMARY} 503`, `${PRIMARY} 200`]);
-  });
-});
-
-describe("settings from vars", () => {
-  it("applies the documented defaults", () => {
-    expect(resilienceSettings({})).toEqual({ retryBufferLimitBytes: 1_048_576, subrequestBudget: 50, mirrorShadowHostSuffix: "" });
-  });
-  it("reads the vars", () => {
-    expect(resilienceSettings({ RETRY_BUFFER_LIMIT_BYTES: "2048", SUBREQUEST_BUDGET: "1000", MIRROR_SHADOW_HOST_SUFFIX: "-shadow" })).toEqual({
-      retryBufferLimitBytes: 2048,
-      subrequestBudget: 1000,
-      mirrorShadowHostSuffix: "-shadow",
-    });
   });
 });
 

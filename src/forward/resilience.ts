@@ -8,26 +8,20 @@
  * replayable body has been read (a body streamed once starts it at the first attempt); mirrors
  * are sent alongside the first attempt; then the attempts.
  *
- * Vars (wrangler.toml [vars], strings):
- *   RETRY_BUFFER_LIMIT_BYTES   cap for a body that may be retried or mirrored (default 1048576)
- *   SUBREQUEST_BUDGET          max upstream fetches per request, attempts + mirrors (default 50)
- *   MIRROR_SHADOW_HOST_SUFFIX  "" (default, Istio ≥ 1.28) or "-shadow" (older Istio) for mirrors
+ * Settings (from vars, parsed once per env by src/env.ts):
+ *   retryBufferLimitBytes   RETRY_BUFFER_LIMIT_BYTES: cap for a body that may be retried or mirrored
+ *   subrequestBudget        SUBREQUEST_BUDGET: max upstream fetches per request, attempts + mirrors
+ *   mirrorShadowHostSuffix  MIRROR_SHADOW_HOST_SUFFIX: "" (Istio ≥ 1.28) or "-shadow" for mirrors
  */
-import type { ForwardDecision, RequestFacts, SelectState } from "../decision.ts";
-import type { Fetcher } from "./attempt.ts";
-import { prepareBody, RequestBody, retryBufferLimitFromVar, type OnceReason } from "./body-buffer.ts";
-import { SubrequestBudget, subrequestBudgetFromVar } from "./budget.ts";
+import type { ForwardDecision, RequestFacts } from "../decision.ts";
+import type { ForwardIo } from "./attempt.ts";
+import { prepareBody, RequestBody, type OnceReason } from "./body-buffer.ts";
+import { SubrequestBudget } from "./budget.ts";
 import { sendMirrors, type MirrorReport } from "./mirror.ts";
 import { effectiveResilience } from "./retry-policy.ts";
 import { runAttempts, type LoopResult } from "./retry-loop.ts";
-import { boundBody, Deadline, realClock, type Clock } from "./timeouts.ts";
+import { boundBody, Deadline } from "./timeouts.ts";
 import type { UpstreamPlan } from "./upstream-request.ts";
-
-export interface ResilienceVars {
-  RETRY_BUFFER_LIMIT_BYTES?: string;
-  SUBREQUEST_BUDGET?: string;
-  MIRROR_SHADOW_HOST_SUFFIX?: string;
-}
 
 export interface ResilienceSettings {
   retryBufferLimitBytes: number;
@@ -35,26 +29,11 @@ export interface ResilienceSettings {
   mirrorShadowHostSuffix: string;
 }
 
-export function resilienceSettings(env: ResilienceVars): ResilienceSettings {
-  return {
-    retryBufferLimitBytes: retryBufferLimitFromVar(env.RETRY_BUFFER_LIMIT_BYTES),
-    subrequestBudget: subrequestBudgetFromVar(env.SUBREQUEST_BUDGET),
-    mirrorShadowHostSuffix: (env.MIRROR_SHADOW_HOST_SUFFIX ?? "").trim(),
-  };
-}
-
-export const DEFAULT_RESILIENCE_SETTINGS: ResilienceSettings = resilienceSettings({});
-
+/** What one request brings to the resilience layer (the isolate's I/O comes as ForwardIo). */
 export interface ResilientExchange {
   facts: RequestFacts;
   waitUntil: (p: Promise<unknown>) => void;
-  fetcher?: Fetcher;
-  now: () => number;
-  rand: () => number;
-  state?: SelectState;
   settings: ResilienceSettings;
-  clock?: Clock;
-  log?: (line: Record<string, unknown>) => void;
 }
 
 /** What the request log says about resilience (never header values or bodies). */
@@ -74,7 +53,7 @@ export interface ResilientResult extends LoopResult {
   mirrors: MirrorReport;
 }
 
-export async function forwardResilient(decision: ForwardDecision, plan: UpstreamPlan, x: ResilientExchange): Promise<ResilientResult> {
+export async function forwardResilient(decision: ForwardDecision, plan: UpstreamPlan, x: ResilientExchange, io: ForwardIo): Promise<ResilientResult> {
   // A WebSocket upgrade is passed through untouched: one attempt, never mirrored (DESIGN §6).
   const policy = plan.webSocket ? { maxAttempts: 1 } : effectiveResilience(decision);
   const mirrorsWanted = plan.webSocket ? [] : decision.mirrors;
@@ -90,31 +69,24 @@ export async function forwardResilient(decision: ForwardDecision, plan: Upstream
           contentLength: plan.headers.get("content-length"),
         });
   const budget = new SubrequestBudget(x.settings.subrequestBudget);
-  const clock = x.clock ?? realClock;
+  const clock = io.clock;
   const deadline = new Deadline(policy.routeTimeoutMs, clock);
 
   const mirrors: MirrorReport =
     d.mirrors.length === 0
       ? { sent: [], skipped: [] }
       : sendMirrors(d, plan, body, {
-          fetcher: x.fetcher,
+          fetcher: io.fetcher,
           budget,
           reserve: policy.maxAttempts,
           waitUntil: x.waitUntil,
           shadowHostSuffix: x.settings.mirrorShadowHostSuffix,
           routeTimeoutMs: policy.routeTimeoutMs,
           clock,
-          log: x.log,
+          log: io.log,
         });
 
-  const loop = await runAttempts(d, plan, body, x.facts, policy, deadline, {
-    fetcher: x.fetcher,
-    now: x.now,
-    rand: x.rand,
-    clock,
-    state: x.state,
-    budget,
-  });
+  const loop = await runAttempts(d, plan, body, x.facts, policy, deadline, io, budget);
 
   // The route timeout keeps running over the response body (Envoy resets a stream still
   // sending when the timer fires).

@@ -20,26 +20,16 @@
  * 503 `no healthy upstream`.
  */
 import type { Endpoint } from "../compile/table.ts";
-import type { ForwardDecision, RequestFacts, SelectState } from "../decision.ts";
+import type { ForwardDecision, RequestFacts } from "../decision.ts";
 import { trackInFlight, pickEndpoint } from "../select/endpoint.ts";
 import { CODE_CONNECT_FAILED, CODE_TIMEOUT, outlierDetector } from "../select/outlier.ts";
-import { attempt, type Attempt, type Fetcher } from "./attempt.ts";
+import { attempt, type Attempt, type ForwardIo } from "./attempt.ts";
 import { upstreamAddress } from "./authority.ts";
 import type { RequestBody } from "./body-buffer.ts";
 import type { SubrequestBudget } from "./budget.ts";
 import { backoffMs, isRetriable, type AttemptOutcome, type EffectiveResilience } from "./retry-policy.ts";
-import { ABORTED, AttemptSignal, raceAbort, realClock, sleep, type Clock, type Deadline } from "./timeouts.ts";
+import { ABORTED, AttemptSignal, raceAbort, sleep, type Deadline } from "./timeouts.ts";
 import { configuredAuthority, type UpstreamPlan } from "./upstream-request.ts";
-
-export interface LoopDeps {
-  fetcher?: Fetcher;
-  now: () => number;
-  rand: () => number;
-  clock?: Clock;
-  /** Per-isolate select state (LB cursors, in-flight counts, outlier detector); absent ⇒ none kept. */
-  state?: SelectState;
-  budget: SubrequestBudget;
-}
 
 /** Why the policy wanted another attempt but the gateway did not make it (logged). */
 export type RetryAbandoned = "request body streamed once" | "subrequest budget exhausted";
@@ -72,9 +62,10 @@ export async function runAttempts(
   facts: RequestFacts,
   policy: EffectiveResilience,
   deadline: Deadline,
-  deps: LoopDeps,
+  io: ForwardIo,
+  budget: SubrequestBudget,
 ): Promise<LoopResult> {
-  const clock = deps.clock ?? realClock;
+  const clock = io.clock;
   const cluster = decision.target.cluster;
   const consistentHash = cluster.trafficPolicy?.loadBalancer?.consistentHash !== undefined;
   const excludePrevious = decision.retries.retryIgnorePreviousHosts && !consistentHash;
@@ -86,7 +77,7 @@ export async function runAttempts(
   const timed = policy.perTryTimeoutMs !== undefined || deadline.armed;
 
   for (;;) {
-    if (!deps.budget.take("attempt")) {
+    if (!budget.take("attempt")) {
       // Retries check the budget before backing off and mirrors reserve the primary's attempts,
       // so only a budget smaller than one request can get here: Envoy's overflow reply.
       return { final: { kind: "reset", reason: "overflow", detail: "subrequest budget exhausted" }, attempts: n, upstreamHost: current.host, endpoint, trail };
@@ -95,10 +86,10 @@ export async function runAttempts(
     tried.add(endpoint.url);
     // Without a per-try or route timeout nothing can end an attempt early: no signal, no race.
     const signal = timed ? new AttemptSignal(policy.perTryTimeoutMs, deadline.signal, clock) : null;
-    const result = await oneAttempt(current, n, body, signal, cluster, endpoint.url, deps);
+    const result = await oneAttempt(current, n, body, signal, cluster, endpoint.url, io);
     const outcome = outcomeOf(result, signal);
     trail.push(`${current.host} ${describe(outcome)}`);
-    if (deps.state) outlierDetector(deps.state).record(cluster, endpoint.url, outlierCode(outcome), deps.now());
+    if (io.state) outlierDetector(io.state).record(cluster, endpoint.url, outlierCode(outcome), io.now());
 
     // shouldRetry with `attempts` = the retries this request may make (policy.maxAttempts − 1).
     const wanted = n < policy.maxAttempts && isRetriable(outcome, decision.retries);
@@ -113,7 +104,7 @@ export async function runAttempts(
     // The policy wants another attempt: check what the edge can afford.
     const abandoned: RetryAbandoned | undefined = !body.available
       ? "request body streamed once"
-      : deps.budget.remaining < 1
+      : budget.remaining < 1
         ? "subrequest budget exhausted"
         : undefined;
     if (abandoned) {
@@ -125,13 +116,13 @@ export async function runAttempts(
     if (result.kind === "response") void result.response.body?.cancel().catch(() => undefined);
     signal?.release();
 
-    await sleep(backoffMs(n, decision.retries.backoffBaseMs, deps.rand), deadline.armed ? deadline.signal : undefined, clock);
+    await sleep(backoffMs(n, decision.retries.backoffBaseMs, io.rand), deadline.armed ? deadline.signal : undefined, clock);
     if (deadline.expired) {
       trail.push("route timeout during back-off");
       return { final: { kind: "timeout" }, ...base };
     }
 
-    const next = reselect(decision, facts, deps, excludePrevious ? tried : undefined, endpoint, consistentHash);
+    const next = reselect(decision, facts, io, excludePrevious ? tried : undefined, endpoint, consistentHash);
     if (!next) return { final: { kind: "noHealthyUpstream" }, ...base };
     if (next !== endpoint) {
       endpoint = next;
@@ -144,15 +135,15 @@ export async function runAttempts(
 function reselect(
   decision: ForwardDecision,
   facts: RequestFacts,
-  deps: LoopDeps,
+  io: ForwardIo,
   exclude: ReadonlySet<string> | undefined,
   previous: Endpoint,
   consistentHash: boolean,
 ): Endpoint | null {
   const cluster = decision.target.cluster;
-  const now = deps.now();
-  if (consistentHash && !(deps.state && outlierDetector(deps.state).isEjected(cluster, previous.url, now))) return previous;
-  const opts = deps.state ? { rand: deps.rand, now, state: deps.state } : { rand: deps.rand, now };
+  const now = io.now();
+  if (consistentHash && !(io.state && outlierDetector(io.state).isEjected(cluster, previous.url, now))) return previous;
+  const opts = io.state ? { rand: io.rand, now, state: io.state } : { rand: io.rand, now };
   const pick = pickEndpoint(cluster, facts, opts, exclude);
   return pick ? pick.endpoint : null;
 }
@@ -164,12 +155,12 @@ async function oneAttempt(
   signal: AttemptSignal | null,
   cluster: ForwardDecision["target"]["cluster"],
   endpointUrl: string,
-  deps: LoopDeps,
+  io: ForwardIo,
 ): Promise<Attempt> {
-  if (deps.state) trackInFlight(deps.state, cluster, endpointUrl, 1);
+  if (io.state) trackInFlight(io.state, cluster, endpointUrl, 1);
   try {
-    if (signal === null) return await attempt(plan, { attempt: n, body: body.forAttempt() }, deps.fetcher, deps.now);
-    const pending = attempt(plan, { attempt: n, body: body.forAttempt(), signal: signal.signal }, deps.fetcher, deps.now);
+    if (signal === null) return await attempt(plan, { attempt: n, body: body.forAttempt() }, io.fetcher, io.now);
+    const pending = attempt(plan, { attempt: n, body: body.forAttempt(), signal: signal.signal }, io.fetcher, io.now);
     const raced = await raceAbort(pending, signal.signal);
     if (raced === ABORTED) {
       // The fetch may still settle later (a fetcher that ignores signals): never leak its body.
@@ -178,7 +169,7 @@ async function oneAttempt(
     }
     return raced;
   } finally {
-    if (deps.state) trackInFlight(deps.state, cluster, endpointUrl, -1);
+    if (io.state) trackInFlight(io.state, cluster, endpointUrl, -1);
   }
 }
 

@@ -32,8 +32,7 @@ import { prepare } from "../../src/match/prepare.ts";
 import { COMMANDS } from "../../scripts/cli.ts";
 import { parseArgs, type CommandSpec } from "../../scripts/lib/args.ts";
 import { build } from "../../scripts/lib/build.ts";
-import { DEFAULT_CONFIG_REFRESH_SECONDS, configRefreshMs, exposeConfigVersion } from "../../src/env.ts";
-import { DEFAULT_RESILIENCE_SETTINGS } from "../../src/forward/resilience.ts";
+import { DEFAULT_CONFIG_REFRESH_SECONDS, DEFAULT_SETTINGS, settings } from "../../src/env.ts";
 import * as respond from "../../src/respond.ts";
 import type { MatchInfo } from "../../src/decision.ts";
 import type { WeightedDestination } from "../../src/compile/table.ts";
@@ -528,12 +527,12 @@ describe("README vars table", () => {
   it("the defaults the code applies when a var is unset are the README's", () => {
     const byName = Object.fromEntries(rows.map(([n, d]) => [unquote(n!.replace(/\s*\(secret\)$/, "")), unquote(d!)]));
     expect(String(DEFAULT_CONFIG_REFRESH_SECONDS)).toBe(byName.CONFIG_REFRESH_SECONDS);
-    expect(configRefreshMs({})).toBe(Number(byName.CONFIG_REFRESH_SECONDS) * 1000);
-    expect(exposeConfigVersion({}) ? "on" : "off").toBe(byName.EXPOSE_CONFIG_VERSION);
-    expect(exposeConfigVersion({ EXPOSE_CONFIG_VERSION: "off" })).toBe(false); // README: set "off" to hide it
-    expect(String(DEFAULT_RESILIENCE_SETTINGS.retryBufferLimitBytes)).toBe(byName.RETRY_BUFFER_LIMIT_BYTES);
-    expect(String(DEFAULT_RESILIENCE_SETTINGS.subrequestBudget)).toBe(byName.SUBREQUEST_BUDGET);
-    expect(DEFAULT_RESILIENCE_SETTINGS.mirrorShadowHostSuffix).toBe(byName.MIRROR_SHADOW_HOST_SUFFIX);
+    expect(DEFAULT_SETTINGS.refreshMs).toBe(Number(byName.CONFIG_REFRESH_SECONDS) * 1000);
+    expect(DEFAULT_SETTINGS.exposeConfigVersion ? "on" : "off").toBe(byName.EXPOSE_CONFIG_VERSION);
+    expect(settings({ EXPOSE_CONFIG_VERSION: "off" }).exposeConfigVersion).toBe(false); // README: set "off" to hide it
+    expect(String(DEFAULT_SETTINGS.resilience.retryBufferLimitBytes)).toBe(byName.RETRY_BUFFER_LIMIT_BYTES);
+    expect(String(DEFAULT_SETTINGS.resilience.subrequestBudget)).toBe(byName.SUBREQUEST_BUDGET);
+    expect(DEFAULT_SETTINGS.resilience.mirrorShadowHostSuffix).toBe(byName.MIRROR_SHADOW_HOST_SUFFIX);
   });
 
   it("the Analytics Engine binding of the README's toml block is the one src/env.ts declares", () => {

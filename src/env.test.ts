@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SETTINGS, settings } from "./env.ts";
+
+describe("settings(env)", () => {
+  it("applies the documented defaults", () => {
+    expect(DEFAULT_SETTINGS).toEqual({
+      refreshMs: 30_000,
+      exposeConfigVersion: true,
+      pathNormalization: "BASE",
+      resilience: { retryBufferLimitBytes: 1_048_576, subrequestBudget: 50, mirrorShadowHostSuffix: "" },
+      warnings: [],
+    });
+  });
+
+  it("reads the vars", () => {
+    const s = settings({
+      CONFIG_REFRESH_SECONDS: "0",
+      EXPOSE_CONFIG_VERSION: "off",
+      PATH_NORMALIZATION: " merge_slashes ",
+      RETRY_BUFFER_LIMIT_BYTES: "2048",
+      SUBREQUEST_BUDGET: "1000",
+      MIRROR_SHADOW_HOST_SUFFIX: "-shadow",
+    });
+    expect(s).toEqual({
+      refreshMs: 0,
+      exposeConfigVersion: false,
+      pathNormalization: "MERGE_SLASHES",
+      resilience: { retryBufferLimitBytes: 2048, subrequestBudget: 1000, mirrorShadowHostSuffix: "-shadow" },
+      warnings: [],
+    });
+  });
+
+  it("keeps BASE for an unknown PATH_NORMALIZATION and says which value was not understood", () => {
+    const s = settings({ PATH_NORMALIZATION: "MERGE_SLASH" });
+    expect(s.pathNormalization).toBe("BASE");
+    expect(s.warnings).toEqual(['PATH_NORMALIZATION="MERGE_SLASH" is not one of BASE, MERGE_SLASHES, DECODE_AND_MERGE_SLASHES; using BASE']);
+  });
+
+  it("parses an env object once", () => {
+    const env = { CONFIG_REFRESH_SECONDS: "5" };
+    expect(settings(env)).toBe(settings(env));
+    expect(settings({ CONFIG_REFRESH_SECONDS: "5" })).not.toBe(settings(env));
+  });
+});
