@@ -1,21 +1,21 @@
 /**
- * The pipeline's per-request path in Node, with a stubbed table store, facts and decide:
- * the things the Worker tier cannot observe directly (how often `request.cf` is read).
+ * The pipeline's per-request path in Node, on a real compiled table with a stubbed table store
+ * and fetcher: the things the Worker tier cannot observe directly (how often `request.cf` is read).
  */
 import { describe, expect, it } from "vitest";
-import type { ForwardDecision } from "./decision.ts";
+import { compile } from "./compile/index.ts";
+import { loadConfig } from "./config/index.ts";
 import type { Env } from "./env.ts";
+import { prepare, type PreparedTable } from "./match/prepare.ts";
 import { createPipeline } from "./pipeline.ts";
 import type { TableStore } from "./store/table-store.ts";
-import { cluster, decision } from "../test/unit/resilience/kit.ts";
-import { req } from "../test/unit/match/fixtures.ts";
 
 const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} } as unknown as ExecutionContext;
 const env = { ROUTES: {} } as unknown as Env;
 
 /** A request whose `cf` getter counts its reads (workerd deep-copies `cf` on every read). */
 function requestWithCf(cf: Record<string, unknown> | undefined): { request: Request; reads: () => number } {
-  const request = new Request("https://a.com/p", { headers: { host: "a.com" } });
+  const request = new Request("http://a.com/p", { headers: { host: "a.com" } });
   let reads = 0;
   Object.defineProperty(request, "cf", {
     get() {
@@ -26,14 +26,36 @@ function requestWithCf(cf: Record<string, unknown> | undefined): { request: Requ
   return { request, reads: () => reads };
 }
 
-function pipelineFor(d: ForwardDecision) {
+/** One route on a.com to origin.example with these `headers:` (Istio YAML, indented under the route). */
+async function pipelineFor(headers: string) {
+  const yaml = `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["a.com"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs}
+spec:
+  hosts: ["a.com"]
+  gateways: ["gw"]
+  http:
+  - route:
+    - destination: {host: origin.example}
+    headers:
+${headers}
+`;
+  const loaded = loadConfig([{ path: "routes/test.yaml", text: yaml }]);
+  expect(loaded.issues.filter((i) => i.severity === "error")).toEqual([]);
+  const { table } = await compile(loaded.objects, { sources: ["routes/test.yaml"] });
+  const store = { get: async () => ({ table, prepared: prepare(table!), version: "v1", loadedAt: 0 }) } as unknown as TableStore<PreparedTable>;
   const sent: Headers[] = [];
   const logs: Array<Record<string, unknown>> = [];
-  const store = { get: async () => ({ table: {}, prepared: {}, version: "v1", loadedAt: 0 }) } as unknown as TableStore<unknown>;
-  const pipeline = createPipeline<unknown>({
-    prepare: () => ({}),
-    facts: () => req("https://a.com/p"),
-    decide: () => d,
+  const pipeline = createPipeline({
     fetcher: async (_url, init) => {
       sent.push(new Headers(init.headers));
       return new Response("ok", { status: 200 });
@@ -47,8 +69,9 @@ function pipelineFor(d: ForwardDecision) {
 describe("pipeline: the downstream protocol (%PROTOCOL%)", () => {
   it("never reads request.cf when no header operation uses %PROTOCOL%", async () => {
     const { request, reads } = requestWithCf({ httpProtocol: "HTTP/2" });
-    const d = decision(cluster(1), { requestHeaders: [{ set: [["x-ip", "%DOWNSTREAM_REMOTE_ADDRESS%"]] }], responseHeaders: [{ set: [["x-r", "1"]] }] });
-    const { pipeline, logs } = pipelineFor(d);
+    const { pipeline, logs } = await pipelineFor(`
+      request: {set: {x-ip: "%DOWNSTREAM_REMOTE_ADDRESS%"}}
+      response: {set: {x-r: "1"}}`);
     const res = await pipeline.handle(request, env, ctx);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-r")).toBe("1");
@@ -58,11 +81,9 @@ describe("pipeline: the downstream protocol (%PROTOCOL%)", () => {
 
   it("reads request.cf once for request and response operations that both use %PROTOCOL%", async () => {
     const { request, reads } = requestWithCf({ httpProtocol: "HTTP/2" });
-    const d = decision(cluster(1), {
-      requestHeaders: [{ set: [["x-proto", "%PROTOCOL%"]] }],
-      responseHeaders: [{ set: [["x-proto", "%PROTOCOL%"]], add: [["x-proto-again", "%PROTOCOL%"]] }],
-    });
-    const { pipeline, sent } = pipelineFor(d);
+    const { pipeline, sent } = await pipelineFor(`
+      request: {set: {x-proto: "%PROTOCOL%"}}
+      response: {set: {x-proto: "%PROTOCOL%"}, add: {x-proto-again: "%PROTOCOL%"}}`);
     const res = await pipeline.handle(request, env, ctx);
     expect(sent[0]!.get("x-proto")).toBe("HTTP/2");
     expect(res.headers.get("x-proto")).toBe("HTTP/2");
@@ -72,8 +93,23 @@ describe("pipeline: the downstream protocol (%PROTOCOL%)", () => {
 
   it("falls back to HTTP/1.1 when the runtime gives no cf object", async () => {
     const { request } = requestWithCf(undefined);
-    const { pipeline, sent } = pipelineFor(decision(cluster(1), { requestHeaders: [{ set: [["x-proto", "%PROTOCOL%"]] }] }));
+    const { pipeline, sent } = await pipelineFor(`
+      request: {set: {x-proto: "%PROTOCOL%"}}`);
     await pipeline.handle(request, env, ctx);
     expect(sent[0]!.get("x-proto")).toBe("HTTP/1.1");
+  });
+});
+
+describe("pipeline: settings", () => {
+  it("logs a var it does not understand once per isolate, whichever env object brings it", async () => {
+    const { pipeline, logs } = await pipelineFor(`
+      response: {set: {x-r: "1"}}`);
+    for (let i = 0; i < 3; i++) {
+      const res = await pipeline.handle(new Request("http://a.com/p"), { ...env, PATH_NORMALIZATION: "MERGE_SLASH" }, ctx);
+      expect(res.status).toBe(200);
+    }
+    expect(logs.filter((l) => l.level === "warn").map((l) => l.msg)).toEqual([
+      'PATH_NORMALIZATION="MERGE_SLASH" is not one of BASE, MERGE_SLASHES, DECODE_AND_MERGE_SLASHES; using BASE',
+    ]);
   });
 });

@@ -12,11 +12,7 @@
  * wrangler.toml's binding). Nothing else: workerd treats every named export as an entrypoint.
  */
 import { Hono } from "hono";
-import { decide } from "./decide.ts";
 import type { Env } from "./env.ts";
-import { factsFromRequest } from "./match/facts.ts";
-import { PATH_NORMALIZATIONS, pathNormalizationOf, type PathNormalization } from "./match/path.ts";
-import { prepare, type PreparedTable } from "./match/prepare.ts";
 import { createPipeline } from "./pipeline.ts";
 import { internalError, SERVER_HEADER, toResponse } from "./respond.ts";
 import { adminAuthorized, configReport } from "./store/admin.ts";
@@ -24,29 +20,8 @@ import { putPointer, stateReport } from "./state/admin.ts";
 
 export { GatewayState } from "./state/object.ts";
 
-/**
- * PATH_NORMALIZATION var → mode, parsed once per distinct value. An unknown value (a typo in a
- * security setting) keeps Istio's default BASE and says so in the log once per isolate, rather
- * than refusing traffic.
- */
-let normalizationVar: string | undefined;
-let normalization: PathNormalization = "BASE";
-function pathNormalization(raw: string | undefined): PathNormalization {
-  if (raw === normalizationVar) return normalization;
-  normalizationVar = raw;
-  normalization = pathNormalizationOf(raw);
-  if (raw !== undefined && raw.trim() !== "" && raw.trim().toUpperCase() !== normalization) {
-    pipeline.log({ ts: new Date().toISOString(), level: "warn", msg: `PATH_NORMALIZATION=${JSON.stringify(raw)} is not one of ${PATH_NORMALIZATIONS.join(", ")}; using BASE` });
-  }
-  return normalization;
-}
-
-/** Per isolate: one pipeline, one table cache, one load-balancer state. */
-const pipeline = createPipeline<PreparedTable>({
-  prepare,
-  facts: (request, env) => factsFromRequest(request, { pathNormalization: pathNormalization(env.PATH_NORMALIZATION) }),
-  decide,
-});
+/** Per isolate: one pipeline, one runtime (table cache, load-balancer state, I/O). */
+const pipeline = createPipeline();
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -69,7 +44,7 @@ app.get("/__gateway/config", async (c) => {
   // warm one answers at once and, when its refresh is due, starts one in the background (so
   // `routes push --wait` polling this endpoint sees the isolate converge).
   await pipeline.loadTable(c.env, c.executionCtx as ExecutionContext);
-  return c.json(configReport(pipeline.store, c.env.CONFIG_REFRESH_SECONDS), 200, {
+  return c.json(configReport(pipeline.runtime.store, c.env.CONFIG_REFRESH_SECONDS), 200, {
     "cache-control": "no-store",
     server: SERVER_HEADER,
   });
@@ -78,7 +53,7 @@ app.get("/__gateway/config", async (c) => {
 /** State plane (src/state/admin.ts): pointer copies, and setting the pointer object's. */
 app.get("/__gateway/state", async (c) => {
   await pipeline.loadTable(c.env, c.executionCtx as ExecutionContext);
-  return stateReport(c.env, pipeline.store.status());
+  return stateReport(c.env, pipeline.runtime.store.status());
 });
 app.put("/__gateway/state/pointer", async (c) => putPointer(c.env, await c.req.json().catch(() => null)));
 
@@ -86,7 +61,7 @@ app.all("/__gateway/*", () => notFound());
 
 /** The one catch-all: log what happened (never to the client), answer a plain 500. */
 function unhandled(err: unknown, method: string): Response {
-  pipeline.log({
+  pipeline.runtime.log({
     ts: new Date().toISOString(),
     level: "error",
     msg: "unhandled error",

@@ -24,16 +24,12 @@ async function run(
   const background: Array<Promise<unknown>> = [];
   const logs: Array<Record<string, unknown>> = [];
   const r = await clock.run(
-    forwardResilient(d, p, {
-      facts: req("http://a.com/p"),
-      waitUntil: (x) => background.push(x),
-      fetcher: f.fetcher,
-      now: clock.now,
-      rand: () => 0,
-      clock,
-      settings: { ...DEFAULT_SETTINGS.resilience, ...o.settings },
-      log: (l) => logs.push(l),
-    }),
+    forwardResilient(
+      d,
+      p,
+      { facts: req("http://a.com/p"), waitUntil: (x) => background.push(x), settings: { ...DEFAULT_SETTINGS.resilience, ...o.settings } },
+      { fetcher: f.fetcher, now: clock.now, rand: () => 0, clock, log: (l) => logs.push(l) },
+    ),
   );
   await clock.run(Promise.all(background));
   const status = r.final.kind === "response" ? r.final.response.status : r.final.kind;

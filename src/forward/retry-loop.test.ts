@@ -34,14 +34,16 @@ async function run(d: ForwardDecision, script: Behaviour[] | Record<string, Beha
   const deadline = new Deadline(policy.routeTimeoutMs, clock);
   const budget = new SubrequestBudget(o.budget ?? 50);
   const result: LoopResult = await clock.run(
-    runAttempts(d, p, body, req("http://a.com/p"), policy, deadline, {
-      fetcher: f.fetcher,
-      now: clock.now,
-      rand: o.rand ?? (() => 0.5),
-      clock,
+    runAttempts(
+      d,
+      p,
+      body,
+      req("http://a.com/p"),
+      policy,
+      deadline,
+      { fetcher: f.fetcher, now: clock.now, rand: o.rand ?? (() => 0.5), clock, ...(o.state ? { state: o.state } : {}) },
       budget,
-      ...(o.state ? { state: o.state } : {}),
-    }),
+    ),
   );
   const status = result.final.kind === "response" ? result.final.response.status : result.final.kind;
   return { result, status, calls: f.calls, cancelled: f.cancelled, clock, budget };
@@ -239,14 +241,16 @@ describe("endpoint state: outlier detection, LEAST_REQUEST in-flight, consistent
     const clock = new VirtualClock();
     const f = scriptedFetcher(["hang"], clock);
     const p = plan(d);
-    const pending = runAttempts(d, p, RequestBody.empty(), req("http://a.com/p"), effectiveResilience(d), new Deadline(50, clock), {
-      fetcher: f.fetcher,
-      now: clock.now,
-      rand: () => 0,
-      clock,
-      budget: new SubrequestBudget(5),
-      state,
-    });
+    const pending = runAttempts(
+      d,
+      p,
+      RequestBody.empty(),
+      req("http://a.com/p"),
+      effectiveResilience(d),
+      new Deadline(50, clock),
+      { fetcher: f.fetcher, now: clock.now, rand: () => 0, clock, state },
+      new SubrequestBudget(5),
+    );
     await new Promise((r) => setImmediate(r));
     const lb = clusterLbState(state, "api||");
     expect(lb.inFlight.get("http://10.0.0.1:8080")).toBe(1);
@@ -281,13 +285,16 @@ describe("signals only where a timeout can fire", () => {
     };
     const policy = effectiveResilience(d);
     await clock.run(
-      runAttempts(d, plan(d), RequestBody.empty(), req("http://a.com/p"), policy, new Deadline(policy.routeTimeoutMs, clock), {
-        fetcher,
-        now: clock.now,
-        rand: () => 0,
-        clock,
-        budget: new SubrequestBudget(10),
-      }),
+      runAttempts(
+        d,
+        plan(d),
+        RequestBody.empty(),
+        req("http://a.com/p"),
+        policy,
+        new Deadline(policy.routeTimeoutMs, clock),
+        { fetcher, now: clock.now, rand: () => 0, clock },
+        new SubrequestBudget(10),
+      ),
     );
     return seen;
   }

@@ -12,7 +12,7 @@ import type { StoreStatus } from "../store/table-store.ts";
 import { planeFor, type StatePlane } from "./client.ts";
 import { POINTER_OBJECT } from "./names.ts";
 import { asPointer } from "./object.ts";
-import { configRefreshMs } from "../env.ts";
+import { settings } from "../env.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -26,7 +26,7 @@ function reply(value: unknown, status = 200): Response {
 const NO_PLANE = { error: "no state plane: the STATE Durable Object binding is not configured (wrangler.toml)" };
 
 export function statePlaneOf(env: Env): StatePlane | null {
-  return planeFor(env, configRefreshMs(env));
+  return planeFor(env, settings(env).refreshMs);
 }
 
 /** What the object holds right now (uncached), or why it could not say. */

@@ -6,9 +6,6 @@
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { createPipeline } from "../../src/pipeline.ts";
-import { prepare } from "../../src/match/prepare.ts";
-import { factsFromRequest } from "../../src/match/facts.ts";
-import { decide } from "../../src/decide.ts";
 import type { Env } from "../../src/env.ts";
 import { cluster, dest, pushTable, route, table } from "./fixtures/tables.ts";
 
@@ -32,9 +29,6 @@ describe("A/B analytics data points", () => {
     const points: AnalyticsEngineDataPoint[] = [];
     const dataset = { writeDataPoint: (p?: AnalyticsEngineDataPoint) => void points.push(p!) } as AnalyticsEngineDataset;
     const pipeline = createPipeline({
-      prepare,
-      facts: (r) => factsFromRequest(r),
-      decide,
       fetcher: async (url) => new Response(`from ${new URL(url).host}`, { status: 200 }),
       log: () => {},
     });
