@@ -15,8 +15,9 @@ import { schemaCommand } from "./commands/schema.ts";
 import { routeCommand } from "./commands/route.ts";
 import { testCommand } from "./commands/test.ts";
 import { analyzeCommand } from "./commands/analyze.ts";
+import { statusCommand } from "./commands/status.ts";
 
-export const COMMANDS: Command[] = [validateCommand, pushCommand, versionsCommand, rollbackCommand, diffCommand, schemaCommand, routeCommand, testCommand, analyzeCommand];
+export const COMMANDS: Command[] = [validateCommand, pushCommand, versionsCommand, rollbackCommand, diffCommand, schemaCommand, routeCommand, testCommand, analyzeCommand, statusCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));
