@@ -1,12 +1,14 @@
 /**
  * `npm start`: the whole gateway on one machine, in one command.
- *   1. compile the examples in routes/ (any error: stop, nothing started)
+ *   1. compile the examples in routes/, or the files given with `--routes` (any error: stop,
+ *      nothing started)
  *   2. an echo origin per local endpoint of their ServiceEntries (each answers with its name,
  *      e.g. "reviews v2", in `x-echo-server` and the JSON body) on the documented port, or on a
  *      free port when that one is taken (the pushed table is patched, routes/ is untouched)
  *   3. push into the local KV state .dev-state/start, then `wrangler dev` on it with
  *      CONFIG_REFRESH_SECONDS=0 (a push into that state shows on the next request)
- *   4. wait until the gateway serves that version, try a few requests, print curl lines
+ *   4. wait until the gateway serves that version, try a few requests, print curl lines (for
+ *      `--routes`: the requests of the golden cases beside those files)
  *   5. Ctrl-C / SIGTERM stops wrangler (and workerd) and the origins.
  */
 import { request } from "node:http";
@@ -21,8 +23,19 @@ import { routesNamespaceId } from "./lib/wrangler-toml.ts";
 import { startWrangler, type WranglerProcess } from "./lib/wrangler-dev.ts";
 import { canonicalJson, tableHash } from "../src/compile/index.ts";
 import { freePort } from "./lib/ports.ts";
+import { startArgs } from "./lib/start-args.ts";
+import { findCaseFiles } from "./lib/golden.ts";
+import { loadCases } from "../src/cases/load.ts";
 
-const ROUTES_DIR = "routes";
+let args;
+try {
+  args = startArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(`npm start: ${(e as Error).message}\nusage: npm start [-- --routes <file|dir> ...]`);
+  process.exit(2);
+}
+const ROUTES = args.paths;
+const ROUTES_DIR = ROUTES.join(" ");
 const STATE_DIR = ".dev-state/start";
 const PREFERRED_GATEWAY_PORT = 8787;
 /** Generous: wrangler bundles the Worker and starts workerd (10–30 s on a busy machine). */
@@ -47,13 +60,13 @@ async function stop(code: number): Promise<never> {
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => void stop(0));
 
 // 1. compile
-const built = await build([ROUTES_DIR]);
+const built = await build(ROUTES);
 if (!built.table) {
   for (const i of built.issues.filter((x) => x.severity === "error")) console.error(`${i.file}:${i.line}:${i.col}: ${i.path}: ${i.message}`);
-  console.error(`npm start: ${ROUTES_DIR}/ has errors; run \`npm run routes -- validate ${ROUTES_DIR}/\``);
+  console.error(`npm start: ${ROUTES_DIR} has errors; run \`npm run routes -- validate ${ROUTES_DIR}\``);
   process.exit(1);
 }
-log(`compiled ${ROUTES_DIR}/: ${summaryLine(built.table)} (${built.warnings} warnings, see \`npm run routes -- validate ${ROUTES_DIR}/\`)`);
+log(`compiled ${ROUTES_DIR}: ${summaryLine(built.table)} (${built.warnings} warnings, see \`npm run routes -- validate ${ROUTES_DIR}\`)`);
 
 // 2. origins
 const moved = new Map<string, string>();
@@ -106,9 +119,9 @@ interface Answer {
   headers: Record<string, string | string[] | undefined>;
 }
 /** node:http, not fetch: fetch does not let us choose the Host header, and Host is how the gateway routes. */
-function get(pathname: string, headers: Record<string, string>): Promise<Answer> {
+function get(pathname: string, headers: Record<string, string>, method = "GET"): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: pathname, headers, timeout: 10_000 }, (res) => {
+    const req = request({ host: "127.0.0.1", port, path: pathname, method, headers, timeout: 10_000 }, (res) => {
       res.resume();
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
     });
@@ -119,6 +132,7 @@ function get(pathname: string, headers: Record<string, string>): Promise<Answer>
 }
 const deadline = Date.now() + READY_TIMEOUT_MS;
 for (;;) {
+  // Every response carries the version header, a 404 too: any path shows which version is live.
   const res = await get("/productpage", { host: "bookinfo.example.com" }).catch(() => null);
   if (res?.headers["x-gateway-config-version"] === table.hash) break;
   if (Date.now() > deadline) {
@@ -129,14 +143,36 @@ for (;;) {
 }
 
 log(`\ngateway ready on ${base}, serving ${table.hash.slice(0, 12)}. Try:\n`);
-async function show(title: string, curl: string, pathname: string, headers: Record<string, string>): Promise<void> {
-  const res = await get(pathname, headers);
+async function show(title: string, curl: string, pathname: string, headers: Record<string, string>, method = "GET"): Promise<void> {
+  const res = await get(pathname, headers, method);
   const who = res.headers["x-echo-server"];
   const where = res.headers["location"];
   log(`# ${title}`);
   log(`curl -si ${curl} ${base}${pathname}`);
   log(`#   → ${res.status}${who ? ` from "${who}"` : ""}${where ? ` location: ${where}` : ""}\n`);
 }
+if (args.custom) {
+  await tourOfCases();
+  log("Ctrl-C stops everything.");
+} else {
+  await tourOfExamples();
+}
+
+/** `--routes`: replay the golden cases beside the given files against the live gateway. */
+async function tourOfCases(): Promise<void> {
+  const shown = [];
+  for (const file of await findCaseFiles(ROUTES)) shown.push(...loadCases({ path: file, text: readFileSync(file, "utf8") }).cases);
+  for (const { case: c } of shown.slice(0, 8)) {
+    const url = new URL(c.request.url);
+    const headers: Record<string, string> = { host: url.host, ...(c.request.headers ?? {}) };
+    const extra = Object.entries(c.request.headers ?? {}).map(([k, v]) => ` -H '${k}: ${v}'`).join("");
+    await show(c.name, `-X ${c.request.method} -H 'host: ${url.host}'${extra}`, url.pathname + url.search, headers, c.request.method);
+  }
+  if (!shown.length) log(`curl -si -H 'host: example.com' ${base}/`);
+  log(`Push changes while this runs: npm run routes -- push --local --persist-to ${STATE_DIR} ${ROUTES_DIR}`);
+}
+
+async function tourOfExamples(): Promise<void> {
 await show("request routing by header: everyone gets reviews v1 …", "-H 'host: bookinfo.example.com'", "/reviews/1", { host: "bookinfo.example.com" });
 await show("… and end-user jason gets reviews v2", "-H 'host: bookinfo.example.com' -H 'end-user: jason'", "/reviews/1", { host: "bookinfo.example.com", "end-user": "jason" });
 await show("a redirect", "-H 'host: bookinfo.example.com'", "/", { host: "bookinfo.example.com" });
@@ -170,3 +206,4 @@ log(`#   → 10 requests, variants seen: ${[...variants].map((v) => `"${v}"`).jo
 log(`Change routes/ and push while this runs (ports as in routes/${moved.size ? "; note: some were taken and moved here, so a push of routes/ would point at the taken ports" : ""}):`);
 log(`  npm run routes -- push --local --persist-to ${STATE_DIR} routes/`);
 log("Ctrl-C stops everything.");
+}
