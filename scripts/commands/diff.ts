@@ -4,7 +4,7 @@ import { EXIT_FAILURE, EXIT_OK } from "../lib/args.ts";
 import { build, printIssues } from "../lib/build.ts";
 import { TARGET_FLAGS, openTarget } from "../lib/target.ts";
 import { readActive, short } from "../lib/release.ts";
-import { diffTables, formatDiff } from "../lib/diff.ts";
+import { diffTables, formatDiff } from "../../src/table/diff.ts";
 import type { RouteTable } from "../../src/compile/table.ts";
 import { versionKey } from "../../src/store/keys.ts";
 import { parseStoredTable } from "../../src/compile/canonical.ts";

@@ -4,7 +4,6 @@
  * redirect / direct response / fault, timeout and retry policy. The Worker's own decide() makes
  * it; dice are pinned by --random and --visitor, so the answer is reproducible.
  */
-import type { HeaderOps } from "../../src/compile/table.ts";
 import { formatIssue } from "../../src/config/index.ts";
 import type { Decision } from "../../src/decision.ts";
 import { prepare } from "../../src/match/prepare.ts";
@@ -12,6 +11,7 @@ import { CaseRequest } from "../../src/cases/schema.ts";
 import { decideCase } from "../../src/cases/run.ts";
 import { summarize, type DecisionSummary } from "../../src/cases/summary.ts";
 import { badRequest } from "../../src/respond.ts";
+import { explainRows } from "../../src/cases/explain.ts";
 import { EXIT_FAILURE, EXIT_OK, UsageError, boolFlag, listFlag, stringFlag } from "../lib/args.ts";
 import type { Command, Io } from "../lib/io.ts";
 import { build } from "../lib/build.ts";
@@ -99,50 +99,6 @@ function toJson(s: DecisionSummary, d: Decision): unknown {
   };
 }
 
-function opsLines(lists: readonly HeaderOps[]): string[] {
-  const out: string[] = [];
-  for (const ops of lists) {
-    for (const n of ops.remove ?? []) out.push(`remove ${n}`);
-    for (const [n, v] of ops.set ?? []) out.push(`set    ${n}: ${v}`);
-    for (const [n, v] of ops.add ?? []) out.push(`add    ${n}: ${v}`);
-  }
-  return out;
-}
-
 function explain(io: Io, method: string, url: string, s: DecisionSummary, d: Decision): void {
-  const row = (k: string, v: string) => io.out(`${k.padEnd(18)}${v}`);
-  row("request", `${method} ${url}`);
-  row("virtual host", s.vhost ?? "(none: no Gateway server/VirtualService serves this host)");
-  if (s.route !== undefined) {
-    const m = s.matchIndex === null || s.matchIndex === undefined ? "no match block (matches everything)" : `match[${s.matchIndex}]`;
-    row("route", `${s.route}  (${s.virtualService}, ${m})${s.source ? `  ${s.source}` : ""}`);
-  }
-  row("decision", s.kind + (s.status !== undefined ? ` → ${s.status}` : ""));
-  if (s.reason) row("reason", s.reason);
-  if (s.location) row("location", s.location);
-  if (s.body !== undefined) row("body", JSON.stringify(s.body));
-  if (s.delayMs) row("fault delay", `${s.delayMs} ms`);
-  if (s.destination) row("destination", `${s.destination.host}${s.destination.subset ? ` subset ${s.destination.subset}` : ""}${s.destination.port ? ` port ${s.destination.port}` : ""}`);
-  if (d.kind === "forward") {
-    if (s.variant) row("variant", s.variant);
-    row("upstream", s.upstreamUrl!);
-    row("path", s.originalPath ? `${s.path}  (rewritten from ${s.originalPath})` : s.path!);
-    row("authority", s.authority!);
-    const rq = opsLines(d.requestHeaders);
-    row("request headers", rq.length ? rq[0]! : "(no operations)");
-    for (const l of rq.slice(1)) row("", l);
-    const rs = opsLines(d.responseHeaders);
-    row("response headers", rs.length ? rs[0]! : "(no operations)");
-    for (const l of rs.slice(1)) row("", l);
-    for (const c of d.setCookies) row("set-cookie", c);
-    if (d.faultConfigured) row("timeout/retries", "not applied: a fault is configured on this route (Istio)");
-    else {
-      row("timeout", d.timeoutMs !== undefined ? `${d.timeoutMs} ms (whole request incl. retries)` : "none (Istio default)");
-      const r = d.retries;
-      row("retries", r.attempts === 0 ? "none" : `${r.attempts} on ${s.retryOn!.join(",")}${r.perTryTimeoutMs ? `, per try ${r.perTryTimeoutMs} ms` : ""}, backoff ${r.backoffBaseMs} ms base`);
-    }
-    row("mirrors", d.mirrors.length ? d.mirrors.map((m) => m.url).join(", ") : "none");
-  } else if (s.responseHeaders && [...s.responseHeaders.keys()].length) {
-    row("response headers", [...s.responseHeaders.entries()].map(([k, v]) => `${k}: ${v}`).join(", "));
-  }
+  for (const [k, v] of explainRows(method, url, s, d)) io.out(`${k.padEnd(18)}${v}`);
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { clusterKey } from "../../../src/compile/table.ts";
-import { diffTables, formatDiff } from "../../../scripts/lib/diff.ts";
+import { diffTables, formatDiff } from "../../../src/table/diff.ts";
 import { NO_RETRIES, cluster, route, table, vhost } from "./fixtures.ts";
 
 const v1 = clusterKey("reviews", "v1");
