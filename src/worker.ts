@@ -1,6 +1,6 @@
 /**
  * The Worker: a thin shell (DESIGN.md §2).
- * - `/__gateway/*`: admin endpoints in a Hono app, only with `Authorization: Bearer <ADMIN_TOKEN>`;
+ * - `/__gateway/*`: the admin API and console (src/admin), only for the ADMIN_TOKEN holder;
  *   when the ADMIN_TOKEN secret is absent the prefix answers 404 (admin disabled, nothing revealed).
  * - everything else: straight to pipeline.handle. Hono's dispatch (Context, router, middleware
  *   matching) cost ~100 k instructions per request, 15 % of the gateway's overhead over a bare
@@ -15,8 +15,7 @@ import { Hono } from "hono";
 import type { Env } from "./env.ts";
 import { createPipeline } from "./pipeline.ts";
 import { internalError, SERVER_HEADER, toResponse } from "./respond.ts";
-import { adminAuthorized, configReport } from "./store/admin.ts";
-import { putPointer, stateReport } from "./state/admin.ts";
+import { ADMIN_PREFIX, createAdminApp } from "./admin/app.ts";
 
 export { GatewayState } from "./state/object.ts";
 
@@ -25,39 +24,8 @@ const pipeline = createPipeline();
 
 const app = new Hono<{ Bindings: Env }>();
 
-const notFound = () => new Response(null, { status: 404, headers: { server: SERVER_HEADER } });
-
-app.use("/__gateway/*", async (c, next) => {
-  if (!c.env.ADMIN_TOKEN) return notFound();
-  if (!(await adminAuthorized(c.req.header("authorization"), c.env.ADMIN_TOKEN))) {
-    return new Response("unauthorized\n", {
-      status: 401,
-      headers: { "www-authenticate": 'Bearer realm="edge-gateway admin"', "content-type": "text/plain", server: SERVER_HEADER },
-    });
-  }
-  await next();
-});
-
-/** What this isolate serves: active version, when it was loaded, the last refresh error, a summary. */
-app.get("/__gateway/config", async (c) => {
-  // A cold isolate loads first, so the answer reflects what a request would be served with; a
-  // warm one answers at once and, when its refresh is due, starts one in the background (so
-  // `routes push --wait` polling this endpoint sees the isolate converge).
-  await pipeline.loadTable(c.env, c.executionCtx as ExecutionContext);
-  return c.json(configReport(pipeline.runtime.store, c.env.CONFIG_REFRESH_SECONDS), 200, {
-    "cache-control": "no-store",
-    server: SERVER_HEADER,
-  });
-});
-
-/** State plane (src/state/admin.ts): pointer copies, and setting the pointer object's. */
-app.get("/__gateway/state", async (c) => {
-  await pipeline.loadTable(c.env, c.executionCtx as ExecutionContext);
-  return stateReport(c.env, pipeline.runtime.store.status());
-});
-app.put("/__gateway/state/pointer", async (c) => putPointer(c.env, await c.req.json().catch(() => null)));
-
-app.all("/__gateway/*", () => notFound());
+// The admin API and console (src/admin): they read this isolate's own table cache.
+app.route("/", createAdminApp({ store: pipeline.runtime.store, loadTable: pipeline.loadTable }));
 
 /** The one catch-all: log what happened (never to the client), answer a plain 500. */
 function unhandled(err: unknown, method: string): Response {
@@ -75,8 +43,6 @@ function unhandled(err: unknown, method: string): Response {
 }
 
 app.onError((err, c) => unhandled(err, c.req.method));
-
-const ADMIN_PREFIX = "/__gateway";
 
 /**
  * Does this request belong to the admin app? The path starts where Hono's getPath starts it

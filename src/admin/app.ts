@@ -1,0 +1,125 @@
+/**
+ * The admin surface, `/__gateway/*` (DESIGN.md §2, §12): a JSON API for scripts and the console
+ * for browsers, in one Hono app that worker.ts mounts. Nothing here is on the data path.
+ *
+ * - ADMIN_TOKEN absent ⇒ every admin path answers 404: the surface is off and says nothing.
+ * - Open without credentials: the login form and the console's static assets (no data in either).
+ * - Everything else needs `Authorization: Bearer <ADMIN_TOKEN>` or a console session cookie
+ *   (auth.ts). Without: the API answers 401 + `WWW-Authenticate: Bearer` (RFC 6750 §3), a
+ *   console page redirects to the login form.
+ * - A POST authorised by the session cookie must come from our own origin and carry the form's
+ *   CSRF token (auth.ts); a Bearer request cannot be forged by a browser, so it needs neither.
+ */
+import { Hono, type Context } from "hono";
+import type { Env } from "../env.ts";
+import type { PreparedTable } from "../match/prepare.ts";
+import { SERVER_HEADER } from "../respond.ts";
+import type { LoadedTable, TableStore } from "../store/table-store.ts";
+import { putPointer, stateReport } from "../state/admin.ts";
+import { bearerAuthorized, cookieValue, csrfValid, sameOrigin, sessionCookieName, sessionValid } from "./auth.ts";
+import { consoleRoutes } from "./console.tsx";
+import { configReport } from "./report.ts";
+
+export const ADMIN_PREFIX = "/__gateway";
+export const CONSOLE_PREFIX = `${ADMIN_PREFIX}/ui`;
+
+/** How the request proved it holds ADMIN_TOKEN. A session carries its cookie value (the CSRF token is bound to it). */
+export type AdminAuth = { kind: "bearer" } | { kind: "session"; session: string };
+
+export interface AdminVars {
+  auth: AdminAuth;
+  /** ms since epoch for this request (injectable through AdminDeps.now). */
+  now: number;
+}
+
+export type AdminEnv = { Bindings: Env; Variables: AdminVars };
+export type AdminContext = Context<AdminEnv>;
+
+export interface AdminDeps {
+  /** The Worker's own per-isolate table cache: the console shows exactly what requests are served with. */
+  store: TableStore<PreparedTable>;
+  /** The table a request would be served with (pipeline.loadTable: a cold isolate loads, a warm one may start a refresh). */
+  loadTable: (env: Env, ctx: ExecutionContext) => Promise<LoadedTable<PreparedTable> | null>;
+  now?: () => number;
+}
+
+export const notFound = () => new Response(null, { status: 404, headers: { server: SERVER_HEADER } });
+
+function unauthorized(): Response {
+  return new Response("unauthorized\n", {
+    status: 401,
+    headers: { "www-authenticate": 'Bearer realm="edge-gateway admin"', "content-type": "text/plain", server: SERVER_HEADER },
+  });
+}
+
+/** The login form and the stylesheet/script: reachable without a session, hold no data. */
+function isPublic(method: string, path: string): boolean {
+  if (path === `${CONSOLE_PREFIX}/login`) return method === "GET" || method === "HEAD" || method === "POST";
+  return (method === "GET" || method === "HEAD") && path.startsWith(`${CONSOLE_PREFIX}/assets/`);
+}
+
+const isHttps = (url: string) => url.startsWith("https:");
+
+export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
+  const now = deps.now ?? Date.now;
+  const app = new Hono<AdminEnv>();
+
+  app.use(`${ADMIN_PREFIX}/*`, async (c, next) => {
+    const token = c.env.ADMIN_TOKEN;
+    if (!token) return notFound();
+    c.set("now", now());
+    if (isPublic(c.req.method, c.req.path)) return next();
+
+    let auth: AdminAuth | null = null;
+    if (c.req.header("authorization") !== undefined) {
+      // A request that presents a token is judged by that token alone (a wrong one is not rescued by a cookie).
+      if (await bearerAuthorized(c.req.header("authorization"), token)) auth = { kind: "bearer" };
+    } else {
+      const session = cookieValue(c.req.header("cookie"), sessionCookieName(isHttps(c.req.url)));
+      if (session && (await sessionValid(session, token, c.get("now")))) auth = { kind: "session", session };
+    }
+    const isConsole = c.req.path === CONSOLE_PREFIX || c.req.path.startsWith(`${CONSOLE_PREFIX}/`);
+    if (!auth) {
+      if (isConsole && (c.req.method === "GET" || c.req.method === "HEAD") && c.req.header("authorization") === undefined) {
+        return c.redirect(`${CONSOLE_PREFIX}/login`, 303);
+      }
+      return unauthorized();
+    }
+    if (auth.kind === "session" && c.req.method !== "GET" && c.req.method !== "HEAD") {
+      const form = await c.req.parseBody();
+      const given = typeof form._csrf === "string" ? form._csrf : undefined;
+      if (!sameOrigin(c.req.raw.headers, c.req.url) || !(await csrfValid(given, token, auth.session))) {
+        return new Response("forbidden: this form is stale or did not come from the console; reload the page\n", {
+          status: 403,
+          headers: { "content-type": "text/plain", server: SERVER_HEADER },
+        });
+      }
+    }
+    c.set("auth", auth);
+    await next();
+  });
+
+  /** What this isolate serves: active version, when it was loaded, the last refresh error, a summary. */
+  app.get(`${ADMIN_PREFIX}/config`, async (c) => {
+    // A cold isolate loads first, so the answer reflects what a request would be served with; a
+    // warm one answers at once and, when its refresh is due, starts one in the background (so
+    // `routes push --wait` polling this endpoint sees the isolate converge).
+    await deps.loadTable(c.env, c.executionCtx as ExecutionContext);
+    return c.json(configReport(deps.store, c.env.CONFIG_REFRESH_SECONDS), 200, {
+      "cache-control": "no-store",
+      server: SERVER_HEADER,
+    });
+  });
+
+  /** State plane (src/state/admin.ts): pointer copies, and setting the pointer object's. */
+  app.get(`${ADMIN_PREFIX}/state`, async (c) => {
+    await deps.loadTable(c.env, c.executionCtx as ExecutionContext);
+    return stateReport(c.env, deps.store.status());
+  });
+  app.put(`${ADMIN_PREFIX}/state/pointer`, async (c) => putPointer(c.env, await c.req.json().catch(() => null)));
+
+  app.route("/", consoleRoutes(deps));
+
+  app.all(`${ADMIN_PREFIX}/*`, () => notFound());
+  return app;
+}

@@ -1,0 +1,153 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * The console at /__gateway/ui (DESIGN.md §12): server-rendered pages over the same functions the
+ * CLI uses. app.ts has already authenticated every request that reaches a page here (and checked
+ * the CSRF token of every session POST); the login form and the assets are the open exceptions.
+ *
+ * Every response carries a strict Content-Security-Policy (only this origin's stylesheet and
+ * script, no inline code, no framing, forms post only here), no-store caching and no referrer.
+ */
+import { Hono } from "hono";
+import { explainRows } from "../cases/explain.ts";
+import { decideCase } from "../cases/run.ts";
+import { summarize } from "../cases/summary.ts";
+import { settings } from "../env.ts";
+import { SERVER_HEADER } from "../respond.ts";
+import { ACTIVE_KEY } from "../store/keys.ts";
+import type { AdminContext, AdminDeps, AdminEnv } from "./app.ts";
+import { clearedSessionCookie, csrfToken, issueSession, sameOrigin, sessionCookie, tokensEqual } from "./auth.ts";
+import { explainInput, type ExplainForm } from "./explain-input.ts";
+import { configReport } from "./report.ts";
+import { CSS, JS } from "./ui/assets.ts";
+import { ExplainPage, type ExplainResult } from "./ui/explain.tsx";
+import { LoginPage, UI, type Viewer } from "./ui/layout.tsx";
+import { OverviewPage, type KvProbe } from "./ui/overview.tsx";
+import { RoutesPage } from "./ui/routes.tsx";
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join("; ");
+
+/** A KV probe must not hang the overview: the same bound as a table read. */
+const KV_PROBE_TIMEOUT_MS = 2_000;
+
+const isHttps = (url: string) => url.startsWith("https:");
+
+async function viewerOf(c: AdminContext): Promise<Viewer> {
+  const auth = c.get("auth");
+  if (auth.kind === "bearer") return { kind: "bearer" };
+  return { kind: "session", csrf: await csrfToken(c.env.ADMIN_TOKEN!, auth.session) };
+}
+
+async function probeKv(kv: KVNamespace): Promise<KvProbe> {
+  const start = Date.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const text = await Promise.race([
+      kv.get(ACTIVE_KEY, "text"),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${KV_PROBE_TIMEOUT_MS} ms`)), KV_PROBE_TIMEOUT_MS);
+      }),
+    ]);
+    type Pointer = { version?: unknown; activatedAt?: unknown } | null;
+    let pointer: Pointer;
+    try {
+      pointer = text === null ? null : (JSON.parse(text) as Pointer);
+    } catch {
+      return { ok: false, ms: Date.now() - start, error: `${ACTIVE_KEY} is not JSON` };
+    }
+    return {
+      ok: true,
+      ms: Date.now() - start,
+      pointerVersion: typeof pointer?.version === "string" ? pointer.version : null,
+      pointerActivatedAt: typeof pointer?.activatedAt === "string" ? pointer.activatedAt : null,
+    };
+  } catch (err) {
+    return { ok: false, ms: Date.now() - start, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function consoleRoutes(deps: AdminDeps): Hono<AdminEnv> {
+  const ui = new Hono<AdminEnv>();
+
+  /** The table this isolate serves; a cold isolate loads it first, as a request would. */
+  const loaded = async (c: AdminContext) => {
+    await deps.loadTable(c.env, c.executionCtx as ExecutionContext);
+    return deps.store.loaded();
+  };
+
+  ui.use(`${UI}/*`, async (c, next) => {
+    await next();
+    const h = c.res.headers;
+    h.set("content-security-policy", CONTENT_SECURITY_POLICY);
+    h.set("x-content-type-options", "nosniff");
+    h.set("referrer-policy", "no-referrer");
+    h.set("x-frame-options", "DENY");
+    h.set("cross-origin-opener-policy", "same-origin");
+    if (!h.has("cache-control")) h.set("cache-control", "no-store");
+    h.set("server", SERVER_HEADER);
+  });
+
+  ui.get(`${UI}/assets/app.css`, (c) => c.body(CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=300" }));
+  ui.get(`${UI}/assets/app.js`, (c) => c.body(JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" }));
+
+  ui.get(`${UI}/login`, (c) => c.html(<LoginPage />));
+  ui.post(`${UI}/login`, async (c) => {
+    const form = await c.req.parseBody();
+    const given = typeof form.token === "string" ? form.token : "";
+    // A login form posted from another site is refused before the token is even compared.
+    if (!sameOrigin(c.req.raw.headers, c.req.url) || !(await tokensEqual(given, c.env.ADMIN_TOKEN!))) {
+      return c.html(<LoginPage error="That is not the admin token." />, 401);
+    }
+    const https = isHttps(c.req.url);
+    c.header("set-cookie", sessionCookie(await issueSession(c.env.ADMIN_TOKEN!, c.get("now")), https));
+    return c.redirect(`${UI}/`, 303);
+  });
+  ui.post(`${UI}/logout`, (c) => {
+    c.header("set-cookie", clearedSessionCookie(isHttps(c.req.url)));
+    return c.redirect(`${UI}/login`, 303);
+  });
+
+  ui.get(UI, (c) => c.redirect(`${UI}/`, 301));
+  ui.get(`${UI}/`, async (c) => {
+    const [, kv] = await Promise.all([loaded(c), probeKv(c.env.ROUTES)]);
+    const report = configReport(deps.store, c.env.CONFIG_REFRESH_SECONDS);
+    return c.html(<OverviewPage viewer={await viewerOf(c)} report={report} kv={kv} refreshSeconds={settings(c.env).refreshMs / 1000} />);
+  });
+
+  ui.get(`${UI}/routes`, async (c) => {
+    const t = await loaded(c);
+    return c.html(<RoutesPage viewer={await viewerOf(c)} table={t?.table ?? null} version={t?.version ?? null} filter={c.req.query("host") ?? ""} />);
+  });
+
+  ui.get(`${UI}/explain`, async (c) => {
+    const t = await loaded(c);
+    const q = c.req.query();
+    const form: ExplainForm = { method: q.method, url: q.url, headers: q.headers, cookies: q.cookies, visitor: q.visitor, random: q.random };
+    const normalization = settings(c.env).pathNormalization;
+    let result: ExplainResult | null = null;
+    if (q.url !== undefined) {
+      const input = explainInput(form, normalization);
+      if (!input.ok) result = { kind: "error", error: input.error };
+      else if (!t) result = { kind: "error", error: "no route table is loaded in this isolate" };
+      else {
+        const decided = decideCase(t.prepared, input.request);
+        result = decided.decision
+          ? { kind: "rows", rows: explainRows(input.request.method, input.request.url, summarize(decided.decision, decided.facts, decided.headers), decided.decision) }
+          : { kind: "badRequest", reason: decided.reason };
+      }
+    }
+    const status = result?.kind === "error" ? 400 : 200;
+    return c.html(<ExplainPage viewer={await viewerOf(c)} form={form} result={result} version={t?.version ?? null} pathNormalization={normalization} />, status);
+  });
+
+  return ui;
+}
