@@ -38,5 +38,5 @@ export class Diagnostics {
 
 /** `routes/shop.yaml:14` — where a rule came from, for `routes route` explanations. */
 export function sourceOf(obj: Located<unknown>, path: Path): string {
-  return `${obj.file}:${obj.at(path).line}`;
+  return `${obj.file}:${obj.line(path)}`;
 }

@@ -1,0 +1,102 @@
+/**
+ * The two YAML paths of src/config/yaml-doc.ts must agree: the fast one (js-yaml, values only)
+ * and the precise one (`yaml`, with node ranges) give equal values for every YAML file of the
+ * repository, for tricky scalars of the YAML 1.2 core schema, and the same rule lines; and
+ * everything js-yaml would read differently goes the precise way (errors, anchors).
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseYamlFile, parseYamlFilePrecise } from "../../../src/config/yaml-doc.ts";
+import { manyHosts, toYaml } from "../../../bench/gen.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    if (name === "node_modules" || name.startsWith(".")) return [];
+    if (statSync(p).isDirectory()) return yamlFiles(p);
+    return /\.ya?ml$/.test(name) ? [p] : [];
+  });
+}
+
+const values = (r: ReturnType<typeof parseYamlFile>) => r.docs.filter((d) => d.value !== undefined).map((d) => [d.index, d.value]);
+
+describe("fast and precise YAML paths", () => {
+  const files = [...yamlFiles(path.join(ROOT, "routes")), ...yamlFiles(path.join(ROOT, "test"))];
+  it("finds the repository's YAML files", () => expect(files.length).toBeGreaterThan(5));
+  for (const f of files) {
+    it(`${path.relative(ROOT, f)}: equal values, equal errors`, () => {
+      const text = readFileSync(f, "utf8");
+      const fast = parseYamlFile(text);
+      const precise = parseYamlFilePrecise(text);
+      expect(values(fast)).toEqual(values(precise));
+      expect(fast.errors).toEqual(precise.errors);
+    });
+  }
+
+  it("reads the scalars of the YAML 1.2 core schema as `yaml` does", () => {
+    const text = [
+      "a: 1_000", "b: 0o17", "c: 017", "d: 1e3", "e: .5", "f: +1", "g: 0x1F", "h: 2001-12-14", "i: yes", "j: ~", "k: .inf",
+      "l: -.Inf", "m: .NaN", "n: True", "o: NULL", "p: '0x1F'", 'q: "a\\tb"', "r: 1.5s", "s: 08", "t: 0b101", "u: 12:30",
+      "v: >-\n  folded\n  text", "w: |\n  literal\n  text", "x: !!str 5", "y: [1, '2', three]", "z: { a: 1 }", "aa: 100%", "ab: null",
+      "ac: -0", "ad: 1.", "ae: +.5e-3", "af: -0x1F", "ag: 1e", "ah: 0o8", "ai: -.inf", "aj: .Inf", "ak: 1_0.5", "al: TRUE", "am: tRue", "an: -", "ao: 1:2:3",
+    ].join("\n");
+    expect(values(parseYamlFile(text))).toEqual(values(parseYamlFilePrecise(text)));
+  });
+
+  it("gives a generated 1,000-route config the same values and the same rule lines", () => {
+    const text = toYaml(manyHosts({ routes: 1_000 }).objects);
+    const fast = parseYamlFile(text);
+    const precise = parseYamlFilePrecise(text);
+    expect(values(fast)).toEqual(values(precise));
+    let checked = 0;
+    fast.docs.forEach((d, i) => {
+      const http = ((d.value as { spec?: { http?: unknown[] } }).spec?.http ?? []) as unknown[];
+      http.forEach((_, r) => {
+        expect(d.line(["spec", "http", r])).toBe(precise.docs[i]!.locate(["spec", "http", r]).line);
+        checked++;
+      });
+    });
+    expect(checked).toBe(1_000);
+  }, 60_000);
+
+  it("gives rule lines equal to locate's for block, flow and `-` on its own line", () => {
+    const text = "spec:\n  http:\n    - name: a\n      route: []\n    - { name: b }\n    -\n      name: c\n    -   name: d\n---\nspec: { http: [ { name: e },\n  { name: f } ] }\n";
+    const fast = parseYamlFile(text);
+    const precise = parseYamlFilePrecise(text);
+    for (const [doc, n] of [[0, 4], [1, 2]] as const) {
+      for (let r = 0; r < n; r++) expect(fast.docs[doc]!.line(["spec", "http", r]), `doc ${doc} rule ${r}`).toBe(precise.docs[doc]!.locate(["spec", "http", r]).line);
+    }
+  });
+
+  it("locates findings exactly as the precise path does (parsed on demand)", () => {
+    const text = "a: 1\nspec:\n  timeout: 5\n  http:\n    - { name: x, timeout: bad }\n";
+    const fast = parseYamlFile(text).docs[0]!;
+    const precise = parseYamlFilePrecise(text).docs[0]!;
+    for (const p of [["spec", "timeout"], ["spec", "http", 0, "timeout"], ["spec", "http"], ["nope"]]) {
+      expect(fast.locate(p)).toEqual(precise.locate(p));
+      expect(fast.locate(p, true)).toEqual(precise.locate(p, true));
+    }
+  });
+
+  it("takes the precise path for a duplicate key (yaml's error message and position)", () => {
+    const r = parseYamlFile("a: 1\na: 2\n");
+    expect(r.errors).toEqual(parseYamlFilePrecise("a: 1\na: 2\n").errors);
+    expect(r.errors.length).toBe(1);
+  });
+
+  it("takes the precise path for anchors, so the alias budget still stops a billion laughs", () => {
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`)].join("\n");
+    const r = parseYamlFile(bomb);
+    expect(r.errors.length).toBeGreaterThan(0);
+    expect(r.errors[0]!.message).toMatch(/alias/i);
+  });
+
+  it("takes the precise path on a syntax error (same message and position)", () => {
+    const text = "a: [1, 2\nb: 3\n";
+    expect(parseYamlFile(text).errors).toEqual(parseYamlFilePrecise(text).errors);
+    expect(parseYamlFile(text).errors.length).toBeGreaterThan(0);
+  });
+});
