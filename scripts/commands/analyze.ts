@@ -8,18 +8,18 @@ import { formatIssue, sortIssues } from "../../src/config/index.ts";
 import { analyze } from "../../src/analyze/index.ts";
 import { EXIT_FAILURE, EXIT_OK, boolFlag } from "../lib/args.ts";
 import type { Command } from "../lib/io.ts";
-import { build } from "../lib/build.ts";
+import { MAX_FILE_BYTES_FLAG, build, readOptions } from "../lib/build.ts";
 
 export const analyzeCommand: Command = {
   spec: {
     name: "analyze",
     summary: "Warn about routes that can never match, unused rules, empty subsets and edge pitfalls.",
     usage: "[--strict] <file|dir>...",
-    flags: [{ name: "strict", type: "boolean", description: "exit 1 when there is any warning (for CI)" }],
+    flags: [{ name: "strict", type: "boolean", description: "exit 1 when there is any warning (for CI)" }, MAX_FILE_BYTES_FLAG],
     positionals: { min: 1, name: "<file|dir>" },
   },
   async run(args, io) {
-    const b = await build(args.positionals);
+    const b = await build(args.positionals, readOptions(args));
     const findings: Issue[] = b.table && b.objects ? analyze(b.objects, b.table) : [];
     const all = sortIssues([...b.issues, ...findings]);
     for (const i of all) (i.severity === "error" ? io.err : io.out)(formatIssue(i));

@@ -1,7 +1,7 @@
 /** `routes diff <file|dir>...`: what a push would change against the active version. */
 import type { Command } from "../lib/io.ts";
 import { EXIT_FAILURE, EXIT_OK } from "../lib/args.ts";
-import { build, printIssues } from "../lib/build.ts";
+import { MAX_FILE_BYTES_FLAG, build, printIssues, readOptions } from "../lib/build.ts";
 import { TARGET_FLAGS, openTarget } from "../lib/target.ts";
 import { readActive, short } from "../lib/release.ts";
 import { diffTables, formatDiff } from "../../src/table/diff.ts";
@@ -14,14 +14,14 @@ export const diffCommand: Command = {
     name: "diff",
     summary: "Compile and compare with the active version: hosts, routes (match, destinations, weights, timeouts, retries…), upstreams.",
     usage: "[--local [--persist-to DIR] | --remote] [--env NAME] <file|dir>...",
-    flags: TARGET_FLAGS,
+    flags: [...TARGET_FLAGS, MAX_FILE_BYTES_FLAG],
     positionals: { min: 1, name: "<file|dir>" },
     notes: ["Exit code 0 whether or not there are changes; 1 when the config has errors."],
   },
   async run(args, io) {
     const { kv } = openTarget(args);
     try {
-      const b = await build(args.positionals);
+      const b = await build(args.positionals, readOptions(args));
       if (b.errors) {
         printIssues(io, b);
         io.err("diff: the config has errors");

@@ -4,7 +4,7 @@
  */
 import type { Command } from "../lib/io.ts";
 import { EXIT_FAILURE, EXIT_OK } from "../lib/args.ts";
-import { build, printIssues, summaryLine } from "../lib/build.ts";
+import { MAX_FILE_BYTES_FLAG, build, printIssues, readOptions, summaryLine } from "../lib/build.ts";
 import { DRY_RUN_FLAG, TARGET_FLAGS, openTarget } from "../lib/target.ts";
 import { ReleaseError, pushVersion, short } from "../lib/release.ts";
 import { printPlan } from "../lib/plan.ts";
@@ -16,7 +16,7 @@ export const pushCommand: Command = {
     name: "push",
     summary: "Validate, compile and upload a new version, then make it active (pointer written last).",
     usage: "[--local [--persist-to DIR] | --remote] [--env NAME] [--config FILE] [--dry-run] [--gateway URL [--wait [--wait-timeout S]]] <file|dir>...",
-    flags: [...TARGET_FLAGS, DRY_RUN_FLAG, ...GATEWAY_FLAGS],
+    flags: [...TARGET_FLAGS, DRY_RUN_FLAG, ...GATEWAY_FLAGS, MAX_FILE_BYTES_FLAG],
     positionals: { min: 1, name: "<file|dir>" },
     notes: [
       "Any error: nothing is written and the active version stays (exit 1).",
@@ -30,7 +30,7 @@ export const pushCommand: Command = {
     const target = openTarget(args);
     const gateway = gatewayTarget(args);
     try {
-      const b = await build(args.positionals);
+      const b = await build(args.positionals, readOptions(args));
       printIssues(io, b);
       if (!b.table || !b.tableJson) {
         io.err(`push refused: the config has errors; nothing was written to ${target.kv.target}`);

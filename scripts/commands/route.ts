@@ -14,7 +14,7 @@ import { badRequest } from "../../src/respond.ts";
 import { explainRows } from "../../src/cases/explain.ts";
 import { EXIT_FAILURE, EXIT_OK, UsageError, boolFlag, listFlag, stringFlag } from "../lib/args.ts";
 import type { Command, Io } from "../lib/io.ts";
-import { build } from "../lib/build.ts";
+import { MAX_FILE_BYTES_FLAG, build, readOptions } from "../lib/build.ts";
 
 function parseHeader(h: string): [string, string] {
   const i = h.indexOf(":");
@@ -43,6 +43,7 @@ export const routeCommand: Command = {
       { name: "client-ip", type: "string", value: "IP", description: "client address (cf-connecting-ip)" },
       { name: "path-normalization", type: "string", value: "MODE", description: "the Worker's PATH_NORMALIZATION: BASE (default), MERGE_SLASHES, DECODE_AND_MERGE_SLASHES" },
       { name: "json", type: "boolean", description: "print the decision as JSON" },
+      MAX_FILE_BYTES_FLAG,
     ],
     positionals: { min: 1, name: "route files or folders" },
     notes: ["example: npm run routes -- route routes/ --url http://bookinfo.example.com/reviews/1 -H 'end-user: jason'"],
@@ -64,7 +65,7 @@ export const routeCommand: Command = {
     const req = CaseRequest.safeParse(raw);
     if (!req.success) throw new UsageError(req.error.issues.map((i) => `${i.path.join(".") || "request"}: ${i.message}`).join("; "));
 
-    const built = await build(args.positionals);
+    const built = await build(args.positionals, readOptions(args));
     // Errors stop the command; warnings are `validate`'s job, counted here so nothing is hidden.
     for (const i of built.issues) if (i.severity === "error") io.err(formatIssue(i));
     const warnings = built.issues.filter((i) => i.severity === "warning").length;

@@ -5,6 +5,7 @@
  */
 import { formatIssue } from "../../src/config/index.ts";
 import { EXIT_FAILURE, EXIT_OK, UsageError, boolFlag, stringFlag } from "../lib/args.ts";
+import { MAX_FILE_BYTES_FLAG, readOptions } from "../lib/build.ts";
 import type { Command } from "../lib/io.ts";
 import { runGolden } from "../lib/golden.ts";
 
@@ -19,6 +20,7 @@ export const testCommand: Command = {
       { name: "fail-under", type: "string", value: "PCT", description: "fail when route coverage is below PCT percent" },
       { name: "details", type: "boolean", description: "list every rule with its number of cases" },
       { name: "only-failures", type: "boolean", description: "print failing cases only" },
+      MAX_FILE_BYTES_FLAG,
     ],
     positionals: { min: 1, name: "route files or folders" },
     notes: ["Cases live beside the routes: routes/shop.yaml → routes/shop.cases.yaml (format: schema/cases.schema.json)."],
@@ -28,7 +30,7 @@ export const testCommand: Command = {
     const failUnder = failUnderText === undefined ? undefined : Number(failUnderText);
     if (failUnder !== undefined && !(failUnder >= 0 && failUnder <= 100)) throw new UsageError(`--fail-under takes a percentage 0-100, got ${failUnderText}`);
 
-    const run = await runGolden(args.positionals);
+    const run = await runGolden(args.positionals, readOptions(args));
     // Errors stop the command; warnings are `validate`'s job, counted here so nothing is hidden.
     for (const i of run.issues) if (i.severity === "error") io.err(formatIssue(i));
     const warnings = run.issues.filter((i) => i.severity === "warning").length;

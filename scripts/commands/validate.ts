@@ -1,7 +1,7 @@
 /** `routes validate <file|dir>...`: load and compile, print every located problem, write nothing. */
 import type { Command } from "../lib/io.ts";
 import { EXIT_FAILURE, EXIT_OK } from "../lib/args.ts";
-import { build, printIssues, summaryLine } from "../lib/build.ts";
+import { MAX_FILE_BYTES_FLAG, build, printIssues, readOptions, summaryLine } from "../lib/build.ts";
 import { analyze } from "../../src/analyze/index.ts";
 import { sortIssues } from "../../src/config/index.ts";
 
@@ -10,12 +10,12 @@ export const validateCommand: Command = {
     name: "validate",
     summary: "Check configs: every problem with file:line:col, field path and message (warnings too).",
     usage: "<file|dir>...",
-    flags: [],
+    flags: [MAX_FILE_BYTES_FLAG],
     positionals: { min: 1, name: "<file|dir>" },
     notes: ["Folders are read recursively (*.yaml, *.yml; *.cases.yaml are golden cases, not config).", "Exit code 0 when there are no errors (warnings allowed), 1 otherwise."],
   },
   async run(args, io) {
-    const b = await build(args.positionals);
+    const b = await build(args.positionals, readOptions(args));
     // `analyze` findings are printed as warnings too (they never make a config invalid).
     if (b.table && b.objects) {
       const findings = analyze(b.objects, b.table);

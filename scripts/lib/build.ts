@@ -7,7 +7,8 @@ import { formatIssue, loadConfig, sortIssues } from "../../src/config/index.ts";
 import type { ConfigObjects, Issue } from "../../src/config/index.ts";
 import { canonicalJson, compile, summarize } from "../../src/compile/index.ts";
 import type { RouteTable } from "../../src/compile/table.ts";
-import { SourceError, readSources } from "./files.ts";
+import { SourceError, readSources, type ReadOptions } from "./files.ts";
+import { UsageError, stringFlag, type FlagSpec, type ParsedArgs } from "./args.ts";
 import type { Io } from "./io.ts";
 
 export interface BuildResult {
@@ -23,10 +24,27 @@ export interface BuildResult {
   objects: ConfigObjects | null;
 }
 
-export async function build(paths: string[]): Promise<BuildResult> {
+/** The flag of every command that reads route files. */
+export const MAX_FILE_BYTES_FLAG: FlagSpec = {
+  name: "max-file-bytes",
+  type: "string",
+  value: "N",
+  description: "largest route file accepted, in bytes (default 1048576 = 1 MiB; raise it for generated configs)",
+};
+
+/** The read options a command's `--max-file-bytes` asks for. */
+export function readOptions(args: ParsedArgs): ReadOptions {
+  const text = stringFlag(args, "max-file-bytes");
+  if (text === undefined) return {};
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--max-file-bytes takes a whole number of bytes, got ${text}`);
+  return { maxFileBytes: n };
+}
+
+export async function build(paths: string[], options: ReadOptions = {}): Promise<BuildResult> {
   let files;
   try {
-    files = await readSources(paths);
+    files = await readSources(paths, options);
   } catch (e) {
     if (e instanceof SourceError) return result(null, e.issues, [], null);
     throw e;

@@ -8,8 +8,17 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Issue, SourceFile } from "../../src/config/index.ts";
 
-/** 1 MiB per file. */
+/**
+ * 1 MiB per file by default: the CLI holds every file's text and objects in memory at once, and a
+ * hand-written route file of that size is almost always a mistake (a generated or concatenated
+ * file, a wrong folder). Generated configs may be larger: `--max-file-bytes N` raises the cap.
+ */
 export const MAX_SOURCE_BYTES = 1024 * 1024;
+
+export interface ReadOptions {
+  /** Largest file accepted, in bytes (default MAX_SOURCE_BYTES). */
+  maxFileBytes?: number;
+}
 
 /** Every unreadable or oversized input at once (errors are collected, not thrown one by one). */
 export class SourceError extends Error {
@@ -26,7 +35,8 @@ export class SourceError extends Error {
 
 const isConfig = (name: string) => /\.ya?ml$/i.test(name) && !/\.cases\.ya?ml$/i.test(name);
 
-export async function readSources(paths: string[]): Promise<SourceFile[]> {
+export async function readSources(paths: string[], options: ReadOptions = {}): Promise<SourceFile[]> {
+  const max = options.maxFileBytes ?? MAX_SOURCE_BYTES;
   const found: string[] = [];
   const problems: Issue[] = [];
   for (const p of paths) {
@@ -42,7 +52,7 @@ export async function readSources(paths: string[]): Promise<SourceFile[]> {
   const out: SourceFile[] = [];
   for (const path of unique) {
     const st = await stat(path);
-    if (st.size > MAX_SOURCE_BYTES) problems.push(issue(path, `file is ${st.size} bytes; the limit is ${MAX_SOURCE_BYTES} (1 MiB) per file — split it`));
+    if (st.size > max) problems.push(issue(path, `file is ${st.size} bytes; the limit is ${max}${max === MAX_SOURCE_BYTES ? " (1 MiB)" : ""} per file — split it, or raise the limit with --max-file-bytes`));
     else out.push({ path, text: await readFile(path, "utf8") });
   }
   if (problems.length) throw new SourceError(problems);

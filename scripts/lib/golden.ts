@@ -12,6 +12,7 @@ import { coverage, type Coverage } from "../../src/cases/coverage.ts";
 import { loadCases, type LocatedCase } from "../../src/cases/load.ts";
 import { runCase, type CaseResult } from "../../src/cases/run.ts";
 import { build } from "./build.ts";
+import type { ReadOptions } from "./files.ts";
 
 const isCases = (name: string) => /\.cases\.ya?ml$/i.test(name);
 
@@ -52,9 +53,9 @@ export interface GoldenRun {
   coverage: Coverage | null;
 }
 
-export async function runGolden(paths: readonly string[]): Promise<GoldenRun> {
+export async function runGolden(paths: readonly string[], options: ReadOptions = {}): Promise<GoldenRun> {
   const configPaths = paths.filter((p) => !isCases(basename(p)));
-  const built = await build(configPaths.length > 0 ? configPaths : paths.map((p) => dirname(p)));
+  const built = await build(configPaths.length > 0 ? configPaths : paths.map((p) => dirname(p)), options);
   const caseFiles = await findCaseFiles(paths);
   const issues: Issue[] = [...built.issues];
   const cases: LocatedCase[] = [];

@@ -5,12 +5,13 @@
  */
 import { describe, it, expect, afterAll } from "vitest";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { runCli } from "../../scripts/cli.ts";
 import { memoryIo } from "../../scripts/lib/io.ts";
+import { manyHosts, toYaml } from "../../bench/gen.ts";
 import { ACTIVE_KEY, HISTORY_KEY, versionKey } from "../../src/store/keys.ts";
 
 const exec = promisify(execFile);
@@ -167,6 +168,23 @@ describe("routes CLI", { timeout: 120_000 }, () => {
     const missing = await inProcess(["validate", path.join(dir, "nope.yaml")]);
     expect(missing.code).toBe(1);
     expect(missing.out[0]).toBe(`${path.join(dir, "nope.yaml")}:1:1: no such file or folder`);
+  });
+
+  it("a generated 1.8 MiB file is refused by default with a located error, and accepted with --max-file-bytes", async () => {
+    const dir = tempDir("routes-big-");
+    const file = path.join(dir, "generated.yaml");
+    const cfg = manyHosts({ routes: 10_000 });
+    writeFileSync(file, toYaml(cfg.objects));
+    const size = statSync(file).size;
+    expect(size).toBeGreaterThan(1.7 * 1024 * 1024);
+    const refused = await inProcess(["validate", file]);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain(`${file}:1:1: file is ${size} bytes; the limit is 1048576 (1 MiB) per file — split it, or raise the limit with --max-file-bytes`);
+    const accepted = await inProcess(["validate", "--max-file-bytes", String(2 * 1024 * 1024), file]);
+    expect(accepted.err).toEqual([]);
+    expect(accepted.code).toBe(0);
+    expect(accepted.out.join("\n")).toMatch(/valid: 1000 hosts, 10000 routes/);
+    expect((await inProcess(["validate", "--max-file-bytes", "2MiB", file])).code).toBe(2);
   });
 
   it("the examples in routes/ are valid", async () => {

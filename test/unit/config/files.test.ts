@@ -37,5 +37,14 @@ describe("readSources", () => {
     const issues = (err as SourceError).issues;
     expect(issues.map((i) => [i.file, i.line, i.col])).toEqual([[rel("nope.yaml"), 1, 1], [rel("big.yaml"), 1, 1]]);
     expect(issues[1]!.message).toMatch(/limit is 1048576 \(1 MiB\)/);
+    expect(issues[1]!.message).toMatch(/--max-file-bytes/);
+  });
+
+  it("accepts a file over 1 MiB when maxFileBytes allows it, and applies a lower cap too", async () => {
+    const files = await readSources([rel("big.yaml")], { maxFileBytes: MAX_SOURCE_BYTES + 1 });
+    expect(files[0]!.text.length).toBe(MAX_SOURCE_BYTES + 1);
+    const err = await readSources([rel("routes/b.yaml")], { maxFileBytes: 0.5 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceError);
+    expect((err as SourceError).issues[0]!.message).toMatch(/file is 1 bytes; the limit is 0.5 per file/);
   });
 });
