@@ -75,7 +75,7 @@ export function loadConfig(files: SourceFile[]): { objects: ConfigObjects; issue
   for (const { file, docs } of originFiles)
     for (const doc of docs) {
       const parsed = parseOrigins(file, doc, known, issues);
-      if (parsed) objects.origins!.push({ file, doc: doc.index, value: parsed, at: (path) => doc.locate(path, true) });
+      if (parsed) objects.origins!.push({ file, doc: doc.index, value: parsed, at: (path) => doc.locate(path, true), line: doc.line });
     }
   checkDuplicates(objects, issues);
   checkOriginKeys(objects.origins!, issues);
