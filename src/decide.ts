@@ -29,8 +29,9 @@ import type { DecideOptions, Decision, ForwardDecision, MatchInfo, RequestFacts,
 import { evaluateCors } from "./actions/cors.ts";
 import { orderHeaderOps, routeResponseOps } from "./actions/header-ops.ts";
 import { httpsRedirectLocation, redirectLocation } from "./actions/redirect.ts";
-import { applyRegexRewrite, rewriteMatchedPrefix, rewrittenPathProblem } from "./actions/rewrite.ts";
+import { applyRegexRewrite, replacePrefixMatch, rewriteMatchedPrefix, rewrittenPathProblem } from "./actions/rewrite.ts";
 import { findRoute, findVhost } from "./match/find.ts";
+import { listenerForPort } from "./match/vhost.ts";
 import { prepare, type PreparedRoute, type PreparedTable } from "./match/prepare.ts";
 import { MatchInput } from "./match/route-match.ts";
 import { rollPercent } from "./select/dice.ts";
@@ -101,7 +102,12 @@ export function decideMatched(
     case "redirect": {
       const responseHeaders = routeResponseOps(route.headers);
       if (corsHeaders.length) responseHeaders.push({ set: corsHeaders });
-      const location = redirectLocation(action, route.match, facts, pv.vhost.port);
+      let listenerPort = pv.vhost.port;
+      if (action.gatewayApi) {
+        const l = listenerForPort(table.listeners[facts.scheme], facts.port);
+        listenerPort = l.port ?? (facts.scheme === "https" ? 443 : 80);
+      }
+      const location = redirectLocation(action, route.match, facts, listenerPort);
       return { kind: "redirect", match, status: action.redirectCode, location, responseHeaders, delayMs };
     }
     case "directResponse": {
@@ -134,7 +140,10 @@ export function asOriginForm(pathAndQuery: string): string {
 function upstreamPathOf(pr: PreparedRoute, facts: RequestFacts): { upstreamPath: string; rewritten: boolean } | { problem: string } {
   const rw = pr.route.rewrite;
   let upstreamPath: string;
-  if (rw?.uri !== undefined && rw.uri !== "") upstreamPath = asOriginForm(rewriteMatchedPrefix(pr.route.match, facts.path, facts.query, rw.uri));
+  // HTTPRoute URLRewrite (GATEWAY-API-SEMANTICS §6.4): whole path, or element-wise prefix; query kept.
+  if (rw?.fullPath !== undefined) upstreamPath = asOriginForm(rw.fullPath + facts.query);
+  else if (rw?.replacePrefixMatch) upstreamPath = replacePrefixMatch(facts.path, rw.replacePrefixMatch.prefix, rw.replacePrefixMatch.replacement) + facts.query;
+  else if (rw?.uri !== undefined && rw.uri !== "") upstreamPath = asOriginForm(rewriteMatchedPrefix(pr.route.match, facts.path, facts.query, rw.uri));
   else if (pr.regexRewrite) upstreamPath = asOriginForm(applyRegexRewrite(pr.regexRewrite, facts.path) + facts.query);
   else return { upstreamPath: facts.path + facts.query, rewritten: false };
   const problem = rewrittenPathProblem(upstreamPath);
@@ -155,6 +164,12 @@ function forward(
   if (action.destinations.length === 0) return { kind: "noRoute", vhost: match.vhost };
   const pick = pickDestination(action, facts, opts);
   const destination = pick.destination;
+  // HTTPRoute backend a controller reports ResolvedRefs=False: its share of traffic gets 500 (§7.3).
+  if (destination.invalid !== undefined) {
+    const responseHeaders = routeResponseOps(route.headers);
+    if (corsHeaders.length) responseHeaders.push({ set: corsHeaders });
+    return { kind: "directResponse", match, status: 500, responseHeaders, delayMs };
+  }
   const cluster = resolveCluster(table, destination.cluster);
   if (!cluster) return { kind: "clusterNotFound", match, destination };
   // Sticky split (DESIGN.md §4): a visitor id minted just now is visible to the endpoint hash.

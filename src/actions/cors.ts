@@ -68,6 +68,8 @@ export function evaluateCors(c: CompiledCors, facts: RequestFacts): CorsOutcome 
       if (requested) headers.push(["access-control-allow-headers", requested]);
     } else if (c.allowHeaders) headers.push(["access-control-allow-headers", c.allowHeaders]);
     if (p.maxAgeSeconds !== undefined) headers.push(["access-control-max-age", String(p.maxAgeSeconds)]);
+    // HTTPRoute CORS (GEP-1767) sends Expose-Headers on the preflight as well; Envoy does not.
+    if (p.exposeOnPreflight === true && c.exposeHeaders) headers.push(["access-control-expose-headers", c.exposeHeaders]);
     return { kind: "preflight", headers };
   }
 

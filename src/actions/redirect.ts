@@ -17,7 +17,7 @@
  */
 import type { RouteAction, RouteMatch } from "../compile/table.ts";
 import type { RequestFacts } from "../decision.ts";
-import { rewriteMatchedPrefix } from "./rewrite.ts";
+import { replacePrefixMatch, rewriteMatchedPrefix } from "./rewrite.ts";
 
 type RedirectAction = Extract<RouteAction, { kind: "redirect" }>;
 
@@ -53,7 +53,8 @@ export function redirectLocation(
   const portPart = port !== null && port !== DEFAULT_PORT[scheme] ? `:${port}` : "";
 
   let pathAndQuery: string;
-  if (r.uri !== undefined && r.uri !== "") pathAndQuery = r.uri.includes("?") ? r.uri : r.uri + facts.query;
+  if (r.replacePrefixMatch) pathAndQuery = replacePrefixMatch(facts.path, r.replacePrefixMatch.prefix, r.replacePrefixMatch.replacement) + facts.query;
+  else if (r.uri !== undefined && r.uri !== "") pathAndQuery = r.uri.includes("?") ? r.uri : r.uri + facts.query;
   else if (r.prefixRewrite !== undefined && r.prefixRewrite !== "") {
     pathAndQuery = rewriteMatchedPrefix(match, facts.path, facts.query, r.prefixRewrite);
   } else pathAndQuery = facts.path + facts.query;

@@ -112,3 +112,17 @@ export function rewrittenPathProblem(pathAndQuery: string): string | null {
   }
   return null;
 }
+
+/**
+ * HTTPRoute `ReplacePrefixMatch` (GATEWAY-API-SEMANTICS §6.4): element-wise, unlike Istio's
+ * character prefix. `prefix` is the rule's PathPrefix without its trailing "/" ("/" for the root);
+ * the path matched it element-wise, so the rest is "" or starts with "/". The replacement loses one
+ * trailing "/"; an empty result is "/". Returns the path only (the caller keeps the query).
+ */
+export function replacePrefixMatch(path: string, prefix: string, replacement: string): string {
+  const p = prefix === "/" ? "" : prefix;
+  const rest = path.startsWith(p) ? path.slice(p.length) : path;
+  const x = replacement === "/" ? "" : replacement.endsWith("/") ? replacement.slice(0, -1) : replacement;
+  const out = x + rest;
+  return out === "" ? "/" : out;
+}

@@ -83,7 +83,7 @@ export function parseStoredTable(text: string): RouteTable {
 function sortedKeys(this: unknown, key: string, value: unknown): unknown {
   // A route's `source` (file:line) is for the CLI's explanations only: it stays out of the stored
   // bytes and the hash (moving a rule in its file is not a new version; the Worker parses less).
-  if (key === "source" && this !== null && typeof this === "object" && "ruleIndex" in this) return undefined;
+  if ((key === "source" || key === "precedence") && this !== null && typeof this === "object" && "ruleIndex" in this) return undefined;
   if (typeof value === "number" && !Number.isFinite(value)) {
     // Non-finite numbers would serialize as null and silently change meaning: refuse them.
     throw new TypeError(`canonicalJson: non-finite number ${value}`);

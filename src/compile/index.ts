@@ -26,6 +26,7 @@ import { buildCluster } from "./clusters.ts";
 import { canonicalJson, summarize, tableHash } from "./canonical.ts";
 import { stickySplitFor } from "./sticky.ts";
 import { configNamespaces } from "../config/k8s-names.ts";
+import { compileGatewayApi, serviceEntryResolver, type GatewayApiVhost } from "./gateway-api/index.ts";
 
 export { canonicalJson, summarize, tableHash };
 
@@ -63,6 +64,9 @@ export async function compile(objects: ConfigObjects, opts: CompileOptions = {})
     rules.set(key, flattenRules(vs, byKey, diags).map((flat) => compileRule(flat, ns, { diags, destinations })));
   });
 
+  // Gateway API front-end (DESIGN.md §10): its vhosts arrive with routes in precedence order.
+  const gwApi = compileGatewayApi(objects, { diags, destinations, services: serviceEntryResolver(upstreams) });
+
   const clusters: Record<string, Cluster> = {};
   for (const key of [...destinations.referenced.keys()].sort()) {
     const ref = destinations.referenced.get(key)!;
@@ -90,8 +94,24 @@ export async function compile(objects: ConfigObjects, opts: CompileOptions = {})
   // Virtual hosts, listener by listener, domains in sorted order (map order must not leak).
   const vhosts: VirtualHost[] = [];
   const listeners = {} as Record<Scheme, Listener>;
+  const byDomain = (a: { domain: string }, b: { domain: string }) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0);
+  const addGatewayApi = (list: Iterable<GatewayApiVhost>, index: Array<{ domain: string; vhost: number }>) => {
+    const taken = new Set(index.map((e) => e.domain));
+    for (const v of [...list].sort(byDomain)) {
+      if (taken.has(v.domain)) {
+        // Istio and Gateway API objects for one host: the Istio vhost keeps it (one vhost per host).
+        if (v.routes.length) {
+          const first = objects.httpRoutes.find((r) => `${r.value.metadata.namespace}/${r.value.metadata.name}` === v.routes[0]!.virtualService);
+          if (first) diags.warn(first, ["spec", "hostnames"], `host ${v.domain} is already served by an Istio VirtualService on this listener; the HTTPRoutes for it are ignored`, "host-conflict");
+        }
+        continue;
+      }
+      index.push({ domain: v.domain, vhost: vhosts.length });
+      vhosts.push({ domain: v.domain, port: v.port, httpsRedirect: false, routes: v.routes });
+    }
+  };
   for (const scheme of ["http", "https"] as const) {
-    const drafts = [...bindings.vhosts[scheme].values()].sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
+    const drafts = [...bindings.vhosts[scheme].values()].sort(byDomain);
     const index: Array<{ domain: string; vhost: number }> = [];
     for (const draft of drafts) {
       const keys = [...draft.virtualServices.keys()].sort((a, b) => vsOrder.get(a)! - vsOrder.get(b)!);
@@ -101,11 +121,27 @@ export async function compile(objects: ConfigObjects, opts: CompileOptions = {})
       index.push({ domain: draft.domain, vhost: vhosts.length });
       vhosts.push({ domain: draft.domain, port: draft.port, httpsRedirect: draft.httpsRedirect, routes: catchAllsLast(routes) });
     }
-    listeners[scheme] = bindings.ports[scheme] === null ? emptyListener() : buildListener(bindings.ports[scheme], index);
+    // Gateway API listeners on the scheme's standard port share the scheme's listener; other
+    // ports get their own, chosen by the Host header's port (GATEWAY-API-SEMANTICS §2.4).
+    const standard = scheme === "http" ? 80 : 443;
+    const gwPorts = gwApi.vhosts[scheme];
+    addGatewayApi(gwPorts.get(standard)?.values() ?? [], index);
+    const port = bindings.ports[scheme] ?? (gwPorts.has(standard) ? standard : null);
+    listeners[scheme] = port === null && index.length === 0 ? emptyListener() : buildListener(port, index);
+    const others = [...gwPorts.keys()].filter((p) => p !== standard).sort((a, b) => a - b);
+    if (others.length) {
+      listeners[scheme].ports = {};
+      for (const p of others) {
+        const sub: Array<{ domain: string; vhost: number }> = [];
+        addGatewayApi(gwPorts.get(p)!.values(), sub);
+        listeners[scheme].ports[String(p)] = buildListener(p, sub);
+      }
+    }
   }
-  // A scheme without a server of its own reuses the other listener (table.ts Listener.fallback).
-  if (bindings.ports.http === null && bindings.ports.https !== null) listeners.http = fallbackListener(listeners.https);
-  if (bindings.ports.https === null && bindings.ports.http !== null) listeners.https = fallbackListener(listeners.http);
+  // A scheme without a server or listener of its own reuses the other listener (table.ts Listener.fallback).
+  const has = (s: Scheme) => bindings.ports[s] !== null || gwApi.schemes.has(s);
+  if (!has("http") && has("https")) listeners.http = fallbackListener(listeners.https);
+  if (!has("https") && has("http")) listeners.https = fallbackListener(listeners.http);
 
   const issues = sortIssues(diags.issues);
   if (diags.hasErrors) return { table: null, issues };

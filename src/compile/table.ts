@@ -48,6 +48,12 @@ export interface Listener {
   suffixLengths: number[];
   /** vhost for `*`, or null. */
   star: number | null;
+  /**
+   * Gateway API listeners on other ports of this scheme (GATEWAY-API-SEMANTICS §2.4): a request
+   * whose Host carries one of these ports is served by that port's listener; any other port
+   * (or none) by this one. Absent for Istio-only tables.
+   */
+  ports?: Record<string, Listener>;
 }
 
 export interface VirtualHost {
@@ -108,6 +114,12 @@ export interface Destination {
   port?: number;
   /** ClusterKey into RouteTable.clusters; null when the cluster cannot exist (503, empty body). */
   cluster: string | null;
+  /**
+   * Gateway API backendRef the controller would flag `ResolvedRefs=False` (BackendNotFound,
+   * InvalidKind, RefNotPermitted, UnsupportedProtocol): requests picked for it get 500 with an
+   * empty body (GATEWAY-API-SEMANTICS §7.3). The value is the reason.
+   */
+  invalid?: string;
 }
 
 export interface WeightedDestination extends Destination {
@@ -135,7 +147,15 @@ export type RouteAction =
       port?: number;
       derivePort?: "FROM_REQUEST_PORT" | "FROM_PROTOCOL_DEFAULT";
       scheme?: "http" | "https";
-      /** 301 default. */
+      /**
+       * HTTPRoute redirect: FROM_REQUEST_PORT means the request's effective listener port
+       * (GATEWAY-API-SEMANTICS §2.4, §6.3) — the scheme's default port when the request is
+       * served through the other scheme's listener (fallback), never `https://host:80`.
+       */
+      gatewayApi?: boolean;
+      /** Gateway API ReplacePrefixMatch (element-wise, GATEWAY-API-SEMANTICS §6.4). */
+      replacePrefixMatch?: PrefixReplacement;
+      /** 301 default (Istio); 302 for HTTPRoute. */
       redirectCode: number;
     }
   | {
@@ -161,7 +181,17 @@ export interface StickySplit {
   appOwned?: boolean;
 }
 
+/** HTTPRoute `ReplacePrefixMatch`: the matched PathPrefix `prefix` (no trailing "/") becomes `replacement`. */
+export interface PrefixReplacement {
+  prefix: string;
+  replacement: string;
+}
+
 export interface Rewrite {
+  /** HTTPRoute URLRewrite ReplaceFullPath: the whole path (query kept). */
+  fullPath?: string;
+  /** HTTPRoute URLRewrite ReplacePrefixMatch (element-wise). */
+  replacePrefixMatch?: PrefixReplacement;
   /** Envoy prefix_rewrite: replaces the matched prefix (or the whole path for exact/regex uri matches). */
   uri?: string;
   uriRegexRewrite?: { match: string; js: string; flags: string; rewrite: string };
@@ -216,6 +246,8 @@ export interface CorsPolicy {
   maxAgeSeconds?: number;
   allowCredentials?: boolean;
   unmatchedPreflights: "FORWARD" | "IGNORE";
+  /** HTTPRoute CORS: preflight answers carry Access-Control-Expose-Headers too (GATEWAY-API-SEMANTICS §6.6). */
+  exposeOnPreflight?: boolean;
 }
 
 export interface Route {
@@ -230,6 +262,11 @@ export interface Route {
   source?: string;
   /** null: matches every request (a rule without `match`). */
   match: RouteMatch | null;
+  /**
+   * HTTPRoute only: the rank that placed this route (GATEWAY-API-SEMANTICS §5), for `routes route`
+   * and `analyze`. CLI-only like `source`: kept out of the stored bytes and the hash.
+   */
+  precedence?: Precedence;
   action: RouteAction;
   rewrite?: Rewrite;
   headers?: HeaderPolicy;
@@ -244,6 +281,22 @@ export interface Route {
   fault?: Fault;
   mirrors?: Mirror[];
   corsPolicy?: CorsPolicy;
+}
+
+/** An HTTPRoute match's rank (GATEWAY-API-SEMANTICS §5; compared by compile/gateway-api/precedence.ts). */
+export interface Precedence {
+  /** `namespace/name` of the HTTPRoute. */
+  route: string;
+  pathType: "Exact" | "PathPrefix" | "RegularExpression";
+  /** Characters of the path value as ranked (PathPrefix without its trailing "/"). */
+  pathLength: number;
+  method: boolean;
+  headers: number;
+  queryParams: number;
+  /** metadata.creationTimestamp as ms since epoch, 0 when absent. */
+  createdMs: number;
+  ruleIndex: number;
+  matchIndex: number;
 }
 
 // ---------------------------------------------------------------- upstreams

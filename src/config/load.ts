@@ -20,6 +20,14 @@ import { checkReferences } from "./references.ts";
 import { describe } from "./duration.ts";
 import { isOriginsFile, originsNamespaces, parseOrigins, type OriginsFile } from "./origins.ts";
 import { knownNamespaces } from "./k8s-names.ts";
+import { GatewayApiGateway, HTTPRoute, Namespace, ReferenceGrant, GROUP } from "./gateway-api/index.ts";
+import type {
+  GatewayApiGateway as GatewayApiGatewayT,
+  HTTPRoute as HTTPRouteT,
+  Namespace as NamespaceT,
+  ReferenceGrant as ReferenceGrantT,
+} from "./gateway-api/index.ts";
+import { gatewayApiNotes } from "./gateway-api/notes.ts";
 
 export interface Located<T> {
   file: string;
@@ -39,7 +47,22 @@ export interface ConfigObjects {
   serviceEntries: Located<ServiceEntryT>[];
   /** Origins files (origins.ts): in-cluster names → origins. Absent = none. */
   origins?: Located<OriginsFile>[];
+  /** Gateway API (gateway.networking.k8s.io) Gateways: listeners, GATEWAY-API-SEMANTICS §2. */
+  k8sGateways: Located<GatewayApiGatewayT>[];
+  httpRoutes: Located<HTTPRouteT>[];
+  referenceGrants: Located<ReferenceGrantT>[];
+  /** v1 Namespace objects: only their labels matter (allowedRoutes selectors). */
+  namespaces: Located<NamespaceT>[];
 }
+
+/** Gateway API kinds we load, by kind (apiVersion group gateway.networking.k8s.io). */
+const GATEWAY_API_KINDS = {
+  Gateway: { schema: GatewayApiGateway, list: "k8sGateways" },
+  HTTPRoute: { schema: HTTPRoute, list: "httpRoutes" },
+  ReferenceGrant: { schema: ReferenceGrant, list: "referenceGrants" },
+} as const;
+/** Gateway API kinds outside the edge's scope (§1.1): they load with a warning and do nothing. */
+const GATEWAY_API_IGNORED = new Set(["GatewayClass", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute", "ListenerSet", "XListenerSet", "BackendTLSPolicy", "BackendTrafficPolicy", "XBackendTrafficPolicy"]);
 
 const KINDS = {
   Gateway: { schema: Gateway, list: "gateways" },
@@ -60,7 +83,10 @@ export function reporter(issues: Issue[], obj: Pick<Located<unknown>, "file" | "
 }
 
 export function loadConfig(files: SourceFile[]): { objects: ConfigObjects; issues: Issue[] } {
-  const objects: ConfigObjects = { gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], origins: [] };
+  const objects: ConfigObjects = {
+    gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], origins: [],
+    k8sGateways: [], httpRoutes: [], referenceGrants: [], namespaces: [],
+  };
   const issues: Issue[] = [];
   const originFiles: Array<{ file: string; docs: ParsedDoc[] }> = [];
   for (const file of files) {
@@ -69,7 +95,8 @@ export function loadConfig(files: SourceFile[]): { objects: ConfigObjects; issue
   }
   // Origins keys like `reviews.prod` are read against every namespace the config knows.
   const known = knownNamespaces([
-    ...[objects.gateways, objects.virtualServices, objects.destinationRules, objects.serviceEntries].flatMap((l) => l.map((o) => o.value.metadata.namespace)),
+    ...[objects.gateways, objects.virtualServices, objects.destinationRules, objects.serviceEntries, objects.k8sGateways, objects.httpRoutes, objects.referenceGrants].flatMap((l) => l.map((o) => o.value.metadata.namespace)),
+    ...objects.namespaces.map((n) => n.value.metadata.name),
     ...originFiles.flatMap((f) => f.docs.flatMap(originsNamespaces)),
   ]);
   for (const { file, docs } of originFiles)
@@ -120,11 +147,33 @@ function loadDoc(file: string, doc: ParsedDoc, objects: ConfigObjects, issues: I
   }
   const raw = v as Record<string, unknown>;
   const kind = raw.kind;
+  if (typeof raw.apiVersion === "string" && raw.apiVersion.startsWith(`${GROUP}/`) && typeof kind === "string") {
+    if (GATEWAY_API_IGNORED.has(kind)) {
+      report("warning", ["kind"], `${kind} is ignored at the edge: only Gateway, HTTPRoute and ReferenceGrant of ${GROUP} are served`, "edge-ignored");
+      return;
+    }
+    if (Object.hasOwn(GATEWAY_API_KINDS, kind)) {
+      const { schema, list } = GATEWAY_API_KINDS[kind as keyof typeof GATEWAY_API_KINDS];
+      const data = parseWith(schema, v, file, doc, issues);
+      if (data === undefined) return;
+      const located = { file, doc: doc.index, value: data, at } as Located<never>;
+      gatewayApiNotes(kind, data, reporter(issues, located));
+      (objects[list] as Located<unknown>[]).push(located);
+      return;
+    }
+    report("error", ["kind"], `unsupported kind ${describe(kind)} for ${GROUP}: expected Gateway, HTTPRoute or ReferenceGrant`, "kind");
+    return;
+  }
+  if (raw.apiVersion === "v1" && kind === "Namespace") {
+    const data = parseWith(Namespace, v, file, doc, issues);
+    if (data !== undefined) objects.namespaces.push({ file, doc: doc.index, value: data, at } as Located<never>);
+    return;
+  }
   if (typeof kind !== "string" || !(kind in KINDS)) {
     report(
       "error",
       kind === undefined ? [] : ["kind"],
-      `${kind === undefined ? "missing kind" : `unsupported kind ${describe(kind)}`}: expected Gateway, VirtualService, DestinationRule or ServiceEntry`,
+      `${kind === undefined ? "missing kind" : `unsupported kind ${describe(kind)}`}: expected Gateway, VirtualService, DestinationRule or ServiceEntry (networking.istio.io), Gateway, HTTPRoute or ReferenceGrant (${GROUP}) or a v1 Namespace`,
       "kind",
     );
     return;
@@ -153,12 +202,27 @@ function loadDoc(file: string, doc: ParsedDoc, objects: ConfigObjects, issues: I
   (objects[list] as Located<unknown>[]).push(located);
 }
 
+/** zod-parse one document; located errors on failure (undefined). */
+function parseWith(schema: z.ZodType, v: unknown, file: string, doc: ParsedDoc, issues: Issue[]): unknown {
+  const result = schema.safeParse(v, { reportInput: true, error: errorMap });
+  if (result.success) return result.data;
+  for (const zi of result.error.issues)
+    for (const t of translate(zi)) {
+      const { line, col } = doc.locate(t.path, t.atKey);
+      issues.push({ severity: "error", file, line, col, path: formatPath(t.path), message: t.message, code: t.code });
+    }
+  return undefined;
+}
+
 function checkDuplicates(objects: ConfigObjects, issues: Issue[]): void {
   for (const [kind, list] of [
     ["Gateway", objects.gateways],
     ["VirtualService", objects.virtualServices],
     ["DestinationRule", objects.destinationRules],
     ["ServiceEntry", objects.serviceEntries],
+    ["Gateway (gateway.networking.k8s.io)", objects.k8sGateways],
+    ["HTTPRoute", objects.httpRoutes],
+    ["ReferenceGrant", objects.referenceGrants],
   ] as const) {
     const seen = new Map<string, Located<{ metadata: { name: string; namespace: string } }>>();
     for (const o of list as Located<{ metadata: { name: string; namespace: string } }>[]) {

@@ -16,16 +16,29 @@ export interface PreparedListener {
   /** Longest first. */
   suffixLengths: number[];
   star: number | null;
+  /** Gateway API listeners on other ports (table.ts Listener.ports), by port number. */
+  ports?: Map<number, PreparedListener>;
 }
 
 export function prepareListener(l: Listener): PreparedListener {
-  return {
+  const p: PreparedListener = {
     port: l.port,
     exact: new Map(Object.entries(l.exact)),
     suffix: new Map(Object.entries(l.suffix)),
     suffixLengths: [...l.suffixLengths].sort((a, b) => b - a),
     star: l.star,
   };
+  if (l.ports) p.ports = new Map(Object.entries(l.ports).map(([port, sub]) => [Number(port), prepareListener(sub)]));
+  return p;
+}
+
+/**
+ * The listener a request's port selects (GATEWAY-API-SEMANTICS §2.4): the Host header's port when
+ * a Gateway API listener of this scheme uses it, otherwise the scheme's main listener.
+ */
+export function listenerForPort(l: PreparedListener, port: number | null): PreparedListener {
+  if (port === null || l.ports === undefined) return l;
+  return l.ports.get(port) ?? l;
 }
 
 /** vhost index for a lower-cased, port-less host, or null. */

@@ -163,6 +163,10 @@ describe("determinism", () => {
       virtualServices: [...forward.objects.virtualServices].reverse(),
       destinationRules: [...forward.objects.destinationRules].reverse(),
       serviceEntries: [...forward.objects.serviceEntries].reverse(),
+      k8sGateways: [...forward.objects.k8sGateways].reverse(),
+      httpRoutes: [...forward.objects.httpRoutes].reverse(),
+      referenceGrants: [...forward.objects.referenceGrants].reverse(),
+      namespaces: [...forward.objects.namespaces].reverse(),
     };
     const a = await compile(forward.objects);
     const b = await compile(reversed);
