@@ -5,13 +5,15 @@
  */
 import { z } from "zod";
 import { DestinationRule, Gateway, ServiceEntry, VirtualService } from "./schema/index.ts";
+import { GatewayApiGateway, HTTPRoute, Namespace, ReferenceGrant } from "./gateway-api/index.ts";
 
 export function configJsonSchema(): object {
-  const any = z.union([Gateway, VirtualService, DestinationRule, ServiceEntry]);
+  // Istio kinds first, then the Gateway API kinds (GATEWAY-API-SEMANTICS §1.1) and v1 Namespace.
+  const any = z.union([Gateway, VirtualService, DestinationRule, ServiceEntry, GatewayApiGateway, HTTPRoute, ReferenceGrant, Namespace]);
   const schema = z.toJSONSchema(any, { target: "draft-07", unrepresentable: "any", io: "input" }) as Record<string, unknown>;
   return {
     ...schema,
     $id: "https://edge-gateway.dev/schemas/istio-networking.json",
-    title: "Istio networking objects served by the edge gateway (Gateway, VirtualService, DestinationRule, ServiceEntry)",
+    title: "Objects served by the edge gateway: Istio Gateway, VirtualService, DestinationRule, ServiceEntry; Gateway API Gateway, HTTPRoute, ReferenceGrant; v1 Namespace",
   };
 }

@@ -2,11 +2,13 @@ import { describe, expect, it } from "vitest";
 import { configJsonSchema, formatIssue, formatPath } from "../../../src/config/index.ts";
 
 describe("configJsonSchema", () => {
-  it("offers the four kinds as alternatives and forbids unknown fields", () => {
+  it("offers the Istio and Gateway API kinds as alternatives and forbids unknown fields", () => {
     const schema = configJsonSchema() as { anyOf: Array<{ properties: { kind: { const: string }; spec: { additionalProperties: boolean } } }> };
-    expect(schema.anyOf.map((k) => k.properties.kind.const)).toEqual(["Gateway", "VirtualService", "DestinationRule", "ServiceEntry"]);
-    expect(schema.anyOf.every((k) => k.properties.spec.additionalProperties === false)).toBe(true);
+    expect(schema.anyOf.map((k) => k.properties.kind.const)).toEqual(["Gateway", "VirtualService", "DestinationRule", "ServiceEntry", "Gateway", "HTTPRoute", "ReferenceGrant", "Namespace"]);
+    // A Namespace's spec is free-form Kubernetes data (only its labels matter here).
+    expect(schema.anyOf.filter((k) => k.properties.kind.const !== "Namespace").every((k) => k.properties.spec.additionalProperties === false)).toBe(true);
     expect(JSON.stringify(schema)).toContain('"mirrorPercentage"');
+    expect(JSON.stringify(schema)).toContain('"backendRefs"');
   });
 });
 
