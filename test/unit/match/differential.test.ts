@@ -136,7 +136,7 @@ function seeded(seed: number): () => number {
 }
 
 const PATHS = ["/fault", "/cors/x", "/redirect", "/direct", "/split", "/hash", "/missing", "/empty", "/rx/abc", "/rx/ABC", "/other"];
-const KINDS = new Set(["httpsRedirect", "noRoute", "faultAbort", "corsPreflight", "redirect", "directResponse", "clusterNotFound", "noHealthyUpstream", "forward"]);
+const KINDS = new Set(["httpsRedirect", "badRequest", "noRoute", "faultAbort", "corsPreflight", "redirect", "directResponse", "clusterNotFound", "noHealthyUpstream", "forward"]);
 
 describe("decide() properties", () => {
   const sink = prepare(kitchenSink());
