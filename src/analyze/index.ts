@@ -1,9 +1,15 @@
 /**
  * `routes analyze`: findings about a config that is valid but probably not what its author meant,
  * in the spirit of `istioctl analyze`. All are warnings, located like errors:
- *  - a route that can never match because an earlier route of the same virtual host catches
- *    every request it would (Istio IST0130 "VirtualServiceUnreachableRule");
- *  - a match identical to an earlier one of the same host (IST0131 "VirtualServiceIneffectiveMatch");
+ *  - per VirtualService, on the rules as written (rules.ts): rules after a catch-all and rules
+ *    whose matches all repeat earlier ones (Istio IST0130 "VirtualServiceUnreachableRule"),
+ *    repeated or covered matches (IST0131 "VirtualServiceIneffectiveMatch") — the compiled table
+ *    has dropped what follows a catch-all, so this part reads the source;
+ *  - per virtual host, on the compiled table: a route that can never match because an earlier
+ *    route (of any VirtualService bound to the host) catches every request it would (IST0130),
+ *    or has an identical match (IST0131);
+ *  - a gateway of a VirtualService that serves none of its hosts (IST0132
+ *    "VirtualServiceHostNotFoundInGateway", gateway-hosts.ts);
  *  - a DestinationRule for a host that no route or mirror sends traffic to;
  *  - a DestinationRule subset whose labels select no ServiceEntry endpoint (⇒ 503 no healthy upstream);
  *  - risky routes (src/analyze/risky.ts): a prefix rewrite that reaches further than its prefix;
@@ -14,6 +20,8 @@ import type { ConfigObjects, Issue, Located } from "../config/index.ts";
 import type { Route, RouteTable } from "../compile/table.ts";
 import { covers, sameMatch } from "./shadow.ts";
 import { hostResolver } from "../config/k8s-names.ts";
+import { analyzeRules } from "./rules.ts";
+import { hostsNotInGateways } from "./gateway-hosts.ts";
 import { riskyRoutes } from "./risky.ts";
 
 function issueAt(obj: Located<unknown>, path: ReadonlyArray<string | number>, pathText: string, message: string, code: string): Issue {
@@ -34,6 +42,28 @@ export function analyze(objects: ConfigObjects, table: RouteTable): Issue[] {
   const vsByKey = new Map(objects.virtualServices.map((v) => [keyOf(v), v]));
   const seen = new Set<string>();
 
+  // Rules as written, per VirtualService (Istio's own IST0130/IST0131, and rules after a catch-all).
+  // Added after the table's findings, except where the table already said something at that path
+  // (its message names the host and the route that catches the requests).
+  const fromRules: Issue[] = [];
+  for (const vs of objects.virtualServices) {
+    const key = keyOf(vs);
+    for (const f of analyzeRules(vs.value)) {
+      const path = ["spec", "http", f.rule, ...(f.match !== undefined ? ["match", f.match] : [])];
+      const pathText = `spec.http[${f.rule}]${f.match !== undefined ? `.match[${f.match}]` : ""}`;
+      const message =
+        f.kind === "unreachable"
+          ? `virtualService rule ${f.ruleName}${f.match !== undefined ? ` match #${f.match}` : ""} not used (${f.reason}) (Istio IST0130)`
+          : `virtualService rule ${f.ruleName} match ${f.matchName} is not used (duplicate/overlapping match in rule ${f.dup}) (Istio IST0131)`;
+      fromRules.push({ ...issueAt(vs, path, pathText, message, f.kind === "unreachable" ? "unreachable-route" : "duplicate-match"), path: `${key}\u0000${pathText}` });
+    }
+  }
+  const gateways = new Map(objects.gateways.map((g) => [keyOf(g), g.value]));
+  for (const vs of objects.virtualServices)
+    for (const f of hostsNotInGateways(vs.value, gateways))
+      issues.push(issueAt(vs, ["spec", "gateways", f.index], `spec.gateways[${f.index}]`, f.message, "host-not-in-gateway"));
+
+  const tableSaid = new Set<string>();
   // Shadowed and duplicate routes, per virtual host, in the order the gateway evaluates them.
   for (const vh of table.vhosts) {
     const routes = vh.routes;
@@ -53,10 +83,16 @@ export function analyze(objects: ConfigObjects, table: RouteTable): Issue[] {
         if (vs && !seen.has(dedupe)) {
           seen.add(dedupe);
           issues.push(issueAt(vs, path, pathText, message, dup ? "duplicate-match" : "unreachable-route"));
+          tableSaid.add(`${later.virtualService}\u0000${pathText}`);
         }
         break;
       }
     }
+  }
+
+  for (const f of fromRules) {
+    if (tableSaid.has(f.path)) continue;
+    issues.push({ ...f, path: f.path.split("\u0000")[1]! });
   }
 
   // DestinationRules nobody routes to, and subsets selecting no endpoint.
