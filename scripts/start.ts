@@ -6,7 +6,8 @@
  *      e.g. "reviews v2", in `x-echo-server` and the JSON body) on the documented port, or on a
  *      free port when that one is taken (the pushed table is patched, routes/ is untouched)
  *   3. push into the local KV state .dev-state/start, then `wrangler dev` on it with
- *      CONFIG_REFRESH_SECONDS=0 (a push into that state shows on the next request)
+ *      CONFIG_REFRESH_SECONDS=0 (a push into that state shows on the next request) and
+ *      ACCESS_LOG=all (while you try it, every request's line is worth seeing)
  *   4. wait until the gateway serves that version, try a few requests, print curl lines (for
  *      `--routes`: the requests of the golden cases beside those files)
  *   5. Ctrl-C / SIGTERM stops wrangler (and workerd) and the origins.
@@ -103,7 +104,7 @@ appendFileSync(wranglerLog, `\n--- npm start ${new Date().toISOString()} ---\n`)
 const logFd = openSync(wranglerLog, "a");
 log(`starting wrangler dev on ${base} (log: ${wranglerLog}) …`);
 wrangler = startWrangler(
-  ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", STATE_DIR, "--var", "CONFIG_REFRESH_SECONDS:0", "--show-interactive-dev-session=false"],
+  ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", STATE_DIR, "--var", "CONFIG_REFRESH_SECONDS:0", "--var", "ACCESS_LOG:all", "--show-interactive-dev-session=false"],
   ["ignore", logFd, logFd],
 );
 void wrangler.exited.then((code) => {

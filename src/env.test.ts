@@ -8,6 +8,7 @@ describe("settings(env)", () => {
       exposeConfigVersion: true,
       pathNormalization: "BASE",
       resilience: { retryBufferLimitBytes: 1_048_576, subrequestBudget: 50, mirrorShadowHostSuffix: "" },
+      accessLog: { mode: "errors", sample: 1 },
       warnings: [],
     });
   });
@@ -20,12 +21,15 @@ describe("settings(env)", () => {
       RETRY_BUFFER_LIMIT_BYTES: "2048",
       SUBREQUEST_BUDGET: "1000",
       MIRROR_SHADOW_HOST_SUFFIX: "-shadow",
+      ACCESS_LOG: "all",
+      ACCESS_LOG_SAMPLE: "0.1",
     });
     expect(s).toEqual({
       refreshMs: 0,
       exposeConfigVersion: false,
       pathNormalization: "MERGE_SLASHES",
       resilience: { retryBufferLimitBytes: 2048, subrequestBudget: 1000, mirrorShadowHostSuffix: "-shadow" },
+      accessLog: { mode: "all", sample: 0.1 },
       warnings: [],
     });
   });

@@ -33,6 +33,13 @@ export interface Env {
   STATE_REFRESH_SECONDS?: string;
   /** With STATE: seconds a location keeps its Cache API copy of a state document; 0 = none. Default 2. */
   STATE_CACHE_SECONDS?: string;
+  /**
+   * The per-request access log line: "all", "errors" (default: gateway-originated error replies,
+   * 5xx, failed or retried upstream exchanges, injected faults) or "off".
+   */
+  ACCESS_LOG?: string;
+  /** With ACCESS_LOG=all: the fraction of other requests logged, 0–1. Default 1. Errors are always logged. */
+  ACCESS_LOG_SAMPLE?: string;
   /** Secret (`wrangler secret put ADMIN_TOKEN`). Absent ⇒ the /__gateway/* admin endpoints answer 404. */
   ADMIN_TOKEN?: string;
   // Resilience vars (src/forward/resilience.ts), parsed by settings() below:
@@ -58,12 +65,44 @@ function exposeConfigVersion(env: Pick<Env, "EXPOSE_CONFIG_VERSION">): boolean {
   return !(raw === "0" || raw === "false" || raw === "off" || raw === "no");
 }
 
+export const ACCESS_LOG_MODES = ["all", "errors", "off"] as const;
+export type AccessLogMode = (typeof ACCESS_LOG_MODES)[number];
+/**
+ * Istio logs no access line by default and Workers Logs already records every invocation (URL,
+ * status, duration), so by default the gateway adds a line only where it has something to say.
+ */
+export const DEFAULT_ACCESS_LOG: AccessLogMode = "errors";
+
+export interface AccessLogSettings {
+  mode: AccessLogMode;
+  /** Fraction of non-error requests logged when mode is "all" (errors are always logged). */
+  sample: number;
+}
+
+function accessLog(env: Partial<Env>, warnings: string[]): AccessLogSettings {
+  const raw = env.ACCESS_LOG?.trim().toLowerCase();
+  let mode = DEFAULT_ACCESS_LOG;
+  if (raw !== undefined && raw !== "") {
+    if ((ACCESS_LOG_MODES as readonly string[]).includes(raw)) mode = raw as AccessLogMode;
+    else warnings.push(`ACCESS_LOG=${JSON.stringify(env.ACCESS_LOG)} is not one of ${ACCESS_LOG_MODES.join(", ")}; using ${DEFAULT_ACCESS_LOG}`);
+  }
+  const rawSample = env.ACCESS_LOG_SAMPLE?.trim();
+  let sample = 1;
+  if (rawSample !== undefined && rawSample !== "") {
+    const n = Number(rawSample);
+    if (Number.isFinite(n) && n >= 0 && n <= 1) sample = n;
+    else warnings.push(`ACCESS_LOG_SAMPLE=${JSON.stringify(env.ACCESS_LOG_SAMPLE)} is not a fraction between 0 and 1; using 1`);
+  }
+  return { mode, sample };
+}
+
 export interface Settings {
   /** CONFIG_REFRESH_SECONDS in ms. */
   refreshMs: number;
   exposeConfigVersion: boolean;
   pathNormalization: PathNormalization;
   resilience: ResilienceSettings;
+  accessLog: AccessLogSettings;
   /** Vars whose value was not understood, each naming the default kept. */
   warnings: string[];
 }
@@ -85,6 +124,7 @@ function parse(env: Partial<Env>): Settings {
       subrequestBudget: subrequestBudgetFromVar(env.SUBREQUEST_BUDGET),
       mirrorShadowHostSuffix: (env.MIRROR_SHADOW_HOST_SUFFIX ?? "").trim(),
     },
+    accessLog: accessLog(env, warnings),
     warnings,
   };
 }

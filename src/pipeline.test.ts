@@ -72,7 +72,8 @@ describe("pipeline: the downstream protocol (%PROTOCOL%)", () => {
     const { pipeline, logs } = await pipelineFor(`
       request: {set: {x-ip: "%DOWNSTREAM_REMOTE_ADDRESS%"}}
       response: {set: {x-r: "1"}}`);
-    const res = await pipeline.handle(request, env, ctx);
+    // ACCESS_LOG=all: building the access line must not read cf either.
+    const res = await pipeline.handle(request, { ...env, ACCESS_LOG: "all" }, ctx);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-r")).toBe("1");
     expect(logs).toHaveLength(1);
@@ -97,6 +98,32 @@ describe("pipeline: the downstream protocol (%PROTOCOL%)", () => {
       request: {set: {x-proto: "%PROTOCOL%"}}`);
     await pipeline.handle(request, env, ctx);
     expect(sent[0]!.get("x-proto")).toBe("HTTP/1.1");
+  });
+});
+
+describe("pipeline: the access log (ACCESS_LOG)", () => {
+  const send = async (vars: Partial<Env>, paths: string[]) => {
+    const { pipeline, logs } = await pipelineFor(`
+      response: {set: {x-r: "1"}}`);
+    for (const p of paths) await pipeline.handle(new Request(`http://a.com${p}`), { ...env, ...vars }, ctx);
+    return logs;
+  };
+
+  it("by default (errors) logs the gateway's own 404 and not a forwarded 200", async () => {
+    const logs = await send({}, ["/p", "/p"]);
+    expect(logs).toEqual([]);
+    const { pipeline, logs: errs } = await pipelineFor(`
+      response: {set: {x-r: "1"}}`);
+    const res = await pipeline.handle(new Request("http://no-such-host.example/p"), env, ctx);
+    expect(res.status).toBe(404);
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatchObject({ kind: "noRoute", status: 404, host: "no-such-host.example", path: "/p" });
+  });
+
+  it("all logs every request; off logs none; a sample of 0 keeps only errors", async () => {
+    expect(await send({ ACCESS_LOG: "all" }, ["/a", "/b", "/c"])).toHaveLength(3);
+    expect(await send({ ACCESS_LOG: "off" }, ["/a", "/b"])).toEqual([]);
+    expect(await send({ ACCESS_LOG: "all", ACCESS_LOG_SAMPLE: "0" }, ["/a", "/b"])).toEqual([]);
   });
 });
 

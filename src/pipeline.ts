@@ -6,6 +6,7 @@
  * I/O it uses (fetch, clock, dice, log sink) is one Runtime, built once by createPipeline with its
  * defaults applied there; tests pass their own fetcher, clock, dice, log or table store.
  */
+import { wantsAccessLog } from "./access-log.ts";
 import { decide } from "./decide.ts";
 import type { Decision, SelectState } from "./decision.ts";
 import { settings, type Env, type Settings } from "./env.ts";
@@ -61,6 +62,7 @@ interface LogFields {
   attempts?: number;
   upstreamHost?: string;
   failure?: string;
+  faultDelayMs?: number;
 }
 
 function matchFields(d: Decision): LogFields {
@@ -128,7 +130,10 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     const vars = respond.headerVars(facts, request.headers, startTime, () => (request.cf?.httpProtocol as string | undefined) ?? "HTTP/1.1");
     const out = (response: Response) => ({ response, fields, host: facts.host, path: facts.path, decision });
     // Fault delay runs in the fault filter, before CORS and the router (ISTIO-SEMANTICS §2.1, §2.6).
-    if ("delayMs" in decision && decision.delayMs > 0) await sleep(decision.delayMs);
+    if ("delayMs" in decision && decision.delayMs > 0) {
+      fields.faultDelayMs = decision.delayMs;
+      await sleep(decision.delayMs);
+    }
     switch (decision.kind) {
       case "forward": {
         const exchange = { request, facts, requestId, vars, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p), settings: s.resilience };
@@ -189,8 +194,10 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
       }
     }
 
-    // One line per request for Workers Logs / `wrangler tail`. Path without query (queries carry
-    // tokens); no header or cookie values. durationMs = until response headers (bodies stream on).
+    // The access line for Workers Logs / `wrangler tail`, as ACCESS_LOG asks (src/access-log.ts).
+    // Path without query (queries carry tokens); no header or cookie values. durationMs = until
+    // response headers (bodies stream on).
+    if (!wantsAccessLog(s.accessLog, fields, response.status, rt.rand)) return response;
     rt.log({
       ts: new Date(startTime).toISOString(),
       requestId,

@@ -110,7 +110,8 @@ beforeAll(async () => {
       modulesRoot: dirname(inject("workerScript")),
       compatibilityDate: "2026-11-01",
       kvNamespaces: ["ROUTES"],
-      bindings: { CONFIG_REFRESH_SECONDS: "0", ADMIN_TOKEN },
+      // ACCESS_LOG=all: every request's line is written, so nothing that could be logged escapes the check.
+      bindings: { CONFIG_REFRESH_SECONDS: "0", ADMIN_TOKEN, ACCESS_LOG: "all" },
       // Everything the Worker writes with console.* (the per-request log line, errors).
       handleStructuredLogs: (log) => void logs.push(`${log.level} ${log.message}`),
     }),

@@ -533,6 +533,8 @@ describe("README vars table", () => {
     expect(String(DEFAULT_SETTINGS.resilience.retryBufferLimitBytes)).toBe(byName.RETRY_BUFFER_LIMIT_BYTES);
     expect(String(DEFAULT_SETTINGS.resilience.subrequestBudget)).toBe(byName.SUBREQUEST_BUDGET);
     expect(DEFAULT_SETTINGS.resilience.mirrorShadowHostSuffix).toBe(byName.MIRROR_SHADOW_HOST_SUFFIX);
+    expect(DEFAULT_SETTINGS.accessLog.mode).toBe(byName.ACCESS_LOG);
+    expect(String(DEFAULT_SETTINGS.accessLog.sample)).toBe(byName.ACCESS_LOG_SAMPLE);
   });
 
   it("the Analytics Engine binding of the README's toml block is the one src/env.ts declares", () => {
