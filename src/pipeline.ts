@@ -156,9 +156,8 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
    * object first and is re-checked every STATE_REFRESH_SECONDS (src/state/pointer.ts); without
    * it, from KV every CONFIG_REFRESH_SECONDS, as always.
    */
-  function loadTable(env: Env, ctx: ExecutionContext, s: Settings = settingsOf(env)): Promise<LoadedTable<PreparedTable> | null> {
+  function loadTable(env: Env, ctx: ExecutionContext, s: Settings = settingsOf(env), plane = planeFor(env, s.refreshMs)): Promise<LoadedTable<PreparedTable> | null> {
     const kvRefresh = s.refreshMs;
-    const plane = planeFor(env, kvRefresh);
     const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
     if (!plane) return rt.store.get(env.ROUTES, kvRefresh, waitUntil);
     return rt.store.get(env.ROUTES, Math.min(kvRefresh, plane.settings.refreshMs), waitUntil, plane.pointerSource);
@@ -168,10 +167,17 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     const startTime = rt.now();
     const requestId = requestIdOf(request.headers);
     const s = settingsOf(env);
-    const loaded = await loadTable(env, ctx, s);
+    const plane = planeFor(env, s.refreshMs);
+    const loaded = await loadTable(env, ctx, s, plane);
     let result: { response: Response; fields: LogFields; host?: string; path?: string; decision?: Decision };
     if (!loaded) result = { response: respond.toResponse(respond.noRouteTable()), fields: { kind: "noRouteTable" } };
-    else result = await decideAndAct(loaded, request, requestId, startTime, ctx, s);
+    else {
+      // State plane: shared ejections and health verdicts join load balancing (src/state/health-client.ts).
+      if (plane) plane.health.attach(rt.state);
+      result = await decideAndAct(loaded, request, requestId, startTime, ctx, s);
+      // Batched reports / view refreshes when due: background only, never awaited here.
+      if (plane) plane.health.tick(rt.state, loaded.table.clusters, (p) => ctx.waitUntil(p));
+    }
 
     const { response, fields } = result;
     respond.stamp(response.headers, loaded && s.exposeConfigVersion ? loaded.version : undefined);

@@ -113,8 +113,8 @@ export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
 
   /** State plane (src/state/admin.ts): pointer copies, and setting the pointer object's. */
   app.get(`${ADMIN_PREFIX}/state`, async (c) => {
-    await deps.loadTable(c.env, c.executionCtx as ExecutionContext);
-    return stateReport(c.env, deps.store.status());
+    const loaded = await deps.loadTable(c.env, c.executionCtx as ExecutionContext);
+    return stateReport(c.env, deps.store.status(), loaded?.table.clusters);
   });
   app.put(`${ADMIN_PREFIX}/state/pointer`, async (c) => putPointer(c.env, await c.req.json().catch(() => null)));
 

@@ -350,4 +350,27 @@ export interface Cluster {
   trafficPolicy?: TrafficPolicy;
   /** true when no ServiceEntry names the host: public DNS name over https. */
   external: boolean;
+  /** Active health check (edge-gateway.dev/health-check annotation; src/compile/health-check.ts). */
+  healthCheck?: HealthCheck;
+}
+
+/**
+ * An active health check (Envoy core.v3.HealthCheck, HTTP; Istio does not expose one): the Cron
+ * Trigger probes every endpoint (src/state/probe.ts); the state plane publishes the verdicts.
+ */
+export interface HealthCheck {
+  /** Request path (with query) probed on every endpoint. */
+  path: string;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Consecutive passes that make an unhealthy endpoint healthy again (Envoy healthy_threshold). */
+  healthyThreshold: number;
+  /** Consecutive failures that make an endpoint unhealthy (Envoy unhealthy_threshold). */
+  unhealthyThreshold: number;
+  /** Status ranges counted as a pass, [from, to] inclusive; Envoy's default is [[200, 200]]. */
+  expectedStatuses: Array<[number, number]>;
+  /** Authority the probe presents (x-forwarded-host and, deployed, resolveOverride); default the endpoint's. */
+  host?: string;
+  /** Envoy healthy_panic_threshold for this cluster, percent (default: minHealthPercent, else 50). */
+  panicThresholdPercent?: number;
 }

@@ -33,6 +33,10 @@
  */
 import { clusterKey, type Cluster, type Endpoint, type OutlierDetection } from "../compile/table.ts";
 import type { SelectState } from "../decision.ts";
+import { recordShared, type SharedHealth } from "./shared-health.ts";
+
+/** Envoy's default healthy_panic_threshold, for clusters with an active health check only. */
+export const ENVOY_DEFAULT_PANIC_PERCENT = 50;
 
 /** Envoy's default `max_ejection_time` (Istio does not expose it); the base wins when larger. */
 export const DEFAULT_MAX_EJECTION_TIME_MS = 300_000;
@@ -75,11 +79,18 @@ export interface EndpointOutlierStatus {
 
 export class OutlierDetector {
   readonly #clusters = new Map<string, ClusterState>();
+  /**
+   * The state plane's shared view (src/select/shared-health.ts), attached by src/state when the
+   * STATE binding exists: its ejections and failing health checks count as ejected here, and
+   * every recorded result also goes to its outbox. Undefined ⇒ per-isolate detection only.
+   */
+  shared: SharedHealth | undefined;
 
   /** Record one attempt's result (HTTP code, see CODE_*) for `endpointUrl` of `cluster`. */
   record(cluster: Cluster, endpointUrl: string, code: number, now: number): RecordEffect {
     const od = cluster.trafficPolicy?.outlierDetection;
     if (!od || !cluster.endpoints.some((e) => e.url === endpointUrl)) return null;
+    if (this.shared?.recording) recordShared(this.shared, clusterKey(cluster.host, cluster.subset, cluster.port), cluster, endpointUrl, code);
     const cs = this.#settleAll(cluster, od, now);
     const h = host(cs, endpointUrl);
     let effect: RecordEffect = null;
@@ -103,6 +114,10 @@ export class OutlierDetector {
   }
 
   isEjected(cluster: Cluster, endpointUrl: string, now: number): boolean {
+    if (this.shared) {
+      const until = this.shared.out.get(clusterKey(cluster.host, cluster.subset, cluster.port))?.get(endpointUrl);
+      if (until !== undefined && now < until) return true;
+    }
     const od = cluster.trafficPolicy?.outlierDetection;
     if (!od) return false;
     const cs = this.#clusters.get(clusterKey(cluster.host, cluster.subset, cluster.port));
@@ -120,14 +135,27 @@ export class OutlierDetector {
   available(cluster: Cluster, now: number): readonly Endpoint[] {
     const od = cluster.trafficPolicy?.outlierDetection;
     const all = cluster.endpoints;
-    if (!od || all.length === 0) return all;
-    const cs = this.#clusters.get(clusterKey(cluster.host, cluster.subset, cluster.port));
-    if (!cs) return all;
-    this.#settleAll(cluster, od, now);
-    const healthy = all.filter((e) => cs.hosts.get(e.url)?.ejectedAt == null);
+    if (all.length === 0) return all;
+    const shared = this.shared;
+    if (!od && !shared) return all;
+    const key = clusterKey(cluster.host, cluster.subset, cluster.port);
+    let out: Map<string, number> | undefined;
+    if (shared) {
+      shared.touched.add(key);
+      out = shared.out.get(key);
+    }
+    const cs = od ? this.#clusters.get(key) : undefined;
+    if (!cs && !out) return all;
+    if (cs) this.#settleAll(cluster, od!, now);
+    const healthy = all.filter((e) => {
+      if (cs && cs.hosts.get(e.url)?.ejectedAt != null) return false;
+      const until = out?.get(e.url);
+      return until === undefined || now >= until;
+    });
     if (healthy.length === all.length) return all;
-    // Envoy isHostSetInPanic: healthy percent strictly below the threshold ⇒ use every host.
-    if ((100 * healthy.length) / all.length < od.minHealthPercent) return all;
+    // Envoy isHostSetInPanic: healthy percent strictly below the threshold ⇒ use every host. The
+    // threshold: the health check's own, else Istio's minHealthPercent, else Envoy's default 50.
+    if ((100 * healthy.length) / all.length < panicPercent(cluster)) return all;
     return healthy;
   }
 
@@ -182,6 +210,10 @@ export class OutlierDetector {
     h.ejections++;
     return "ejected";
   }
+}
+
+function panicPercent(cluster: Cluster): number {
+  return cluster.healthCheck?.panicThresholdPercent ?? cluster.trafficPolicy?.outlierDetection?.minHealthPercent ?? ENVOY_DEFAULT_PANIC_PERCENT;
 }
 
 function host(cs: ClusterState, url: string): HostState {

@@ -1,7 +1,9 @@
 /**
  * The state plane's admin endpoints (mounted by the admin app under `/__gateway/`, behind the
  * ADMIN_TOKEN check):
- *   GET  /__gateway/state          pointer (object, KV, this isolate), state-plane health
+ *   GET  /__gateway/state          pointer (object, KV, this isolate); per cluster (with
+ *                                  outlierDetection or a health check): endpoints, ejections,
+ *                                  health-check verdicts and last probe results
  *   PUT  /__gateway/state/pointer  make a stored version active now (the CLI's `--gateway`)
  * Without the STATE binding both answer 404 with a JSON reason.
  */
@@ -10,7 +12,30 @@ import { readActiveTable, readKvPointer } from "../store/read.ts";
 import type { ActivePointer } from "../store/keys.ts";
 import type { StoreStatus } from "../store/table-store.ts";
 import { planeFor, type StatePlane } from "./client.ts";
-import { POINTER_OBJECT } from "./names.ts";
+import { POINTER_OBJECT, healthObject } from "./names.ts";
+import type { Cluster } from "../compile/table.ts";
+import type { HealthView } from "./health-object.ts";
+import { viewPath } from "./health-client.ts";
+
+/** Clusters whose health the admin report asks for, at most (one object request each). */
+const MAX_ADMIN_CLUSTERS = 50;
+
+/** Each cluster with outlierDetection or a health check: the object's view, uncached. */
+async function healthReport(plane: StatePlane, clusters: Record<string, Cluster>) {
+  const keys = Object.keys(clusters).filter((k) => clusters[k]!.trafficPolicy?.outlierDetection || clusters[k]!.healthCheck);
+  const views = await Promise.all(
+    keys.slice(0, MAX_ADMIN_CLUSTERS).map(async (key) => {
+      try {
+        const v = await plane.call<HealthView>(healthObject(key), viewPath(key));
+        return { cluster: key, outlierDetection: !!clusters[key]!.trafficPolicy?.outlierDetection, healthCheck: clusters[key]!.healthCheck ?? null, endpoints: v.endpoints, at: v.at };
+      } catch (err) {
+        return { cluster: key, error: err instanceof Error ? err.message : String(err), endpoints: [] };
+      }
+    }),
+  );
+  const e = plane.health.lastError;
+  return { clusters: views, omitted: Math.max(0, keys.length - MAX_ADMIN_CLUSTERS), lastError: e && { ...e, at: iso(e.at) } };
+}
 import { asPointer } from "./object.ts";
 import { settings } from "../env.ts";
 
@@ -38,10 +63,10 @@ async function objectPointer(plane: StatePlane): Promise<{ pointer: ActivePointe
   }
 }
 
-export async function stateReport(env: Env, served: StoreStatus): Promise<Response> {
+export async function stateReport(env: Env, served: StoreStatus, clusters: Record<string, Cluster> = {}): Promise<Response> {
   const plane = statePlaneOf(env);
   if (!plane) return reply(NO_PLANE, 404);
-  const [object, kv] = await Promise.all([objectPointer(plane), readKvPointer(env.ROUTES)]);
+  const [object, kv, health] = await Promise.all([objectPointer(plane), readKvPointer(env.ROUTES), healthReport(plane, clusters)]);
   const s = plane.pointerStatus();
   return reply({
     pointer: {
@@ -60,6 +85,7 @@ export async function stateReport(env: Env, served: StoreStatus): Promise<Respon
         kvReadAt: iso(s.kvReadAt),
       },
     },
+    health,
     settings: { refreshSeconds: plane.settings.refreshMs / 1000, cacheSeconds: plane.settings.cacheSeconds },
   });
 }

@@ -20,6 +20,7 @@ import type { ActivePointer } from "../store/keys.ts";
 import { cachedJson, defaultCache, storeJson, DEFAULT_STATE_CACHE_SECONDS, type CacheLike } from "./location-cache.ts";
 import { createPointerSource, OBJECT_BACKOFF_MS, OBJECT_TIMEOUT_MS, type StatePointerSource } from "./pointer.ts";
 import { POINTER_OBJECT } from "./names.ts";
+import { HealthClient } from "./health-client.ts";
 
 /** What the Worker needs of a Durable Object namespace (a fake in unit tests). */
 export interface StateNamespace {
@@ -66,6 +67,8 @@ export class StatePlane {
   readonly log: (entry: Record<string, unknown>) => void;
   #settings: StateSettings;
   #pointer: StatePointerSource;
+  /** Shared endpoint health (health-client.ts). */
+  readonly health: HealthClient;
 
   constructor(ns: StateNamespace, settings: StateSettings, kvRecheckMs: number, deps: StatePlaneDeps = {}) {
     this.ns = ns;
@@ -81,6 +84,7 @@ export class StatePlane {
       objectBackoffMs: OBJECT_BACKOFF_MS,
       log: this.log,
     });
+    this.health = new HealthClient(this);
   }
 
   get settings(): StateSettings {

@@ -5,3 +5,8 @@
 
 /** The one object holding the active-version pointer. */
 export const POINTER_OBJECT = "pointer";
+
+/** One object per cluster holds its shared endpoint health (reports, probes, ejections). */
+export function healthObject(clusterKey: string): string {
+  return `health/${clusterKey}`;
+}

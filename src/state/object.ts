@@ -3,6 +3,8 @@
  *
  * One class, several roles by object name (src/state/names.ts):
  *  - `pointer`            the active-version pointer (fast activation, issue #13.1);
+ *  - `health/<cluster>`   one cluster's shared endpoint health: outlier detection across
+ *                         isolates and active health-check verdicts (#13.3, #13.4; health-object.ts).
  * A later role (canary rollouts, #14) adds a name and a handler here; the plumbing (binding,
  * location-cached reads, batched reports) is shared.
  *
@@ -12,9 +14,10 @@
  * Every request is one billed Durable Object request; the callers batch and cache (client.ts).
  */
 import type { ActivePointer } from "../store/keys.ts";
+import { ClusterHealth, handleHealth, type HealthStorage } from "./health-object.ts";
 
 /** The part of DurableObjectState this class uses (a fake in unit tests). */
-export interface StateStorage {
+export interface StateStorage extends HealthStorage {
   get<T>(key: string): Promise<T | undefined>;
   put<T>(key: string, value: T): Promise<void>;
   delete(key: string): Promise<boolean>;
@@ -40,6 +43,9 @@ export class GatewayState {
   readonly #storage: StateStorage;
   /** The pointer, kept in memory once read (the object is its only writer). */
   #pointer: ActivePointer | null | undefined;
+  #health: ClusterHealth | undefined;
+  /** Requests served per route since this instance started (admin/bench: the object's load). */
+  readonly #served: Record<string, number> = {};
 
   constructor(state: { storage: StateStorage }, _env?: unknown) {
     this.#storage = state.storage;
@@ -47,8 +53,14 @@ export class GatewayState {
 
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    this.#served[url.pathname] = (this.#served[url.pathname] ?? 0) + 1;
     try {
       if (url.pathname === "/pointer") return await this.#pointerRoute(request);
+      if (url.pathname.startsWith("/health/")) {
+        this.#health ??= new ClusterHealth(this.#storage);
+        return await handleHealth(this.#health, url.pathname.slice("/health/".length), request, Date.now());
+      }
+      if (url.pathname === "/stats") return json({ served: this.#served });
       return json({ error: `no state route ${url.pathname}` }, 404);
     } catch (err) {
       return json({ error: err instanceof Error ? err.message : String(err) }, 500);

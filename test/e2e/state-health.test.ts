@@ -1,0 +1,100 @@
+/**
+ * Shared endpoint health end to end: three gateway instances (separate isolates) share one state
+ * plane; real origins on 127.0.0.1 fail on demand.
+ *  - failures seen through ONE instance eject the endpoint for the OTHERS (which never saw
+ *    enough failures to eject it themselves);
+ *  - without the state plane, each instance only knows what it saw (today's behaviour).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { OutlierDetection, RouteTable } from "../../src/compile/table.ts";
+import { NO_RETRIES, cluster, dest, pushTable, route, table } from "../worker/fixtures/tables.ts";
+import { startFleet, until, type Fleet } from "./harness/fleet.ts";
+import { startSwitchOrigin, type SwitchOrigin } from "./harness/switch-origin.ts";
+
+let a: SwitchOrigin;
+let b: SwitchOrigin;
+
+/** Five 5xx in a row eject; the test keeps the other instances below five B failures each. */
+const OD: OutlierDetection = { consecutive5xxErrors: 5, intervalMs: 1000, baseEjectionTimeMs: 60_000, maxEjectionPercent: 100, minHealthPercent: 0 };
+
+function poolTable(hash: string): RouteTable {
+  const pool = cluster("pool.svc", [a.url, b.url]);
+  pool.trafficPolicy = { outlierDetection: OD, loadBalancer: { simple: "ROUND_ROBIN" } };
+  return table(hash, [route("all", { retries: NO_RETRIES, action: { kind: "route", destinations: [dest("pool.svc")], totalWeight: 1 } })], [pool]);
+}
+
+async function serverOf(f: Fleet, i: number): Promise<string> {
+  const r = await f.fetch(i, "http://shop.test/x");
+  return r.status === 200 ? r.json<{ server: string }>().server : `status ${r.status}`;
+}
+
+beforeAll(async () => {
+  a = await startSwitchOrigin("a");
+  b = await startSwitchOrigin("b");
+});
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+});
+
+describe("outlier detection shared through the state plane", () => {
+  let fleet: Fleet;
+  beforeAll(async () => {
+    fleet = await startFleet({ size: 3, vars: { CONFIG_REFRESH_SECONDS: "0", STATE_REFRESH_SECONDS: "1", STATE_CACHE_SECONDS: "1" } });
+    await pushTable(await fleet.kv(), poolTable("shared1"));
+  });
+  afterAll(async () => {
+    b.fail = false;
+    await fleet?.close();
+  });
+
+  it("failures seen through gw0 eject b for gw1 and gw2", async () => {
+    // Everyone serves, both endpoints in use.
+    for (let i = 0; i < fleet.size; i++) {
+      const seen = new Set([await serverOf(fleet, i), await serverOf(fleet, i)]);
+      expect(seen).toEqual(new Set(["a", "b"]));
+    }
+    b.fail = true;
+    // gw0 alone sees b fail until it ejects it (round robin: every other request).
+    await until(async () => {
+      const got = await Promise.all([serverOf(fleet, 0), serverOf(fleet, 0)]);
+      return got.every((g) => g === "a");
+    }, 10_000);
+    // The report reaches the object within ~1 s: gw0's admin report shows b ejected.
+    await until(async () => {
+      const r = await fleet.admin<{ health: { clusters: Array<{ endpoints: Array<{ url: string; ejected: boolean }> }> } }>(0, "/__gateway/state");
+      return r.body.health.clusters[0]?.endpoints.find((e) => e.url === b.url)?.ejected === true;
+    }, 5_000);
+    // gw1 and gw2 converge within a refresh or two, having sent b fewer failures than the threshold.
+    for (const i of [1, 2]) {
+      let bFailures = 0;
+      const ms = await until(async () => {
+        const got = [];
+        for (let k = 0; k < 4; k++) got.push(await serverOf(fleet, i));
+        bFailures += got.filter((g) => g === "status 503").length;
+        return got.every((g) => g === "a");
+      }, 6_000, 100);
+      expect(bFailures, `gw${i} sent ${bFailures} requests to b before learning of its ejection`).toBeLessThan(OD.consecutive5xxErrors);
+      console.log(`gw${i} learned of the shared ejection after ${ms.toFixed(0)} ms and ${bFailures} failed request(s) of its own`);
+      // And it stays ejected: 10 more requests, none to b.
+      for (let k = 0; k < 10; k++) expect(await serverOf(fleet, i)).toBe("a");
+    }
+  });
+});
+
+describe("without the state plane (no STATE binding)", () => {
+  it("an instance that saw no failures keeps sending to the failing endpoint (per-isolate detection, as before)", async () => {
+    const fleet = await startFleet({ size: 2, state: false, vars: { CONFIG_REFRESH_SECONDS: "0" } });
+    try {
+      await pushTable(await fleet.kv(), poolTable("alone1"));
+      b.fail = true;
+      await until(async () => (await Promise.all([serverOf(fleet, 0), serverOf(fleet, 0)])).every((g) => g === "a"), 10_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      const got = [await serverOf(fleet, 1), await serverOf(fleet, 1)];
+      expect(got).toContain("status 503");
+    } finally {
+      b.fail = false;
+      await fleet.close();
+    }
+  });
+});
