@@ -7,9 +7,10 @@
  *   3. end to end through workerd: origin / pass-through Worker / gateway variants, interleaved
  *   4. memory: 50 MiB request and response bodies streamed through the gateway
  *   5. bundle size (gzip) from `wrangler deploy --dry-run`
+ *   6. regex engines: V8 vs re2js on ordinary route regexes; worst case of the ReDoS corpus on 8 KiB
  *
  * Prints tables and PASS/MISS per target, writes bench/RESULTS.md.
- * Options: --quick (short rounds, for trying the harness), --only=decide,load,e2e,memory,bundle,
+ * Options: --quick (short rounds, for trying the harness), --only=decide,load,e2e,memory,bundle,regex,
  *          --rounds=N --seconds=S --variants=origin,passthrough,small,large,split (end-to-end),
  *          --concurrency=C, --no-write, --instructions (adds valgrind instruction counts per
  *          request for the Worker variants: slow, ~4 min). RESULTS.md is written only by a full run.
@@ -32,6 +33,7 @@ import { Report } from "./report.ts";
 import { fmt, fmtSpread, kib, ratios, spread } from "./stats.ts";
 import { countInstructions, valgrindAvailable, type InstructionCount } from "./instructions.ts";
 import { measureTableLoad } from "./table-load.ts";
+import { measureTypical, measureWorst } from "./regex-bench.ts";
 import type { RunningWorker } from "./workerd.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -242,9 +244,39 @@ function memorySection(rows: Array<{ worker: string; t: TransferResult }>): void
   });
 }
 
+// ------------------------------------------------------------------ 6. regex engines
+function regexSection(): void {
+  const rounds = quick ? 3 : 9;
+  const typical = measureTypical(rounds);
+  report.section({
+    title: "6. Regex engines (V8 vs re2js)",
+    intro:
+      `Ordinary route regexes on ordinary values, ${rounds} interleaved rounds of ~30 ms per engine; ratio re2js ÷ V8 per round. ` +
+      "The gateway runs a pattern on V8 only when it is proven linear for a backtracking engine (src/config/regex-safety.ts), else on re2js.",
+    headers: ["pattern", "gateway engine", "V8 ns/match", "re2js ns/match", "re2js ÷ V8"],
+    rows: typical.map((t) => [t.pattern, t.engine, fmtSpread(t.v8Ns, 0, " ns"), fmtSpread(t.re2Ns, 0, " ns"), fmtSpread(t.ratio, 1, "×")]),
+    notes: [],
+  });
+  const worst = measureWorst();
+  const accepted = worst.filter((w) => w.engine !== "rejected");
+  const top = accepted.reduce((a, b) => (b.worstMs > a.worstMs ? b : a), accepted[0]!);
+  report.section({
+    title: "6b. ReDoS corpus: worst time per accepted pattern on adversarial inputs up to 8 KiB",
+    intro: "Each pattern of test/unit/fuzz/redos-corpus.ts that the validator accepts, built as the Worker builds it, best of 3 runs per input, worst input shown.",
+    headers: ["pattern", "engine", "worst ms", "worst input"],
+    rows: worst.map((w) => [w.pattern.length > 60 ? w.pattern.slice(0, 57) + "..." : w.pattern, w.engine, w.engine === "rejected" ? "—" : fmt(w.worstMs, 2), w.input]),
+    notes: [],
+  });
+  report.target({ target: "no accepted regex takes more than 10 ms on any input up to 8 KiB (ReDoS corpus)", measured: `worst ${fmt(top.worstMs, 2)} ms (${top.pattern.slice(0, 40)}, ${top.engine})`, pass: top.worstMs <= 10 });
+}
+
 // ------------------------------------------------------------------ main
 async function main(): Promise<void> {
   console.log(`edge-gateway bench${quick ? " (quick)" : ""}: work dir ${work}`);
+  if (want("regex")) {
+    section("6. regex engines");
+    regexSection();
+  }
   let bundle: Bundle | null = null;
   if (want("bundle") || want("e2e") || want("memory")) {
     section("5. bundle");

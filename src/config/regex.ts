@@ -8,14 +8,19 @@
  *    lookarounds on \n only, `\A`/`\z` become `^`/`$`, `(?P<n>…)` a numbered group, `\Q…\E`
  *    literals, POSIX classes ranges. `(?i)` over the whole pattern becomes flag "i"; partial
  *    case-insensitivity is expanded into case-variant classes.
- * 3. regex-safety.ts rejects patterns that would backtrack catastrophically in V8.
- * The compiler and the Worker use `new RegExp(js, flags)` and `.test(input)`.
+ * 3. regex-safety.ts chooses the engine: V8 for patterns proven linear for a backtracking
+ *    engine, re2js otherwise (bounded program size); a rewrite pattern must be proven linear.
+ * The Worker (src/match/string-match.ts) runs `new RegExp(js, flags).test(input)` or re2js.
  */
 import { RE2JS } from "re2js";
 import { MAX_CP, normalize, parseRE2, Unsupported, type CharSet, type Node } from "./regex-ast.ts";
-import { backtrackingProblem } from "./regex-safety.ts";
+import { chooseEngine, type Engine } from "./regex-safety.ts";
 
-export type RegexCheck = { ok: true; js: string; flags: string } | { ok: false; message: string };
+/**
+ * `engine`: where the Worker runs it (regex-safety.ts): "js" = V8 on `js`/`flags` (proven linear),
+ * "re2" = re2js on the RE2 source itself (full match).
+ */
+export type RegexCheck = { ok: true; js: string; flags: string; engine: Engine } | { ok: false; message: string };
 
 /** Istio's limit on regex length (istio:val validateStringRegexp). */
 export const MAX_REGEX_LENGTH = 1024;
@@ -39,8 +44,9 @@ export function checkRegex(re2Source: string, mode: "match" | "search" = "match"
 
 function check(src: string, mode: "match" | "search"): RegexCheck {
   if (src.length > MAX_REGEX_LENGTH) return { ok: false, message: `regex is ${src.length} characters long; the maximum is ${MAX_REGEX_LENGTH}` };
+  let programSize: number;
   try {
-    RE2JS.compile(src);
+    programSize = RE2JS.compile(src).programSize();
   } catch (e) {
     const msg = (e as Error).message.replace(/^error parsing regexp: /, "");
     const hint = /\\[1-9]/.test(src) ? " (RE2 has no backreferences)" : /\(\?<?[=!]/.test(src) ? " (RE2 has no lookahead or lookbehind)" : "";
@@ -53,15 +59,15 @@ function check(src: string, mode: "match" | "search"): RegexCheck {
     if (e instanceof Unsupported) return { ok: false, message: `regex cannot be translated for the edge: ${e.message}` };
     throw e;
   }
-  const problem = backtrackingProblem(ast, mode);
-  if (problem) return { ok: false, message: `regex rejected: ${problem}` };
+  const choice = chooseEngine(ast, programSize, mode);
+  if ("error" in choice) return { ok: false, message: `regex rejected: ${choice.error}` };
   try {
     const folds = collectFolds(ast);
     const globalFold = folds.size === 1 && folds.has(true);
     const js = `^(?:${emit(ast, !globalFold)})$`;
     const flags = globalFold ? "iu" : "u";
     new RegExp(js, flags); // must compile; a failure here is a translator bug, reported as such
-    return { ok: true, js, flags };
+    return { ok: true, js, flags, engine: choice.engine };
   } catch (e) {
     return { ok: false, message: `regex cannot be translated for the edge: ${(e as Error).message}` };
   }

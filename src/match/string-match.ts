@@ -9,14 +9,17 @@
  *   full query value). We only strip stateful flags (`g`, `y`) so `test()` has no lastIndex.
  * - present: matches any value (the caller already checked presence).
  *
- * Time bound for regexes: the translated pattern runs on V8's backtracking engine (Envoy runs
- * RE2, linear). The validator rejects exponential patterns and polynomial ones of degree > 2
- * (src/config/regex-safety.ts), and a value longer than MAX_REGEX_INPUT_LENGTH is never run
- * through a regex: it simply does not match (in uri, headers, queryParams, withoutHeaders and
- * CORS origins alike; under `withoutHeaders` that means the exclusion does not fire). So one
- * evaluation costs at most O(8192²) steps for the worst accepted pattern.
+ * Time bound for regexes (SECURITY.md): Envoy runs RE2 (linear). Here a pattern proven linear
+ * for a backtracking engine runs on V8 (its JS translation); every other one runs on re2js, an
+ * RE2 automaton (linear), whose program size the validator bounds (src/config/regex-safety.ts).
+ * The choice is made once per table, from the RE2 source, by the same function the validator
+ * uses. A value longer than MAX_REGEX_INPUT_LENGTH is never run through a regex: it simply does
+ * not match (in uri, headers, queryParams, withoutHeaders and CORS origins alike; under
+ * `withoutHeaders` that means the exclusion does not fire).
  */
+import { RE2JS } from "re2js";
 import type { StringMatch } from "../compile/table.ts";
+import { checkRegex } from "../config/regex.ts";
 
 export type Matcher = (value: string) => boolean;
 
@@ -63,11 +66,23 @@ export function compileStringMatch(m: StringMatch, ignoreCase = false): Matcher 
     const want = m.prefix;
     return (v) => v.startsWith(want);
   }
-  if ("regex" in m) {
+  if ("regex" in m) return compileRegexMatcher(m);
+  return () => true;
+}
+
+/**
+ * A full-match predicate for a compiled regex, on the engine its RE2 source is proven safe for.
+ * A table from an older validator may hold a pattern that is no longer accepted: it runs on
+ * re2js (linear whatever the pattern), never on V8.
+ */
+export function compileRegexMatcher(m: { regex: string; js: string; flags: string }): Matcher {
+  const check = checkRegex(m.regex);
+  if (check.ok && check.engine === "js") {
     const re = compileRegex(m.js, m.flags);
     return (v) => v.length <= MAX_REGEX_INPUT_LENGTH && re.test(v);
   }
-  return () => true;
+  const re2 = RE2JS.compile(m.regex);
+  return (v) => v.length <= MAX_REGEX_INPUT_LENGTH && re2.matches(v);
 }
 
 const REGEX_META = "\\.[]{}()*+?^$|";

@@ -1,48 +1,62 @@
 /**
- * ReDoS: the Worker runs translated regexes on V8's backtracking engine, so the validator must
- * reject every pattern that backtracks catastrophically (src/config/regex-safety.ts), and a
- * regex is never run on more than MAX_REGEX_INPUT_LENGTH characters (src/match/string-match.ts).
- * No timing assertions here: the bench measures; these tests pin which patterns are accepted.
+ * ReDoS (issue #18 item 2). Target: no accepted pattern takes more than 10 ms on any input up to
+ * the 8 KiB cap. The Worker runs a regex on V8 only when it is proven linear for a backtracking
+ * engine, else on re2js (an RE2 automaton) with a bounded program size, and a rewrite pattern
+ * only when proven linear (src/config/regex-safety.ts). These tests take every pattern of the
+ * corpus (the issue's, the classic ones, random ones), keep those the validator accepts, build
+ * the matcher exactly as the Worker does and run it on adversarial inputs up to 8 KiB.
+ *
+ * The assertion is a wall-clock bound of BOUND_MS per evaluation (best of 3 runs). It is far
+ * above the typical time (≤ 1 ms for re2js on 8 KiB, µs for V8) and the 10 ms target measured in
+ * `npm run bench` (section "regex engines"), so a loaded 2-core CI machine or a GC pause cannot
+ * make it flaky; and far below what the attacks took before (3.5 s, 5.6 s and 47 s for one
+ * request), so a pattern that backtracks catastrophically cannot pass.
  */
 import fc from "fast-check";
 import { RE2JS } from "re2js";
 import { describe, expect, it } from "vitest";
-import { checkRegex } from "../../../src/config/regex.ts";
+import { applyRegexRewrite, compileRegexRewrite } from "../../../src/actions/rewrite.ts";
 import { loadConfig } from "../../../src/config/index.ts";
+import { checkRegex } from "../../../src/config/regex.ts";
+import { compileRegexMatcher, MAX_REGEX_INPUT_LENGTH } from "../../../src/match/string-match.ts";
+import { adversarial, CORPUS } from "./redos-corpus.ts";
 
-/** Known catastrophic patterns (OWASP ReDoS examples, CVE write-ups, and polynomial ones). */
-const REDOS: Array<[string, string]> = [
-  ["(a+)+$", "nested quantifier"],
-  ["(a|aa)+", "overlapping alternation under +"],
-  ["(a|a?)+", "nullable alternation branch"],
-  ["(.*a){20}", "bounded repetition of an ambiguous body"],
-  ["^(([a-z])+.)+[A-Z]([a-z])+$", "OWASP example"],
-  ["(\\w+\\s?)*$", "word/space repetition"],
-  ["([a-zA-Z]+)*", "OWASP example"],
-  ["(a|b|ab)*c", "overlapping branches"],
-  ["(.*)*", "nullable body"],
-  ["(x+x+)+y", "two overlapping repeats inside a repeat"],
-  ["^(a+)+b", "anchored nested quantifier"],
-  ["([a-z0-9]+)*@", "e-mail-like"],
-  ["^([a-zA-Z0-9])(([\\-.]|[_]+)?([a-zA-Z0-9]+))*(@){1}[a-z0-9]+[.]{1}(([a-z]{2,3})|([a-z]{2,3}[.]{1}[a-z]{2,3}))$", "OWASP e-mail validator"],
-  ["\\d+\\d*x", "adjacent overlapping repeats"],
-  [".*.*=.*", "adjacent .*"],
-  [".*a.*a.*a.*b", "degree-4 polynomial (over 200 s on 1 KiB in V8)"],
-  ["(.*)a(.*)a(.*)b", "degree-3 polynomial through groups"],
-  ["[a-z]*x[a-z]*y[a-z]*z", "degree-3 polynomial over a class"],
-  [".*x?.*x?.*", "degree-3 polynomial through optional separators"],
-  ["(?:.*a|b)(?:.*a|b)(?:.*a|b)", "degree-3 polynomial through alternations"],
-  [".*/a/.*/b/.*", "degree-3 path-style polynomial"],
-];
+const BOUND_MS = 250;
+const N = MAX_REGEX_INPUT_LENGTH;
 
-describe("ReDoS patterns are rejected at validation", () => {
-  it.each(REDOS)("%s (%s)", (re) => {
+function worstMs(run: (s: string) => unknown, inputs: string[]): { ms: number; input: string } {
+  let worst = { ms: 0, input: "" };
+  for (const s of inputs) {
+    let best = Infinity;
+    for (let i = 0; i < 3 && best > BOUND_MS / 5; i++) {
+      const t = performance.now();
+      run(s);
+      best = Math.min(best, performance.now() - t);
+    }
+    if (best > worst.ms) worst = { ms: best, input: s };
+  }
+  return worst;
+}
+
+describe("every accepted pattern of the ReDoS corpus runs in bounded time on adversarial 8 KiB inputs", () => {
+  it.each(CORPUS)("%s (%s)", (re) => {
     const r = checkRegex(re);
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.message).toMatch(/regex rejected|backtrack/);
+    if (!r.ok) {
+      // Rejected with a reason that names the bound; never accepted and slow.
+      expect(r.message).toMatch(/time bound|linear/);
+      return;
+    }
+    const m = compileRegexMatcher({ regex: re, js: r.js, flags: r.flags });
+    const w = worstMs(m, adversarial(re));
+    expect(w.ms, `${re} on ${r.engine} took ${w.ms.toFixed(1)} ms on ${JSON.stringify(w.input.slice(0, 40))}…`).toBeLessThan(BOUND_MS);
   });
 
-  it("a ReDoS pattern in a config is a located error, and the config is not accepted", () => {
+  it("the issue's patterns: the 3.5 s one is rejected at validation, the 47 s one runs on re2js", () => {
+    expect(checkRegex("/" + "[a-z]{0,63}".repeat(5) + "x").ok).toBe(false);
+    expect(checkRegex("[a-z]?".repeat(32) + "[a-z]".repeat(32))).toMatchObject({ ok: true, engine: "re2" });
+  });
+
+  it("a pattern too complex for the bound is a located error (here in a query-parameter match), and the config is not accepted", () => {
     const text = `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: v}
@@ -51,63 +65,76 @@ spec:
   gateways: [g]
   http:
   - match:
-    - headers:
-        cookie: {regex: ".*a.*a.*a.*b"}
+    - queryParams:
+        q: {regex: "${"[a-z]{0,63}".repeat(5)}x"}
     route: [{destination: {host: b.com}}]
 `;
     const { issues } = loadConfig([{ path: "r.yaml", text }]);
     const e = issues.find((i) => i.severity === "error" && i.path.includes("regex"));
-    expect(e).toMatchObject({ file: "r.yaml", line: 10, path: "spec.http[0].match[0].headers.cookie.regex" });
-    expect(e!.message).toMatch(/O\(n\^4\)/);
+    expect(e).toMatchObject({ file: "r.yaml", line: 10, path: "spec.http[0].match[0].queryParams.q.regex" });
+    expect(e!.message).toMatch(/too complex for the edge's time bound/);
   });
 });
 
-describe("useful patterns stay accepted", () => {
-  it.each([
-    "/api/v[0-9]+/.*",
-    "^/api/.*/items/[0-9]+$",
-    "/api/.*/items/.*",
-    "[^/]+/[^/]+/[^/]+",
-    "^(.*?;)?(user=jason)(;.*)?$", // the Istio docs' cookie example
-    ".*\\.(png|jpg|gif)",
-    "(?i)/shop/[a-z0-9-]+",
-    "(/[a-z0-9-]+)+",
-    "[a-z]+(-[a-z]+)*",
-  ])("%s", (re) => expect(checkRegex(re)).toMatchObject({ ok: true }));
-});
-
-describe("uriRegexRewrite is a search over every start position: one degree stricter unless anchored", () => {
+describe("uriRegexRewrite patterns: proven linear for V8 or rejected", () => {
   it.each([
     ["/(.*)/(.*)", false],
-    ["^/(.*)/(.*)$", true],
+    ["^/(.*)/(.*)$", false],
+    ["^/([^/]*)/(.*)$", true],
     ["/v1/(.*)", true],
     ["^/service/([^/]+)(/.*)$", true],
+    ["^/img(.*)$", true],
+    ["a", true],
+    ["a*b", false],
+    ["(a+)+$", false],
+    ["/x+/", true],
+    ["/v([0-9]+)/", true],
   ])("%s accepted as a rewrite search: %s", (re, ok) => {
     expect(checkRegex(re, "search").ok).toBe(ok);
-    expect(checkRegex(re, "match").ok).toBe(true);
+  });
+
+  it.each(["^/([^/]*)/(.*)$", "/v1/(.*)", "^/service/([^/]+)(/.*)$", "^/img(.*)$", "a", "[a-z]{0,63}/", "/v([0-9]+)/", "/x+/"])("%s rewrites adversarial 8 KiB paths in bounded time", (re) => {
+    const r = checkRegex(re, "search");
+    if (!r.ok) throw new Error(r.message);
+    const js = r.js.startsWith("^(?:") && r.js.endsWith(")$") ? r.js.slice(4, -2) : r.js;
+    const rr = compileRegexRewrite({ js, flags: r.flags, rewrite: "/\\1/x" });
+    const w = worstMs((s) => applyRegexRewrite(rr, s), adversarial(re).map((s) => "/" + s.slice(1)));
+    expect(w.ms, `${re}: ${w.ms.toFixed(1)} ms`).toBeLessThan(BOUND_MS);
   });
 });
 
-describe("accepted random patterns keep RE2 semantics", () => {
-  // Small random regexes over a tiny alphabet; whatever the safety check accepts must still
-  // agree with RE2 (re2js) on random inputs: the check may reject, never change a meaning.
-  const atom = fc.constantFrom("a", "b", ".", "[ab]", "[^a]", "\\d", "(?:ab)", "(a|b)", "x");
-  const quant = fc.constantFrom("", "", "*", "+", "?", "{2}", "{1,3}");
+describe("random patterns", () => {
+  const atom = fc.constantFrom("a", "b", ".", "[ab]", "[^a]", "\\d", "(?:ab)", "(a|b)", "x", "[a-z]", "/", "(a|ab)");
+  const quant = fc.constantFrom("", "", "*", "+", "?", "{2}", "{1,3}", "{0,9}", "{0,40}", "*?");
   const piece = fc.tuple(atom, quant).map(([a, q]) => a + q);
-  const pattern = fc.array(piece, { minLength: 1, maxLength: 5 }).map((p) => p.join(""));
-  it("300 patterns × 20 inputs", () => {
+  const pattern = fc.array(piece, { minLength: 1, maxLength: 8 }).map((p) => p.join(""));
+
+  it("accepted ones agree with RE2 (re2js) on random inputs, on whichever engine they run", () => {
     let accepted = 0;
     fc.assert(
-      fc.property(pattern, fc.array(fc.string({ unit: fc.constantFrom("a", "b", "x", "1", "\n"), maxLength: 12 }), { minLength: 20, maxLength: 20 }), (p, inputs) => {
+      fc.property(pattern, fc.array(fc.string({ unit: fc.constantFrom("a", "b", "x", "1", "/", "\n"), maxLength: 12 }), { minLength: 20, maxLength: 20 }), (p, inputs) => {
         const r = checkRegex(p);
         if (!r.ok) return;
         accepted++;
-        const mine = new RegExp(r.js, r.flags);
+        const mine = compileRegexMatcher({ regex: p, js: r.js, flags: r.flags });
         const re2 = RE2JS.compile(p);
-        for (const s of inputs) expect(mine.test(s), `${p} on ${JSON.stringify(s)}`).toBe(re2.matches(s));
+        for (const s of inputs) expect(mine(s), `${p} (${r.engine}) on ${JSON.stringify(s)}`).toBe(re2.matches(s));
       }),
       { numRuns: 300, seed: 11 },
     );
-    expect(accepted).toBeGreaterThan(100);
+    expect(accepted).toBeGreaterThan(200);
+  });
+
+  it("accepted ones run in bounded time on adversarial 8 KiB inputs (120 patterns)", () => {
+    fc.assert(
+      fc.property(pattern, (p) => {
+        const r = checkRegex(p);
+        if (!r.ok) return;
+        const m = compileRegexMatcher({ regex: p, js: r.js, flags: r.flags });
+        const w = worstMs(m, ["a".repeat(N), "a".repeat(N - 1) + "!", "ab".repeat(N / 2), "/" + "a/".repeat(N / 2 - 1), "1".repeat(N)]);
+        expect(w.ms, `${p} on ${r.engine}: ${w.ms.toFixed(1)} ms`).toBeLessThan(BOUND_MS);
+      }),
+      { numRuns: 120, seed: 18 },
+    );
   });
 });

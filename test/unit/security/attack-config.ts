@@ -5,6 +5,7 @@
  *   site.test     /admin → 403 (deny rule)
  *                 /static → origin, `rewrite.uri: /assets/` (prefix without `/` → one with it)
  *                 /img → origin, `uriRegexRewrite ^/img(.*)$ → /cdn/images/\1`, mirrored to "shadow"
+ *                 /redos → 200 "matched" when a query parameter or header matches the issue's 47 s regex
  *                 /split → sticky 50/50 split a|b (visitor cookie ab_visitor, DestinationRule
  *                 consistentHash.httpCookie of the same name, so the split and the endpoint hash
  *                 read one cookie)
@@ -15,6 +16,9 @@
 import { compile } from "../../../src/compile/index.ts";
 import type { RouteTable } from "../../../src/compile/table.ts";
 import { loadConfig } from "../../../src/config/index.ts";
+
+/** Issue #18 item 2: runs of `[a-z]?` then `[a-z]` (n = 32) took 47 s on one 68-byte request in V8. */
+export const REDOS_47S = "[a-z]?".repeat(32) + "[a-z]".repeat(32);
 
 export interface AttackPorts {
   origin: number;
@@ -92,6 +96,13 @@ spec:
       uriRegexRewrite: {match: "^/img(.*)$", rewrite: "/cdn/images/\\\\1"}
     route: [{destination: {host: origin.internal, subset: a}}]
     mirror: {host: shadow.internal}
+  - name: redos
+    match:
+    - uri: {prefix: /redos}
+      queryParams: {q: {regex: "${REDOS_47S}"}}
+    - uri: {prefix: /redos}
+      headers: {x-q: {regex: "${REDOS_47S}"}}
+    directResponse: {status: 200, body: {string: "matched"}}
   - name: split
     match: [{uri: {prefix: /split}}]
     route:
