@@ -156,7 +156,7 @@ function loadDoc(file: string, doc: ParsedDoc, objects: ConfigObjects, issues: I
       const { schema, list } = GATEWAY_API_KINDS[kind as keyof typeof GATEWAY_API_KINDS];
       const data = parseWith(schema, v, file, doc, issues);
       if (data === undefined) return;
-      const located = { file, doc: doc.index, value: data, at } as Located<never>;
+      const located = { file, doc: doc.index, value: data, at, line: doc.line } satisfies Located<unknown> as Located<never>;
       gatewayApiNotes(kind, data, reporter(issues, located));
       (objects[list] as Located<unknown>[]).push(located);
       return;
@@ -166,7 +166,7 @@ function loadDoc(file: string, doc: ParsedDoc, objects: ConfigObjects, issues: I
   }
   if (raw.apiVersion === "v1" && kind === "Namespace") {
     const data = parseWith(Namespace, v, file, doc, issues);
-    if (data !== undefined) objects.namespaces.push({ file, doc: doc.index, value: data, at } as Located<never>);
+    if (data !== undefined) objects.namespaces.push({ file, doc: doc.index, value: data, at, line: doc.line } satisfies Located<unknown> as Located<never>);
     return;
   }
   if (typeof kind !== "string" || !(kind in KINDS)) {
