@@ -4,7 +4,7 @@
  * ignored or approximated. Fields with no edge meaning at all are rejected by the schemas.
  */
 import type { DestinationRule, Gateway, ServiceEntry, TrafficPolicy, VirtualService } from "./schema/index.ts";
-import type { Report } from "./load.ts";
+import type { Report } from "./issue.ts";
 
 type Kind = "Gateway" | "VirtualService" | "DestinationRule" | "ServiceEntry";
 const EXPORT_TO = "exportTo is ignored: one edge gateway sees every namespace";

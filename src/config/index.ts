@@ -4,7 +4,8 @@
  */
 export type { SourceFile, Severity, Issue } from "./issue.ts";
 export { formatIssue, formatPath, sortIssues } from "./issue.ts";
-export type { Located, ConfigObjects } from "./load.ts";
+export type { Located } from "./issue.ts";
+export type { ConfigObjects } from "./objects.ts";
 export { loadConfig } from "./load.ts";
 export { parseDuration } from "./duration.ts";
 export { checkRegex } from "./regex.ts";

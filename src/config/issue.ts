@@ -49,3 +49,25 @@ export function sortIssues(issues: Issue[]): Issue[] {
       (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.col - b.col || (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1),
   );
 }
+
+/** A validated object with the positions of its fields (loadConfig). */
+export interface Located<T> {
+  file: string;
+  /** Index of the YAML document in the file. */
+  doc: number;
+  value: T;
+  /** Best position for a path inside this object, falling back to the nearest parent. */
+  at(path: ReadonlyArray<string | number>): { line: number; col: number };
+  /** The line of a list item inside this object (cheap, for rule sources), else at()'s line. */
+  line(path: ReadonlyArray<string | number>): number;
+}
+
+/** Report sink bound to one object: path → located Issue. */
+export type Report = (severity: Issue["severity"], path: ReadonlyArray<string | number>, message: string, code?: string) => void;
+
+export function reporter(issues: Issue[], obj: Pick<Located<unknown>, "file" | "at">): Report {
+  return (severity, path, message, code) => {
+    const { line, col } = obj.at(path);
+    issues.push({ severity, file: obj.file, line, col, path: formatPath(path), message, ...(code ? { code } : {}) });
+  };
+}

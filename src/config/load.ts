@@ -5,14 +5,9 @@
  * Nothing stops at the first problem: every issue of every document is collected.
  */
 import type { z } from "zod";
-import { formatPath, type Issue, type SourceFile } from "./issue.ts";
+import { formatPath, reporter, type Issue, type Located, type SourceFile } from "./issue.ts";
+import type { ConfigObjects } from "./objects.ts";
 import { API_VERSIONS, DestinationRule, Gateway, ServiceEntry, VirtualService } from "./schema/index.ts";
-import type {
-  DestinationRule as DestinationRuleT,
-  Gateway as GatewayT,
-  ServiceEntry as ServiceEntryT,
-  VirtualService as VirtualServiceT,
-} from "./schema/index.ts";
 import { parseYamlFile, type ParsedDoc } from "./yaml-doc.ts";
 import { errorMap, translate } from "./zod-issues.ts";
 import { edgeNotes } from "./edge-notes.ts";
@@ -21,39 +16,7 @@ import { describe } from "./duration.ts";
 import { isOriginsFile, originsNamespaces, parseOrigins, type OriginsFile } from "./origins.ts";
 import { knownNamespaces } from "./k8s-names.ts";
 import { GatewayApiGateway, HTTPRoute, Namespace, ReferenceGrant, GROUP } from "./gateway-api/index.ts";
-import type {
-  GatewayApiGateway as GatewayApiGatewayT,
-  HTTPRoute as HTTPRouteT,
-  Namespace as NamespaceT,
-  ReferenceGrant as ReferenceGrantT,
-} from "./gateway-api/index.ts";
 import { gatewayApiNotes } from "./gateway-api/notes.ts";
-
-export interface Located<T> {
-  file: string;
-  /** Index of the YAML document in the file. */
-  doc: number;
-  value: T;
-  /** Best position for a path inside this object, falling back to the nearest parent. */
-  at(path: ReadonlyArray<string | number>): { line: number; col: number };
-  /** The line of a list item inside this object (cheap, for rule sources), else at()'s line. */
-  line(path: ReadonlyArray<string | number>): number;
-}
-
-export interface ConfigObjects {
-  gateways: Located<GatewayT>[];
-  virtualServices: Located<VirtualServiceT>[];
-  destinationRules: Located<DestinationRuleT>[];
-  serviceEntries: Located<ServiceEntryT>[];
-  /** Origins files (origins.ts): in-cluster names → origins. Absent = none. */
-  origins?: Located<OriginsFile>[];
-  /** Gateway API (gateway.networking.k8s.io) Gateways: listeners, GATEWAY-API-SEMANTICS §2. */
-  k8sGateways: Located<GatewayApiGatewayT>[];
-  httpRoutes: Located<HTTPRouteT>[];
-  referenceGrants: Located<ReferenceGrantT>[];
-  /** v1 Namespace objects: only their labels matter (allowedRoutes selectors). */
-  namespaces: Located<NamespaceT>[];
-}
 
 /** Gateway API kinds we load, by kind (apiVersion group gateway.networking.k8s.io). */
 const GATEWAY_API_KINDS = {
@@ -71,16 +34,6 @@ const KINDS = {
   ServiceEntry: { schema: ServiceEntry, list: "serviceEntries" },
 } as const;
 type Kind = keyof typeof KINDS;
-
-/** Report sink bound to one object: path → located Issue. */
-export type Report = (severity: Issue["severity"], path: ReadonlyArray<string | number>, message: string, code?: string) => void;
-
-export function reporter(issues: Issue[], obj: Pick<Located<unknown>, "file" | "at">): Report {
-  return (severity, path, message, code) => {
-    const { line, col } = obj.at(path);
-    issues.push({ severity, file: obj.file, line, col, path: formatPath(path), message, ...(code ? { code } : {}) });
-  };
-}
 
 export function loadConfig(files: SourceFile[]): { objects: ConfigObjects; issues: Issue[] } {
   const objects: ConfigObjects = {

@@ -11,7 +11,8 @@
  *   `allow_custom_ports`).
  */
 import type { Issue } from "./issue.ts";
-import { reporter, type ConfigObjects, type Located } from "./load.ts";
+import { reporter, type Located } from "./issue.ts";
+import type { ConfigObjects } from "./objects.ts";
 import type { Destination, DestinationRule, ServiceEntry } from "./schema/index.ts";
 import { hostResolver } from "./k8s-names.ts";
 

@@ -4,7 +4,7 @@
  * what is ignored. Run-time consequences (500 for an ExtensionRef, unattached routes…) are the
  * compiler's findings.
  */
-import type { Report } from "../load.ts";
+import type { Report } from "../issue.ts";
 import type { GatewayApiGateway } from "./gateway.ts";
 import type { HTTPRoute } from "./http-route.ts";
 
