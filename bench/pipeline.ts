@@ -56,7 +56,7 @@ export function headerReader(headers: Record<string, string>): RequestFacts["hea
 export async function loadPipeline(): Promise<Pipeline | { error: string }> {
   const config = await tryImport(["../src/config/index.ts"]);
   const compileMod = await tryImport(["../src/compile/index.ts", "../src/compile/compile.ts"]);
-  const prepareMod = await tryImport(["../src/match/prepare.ts"]);
+  const prepareMod = await tryImport(["../src/prepare.ts"]);
   const decideMod = await tryImport(["../src/decide.ts"]);
   const factsMod = await tryImport(["../src/match/facts.ts"]);
   const missing = [config, compileMod, prepareMod, decideMod, factsMod].filter((m) => "error" in m) as Array<{ error: string }>;
@@ -67,7 +67,7 @@ export async function loadPipeline(): Promise<Pipeline | { error: string }> {
       ok(config).mod, "loadConfig", "src/config");
     const compile = fn<(objects: unknown) => Promise<{ table: RouteTable | null; issues: Array<{ severity: string; message: string }> }>>(
       ok(compileMod).mod, "compile", ok(compileMod).spec);
-    const prepare = fn<(t: RouteTable) => Prepared>(ok(prepareMod).mod, "prepare", "src/match/prepare.ts");
+    const prepare = fn<(t: RouteTable) => Prepared>(ok(prepareMod).mod, "prepare", "src/prepare.ts");
     const decide = fn<Pipeline["decide"]>(ok(decideMod).mod, "decide", "src/decide.ts");
     const factsFromParts = fn<(p: unknown) => RequestFacts | { error: number; reason: string }>(ok(factsMod).mod, "factsFromParts", "src/match/facts.ts");
     const canonicalJson = ok(compileMod).mod["canonicalJson"] as Pipeline["canonicalJson"];

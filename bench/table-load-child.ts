@@ -11,7 +11,7 @@ import { inflateTable } from "../src/compile/canonical.ts";
 const [file, mode] = process.argv.slice(2);
 if (!file || (mode !== "parse" && mode !== "load")) throw new Error("usage: table-load-child.ts <table.json> <parse|load>");
 // The module is loaded before timing: in a Worker it is part of the script, not of the table load.
-const { prepare } = (await import("../src/match/prepare.ts")) as { prepare: (t: unknown) => unknown };
+const { prepare } = (await import("../src/prepare.ts")) as { prepare: (t: unknown) => unknown };
 const bytes = readFileSync(file);
 const gc = (globalThis as { gc?: () => void }).gc;
 

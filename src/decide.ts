@@ -32,7 +32,7 @@ import { httpsRedirectLocation, redirectLocation } from "./actions/redirect.ts";
 import { applyRegexRewrite, replacePrefixMatch, rewriteMatchedPrefix, rewrittenPathProblem } from "./actions/rewrite.ts";
 import { findRoute, findVhost } from "./match/find.ts";
 import { listenerForPort } from "./match/vhost.ts";
-import { prepare, type PreparedRoute, type PreparedTable } from "./match/prepare.ts";
+import { prepare, type PreparedRoute, type PreparedTable } from "./prepare.ts";
 import { MatchInput } from "./match/route-match.ts";
 import { rollPercent } from "./select/dice.ts";
 import { pickEndpoint } from "./select/endpoint.ts";

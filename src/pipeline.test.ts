@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { compile } from "./compile/index.ts";
 import { loadConfig } from "./config/index.ts";
 import type { Env } from "./env.ts";
-import { prepare, type PreparedTable } from "./match/prepare.ts";
+import { prepare, type PreparedTable } from "./prepare.ts";
 import { createPipeline } from "./pipeline.ts";
 import type { TableStore } from "./store/table-store.ts";
 

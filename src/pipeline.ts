@@ -15,7 +15,7 @@ import { execute, type Executed } from "./forward/execute.ts";
 import { requestIdOf } from "./forward/proxy-headers.ts";
 import { realClock } from "./forward/timeouts.ts";
 import { factsFromRequest } from "./match/facts.ts";
-import { prepare, type PreparedTable } from "./match/prepare.ts";
+import { prepare, type PreparedTable } from "./prepare.ts";
 import * as respond from "./respond.ts";
 import { abOutcome, analyticsDataPoint } from "./select/ab-analytics.ts";
 import { planeFor } from "./state/client.ts";

@@ -10,7 +10,7 @@
  */
 import type { HeaderOps } from "./compile/table.ts";
 import type { Decision, ForwardDecision, RequestFacts } from "./decision.ts";
-import { applyHeaderOps, type HeaderVars } from "./forward/header-ops.ts";
+import { applyHeaderOps, type HeaderVars } from "./actions/header-ops.ts";
 
 /** A reply as data: what the Worker sends (`toResponse`) and what the CLI prints. */
 export interface Reply {

@@ -6,7 +6,7 @@
  */
 import { formatIssue } from "../../src/config/index.ts";
 import type { Decision } from "../../src/decision.ts";
-import { prepare } from "../../src/match/prepare.ts";
+import { prepare } from "../../src/prepare.ts";
 import { CaseRequest } from "../../src/cases/schema.ts";
 import { decideCase } from "../../src/cases/run.ts";
 import { summarize, type DecisionSummary } from "../../src/cases/summary.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../config/index.ts";
 import { compile } from "../compile/index.ts";
-import { prepare } from "../match/prepare.ts";
+import { prepare } from "../prepare.ts";
 import { loadCases } from "./load.ts";
 import { runCase } from "./run.ts";
 import { coverage } from "./coverage.ts";

@@ -5,9 +5,9 @@
  */
 import type { Decision, RequestFacts } from "../decision.ts";
 import { decide } from "../decide.ts";
-import { applyHeaderOps } from "../forward/header-ops.ts";
+import { applyHeaderOps } from "../actions/header-ops.ts";
 import { factsFromParts } from "../match/facts.ts";
-import type { PreparedTable } from "../match/prepare.ts";
+import type { PreparedTable } from "../prepare.ts";
 import type { CaseExpect, CaseRequest, GoldenCase } from "./schema.ts";
 import { badRequest } from "../respond.ts";
 import { summarize, type DecisionSummary } from "./summary.ts";

@@ -5,7 +5,7 @@
  * request header operations really applied (forward/header-ops.ts).
  */
 import type { Decision, RequestFacts } from "../decision.ts";
-import { applyHeaderOps } from "../forward/header-ops.ts";
+import { applyHeaderOps } from "../actions/header-ops.ts";
 import { headerVars, localReply, proxiedHeaders } from "../respond.ts";
 
 export interface DecisionSummary {

@@ -9,7 +9,7 @@
  */
 import type { ForwardDecision, RequestFacts } from "../decision.ts";
 import type { Attempt, ForwardIo } from "./attempt.ts";
-import type { HeaderVars } from "./header-ops.ts";
+import type { HeaderVars } from "../actions/header-ops.ts";
 import { forwardResilient, type ResilienceNotes, type ResilienceSettings } from "./resilience.ts";
 import { proxiedResponse } from "./response.ts";
 import { planUpstream } from "./upstream-request.ts";

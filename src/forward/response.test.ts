@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cluster, decision } from "../../test/unit/resilience/kit.ts";
-import type { HeaderVars } from "./header-ops.ts";
+import type { HeaderVars } from "../actions/header-ops.ts";
 import { proxiedResponse } from "./response.ts";
 
 /** Vars whose `protocol` counts its reads (the pipeline's is a getter over `request.cf`). */

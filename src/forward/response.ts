@@ -5,7 +5,7 @@
  * its `webSocket`.
  */
 import type { ForwardDecision } from "../decision.ts";
-import type { HeaderVars } from "./header-ops.ts";
+import type { HeaderVars } from "../actions/header-ops.ts";
 import { stripHopByHop } from "./hop-by-hop.ts";
 import { proxiedHeaders } from "../respond.ts";
 

@@ -4,7 +4,7 @@ import type { HeaderOps } from "../compile/table.ts";
 import type { RequestFacts } from "../decision.ts";
 import { cluster, decision } from "../../test/unit/resilience/kit.ts";
 import { req } from "../../test/unit/match/fixtures.ts";
-import { applyHeaderOps, type HeaderVars } from "./header-ops.ts";
+import { applyHeaderOps, type HeaderVars } from "../actions/header-ops.ts";
 import { isWebSocketUpgrade, stripHopByHop } from "./hop-by-hop.ts";
 import { setForwardingHeaders, stripEnvoyControlHeaders } from "./proxy-headers.ts";
 import { planUpstream, requestInit } from "./upstream-request.ts";

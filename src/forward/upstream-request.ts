@@ -11,7 +11,7 @@
  */
 import type { ForwardDecision, RequestFacts } from "../decision.ts";
 import type { WeightedDestination } from "../compile/table.ts";
-import { applyHeaderOps, type HeaderVars } from "./header-ops.ts";
+import { applyHeaderOps, type HeaderVars } from "../actions/header-ops.ts";
 import { connectionListed, HOP_BY_HOP_NAMES } from "./hop-by-hop.ts";
 import { setForwardingHeaders } from "./proxy-headers.ts";
 import { upstreamAddress } from "./authority.ts";

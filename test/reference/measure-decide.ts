@@ -5,7 +5,7 @@
  */
 import type { Route, StringMatch } from "../../src/compile/table.ts";
 import { decide } from "../../src/decide.ts";
-import { prepare } from "../../src/match/prepare.ts";
+import { prepare } from "../../src/prepare.ts";
 import { candidateLists, firstAccepted } from "../../src/match/route-index.ts";
 import { MatchInput, matchesRoute } from "../../src/match/route-match.ts";
 import { naiveDecide, naiveMatch } from "./naive-decide.ts";

@@ -8,7 +8,7 @@ import type { RouteMatch, RouteTable, StringMatch } from "../../src/compile/tabl
 import type { DecideOptions, Decision, RequestFacts } from "../../src/decision.ts";
 import { decideMatched } from "../../src/decide.ts";
 import { httpsRedirectLocation } from "../../src/actions/redirect.ts";
-import type { PreparedTable } from "../../src/match/prepare.ts";
+import type { PreparedTable } from "../../src/prepare.ts";
 
 const regexCache = new Map<string, RegExp>();
 function regex(js: string, flags: string): RegExp {

@@ -28,7 +28,7 @@ import { formatIssue, sortIssues } from "../../src/config/index.ts";
 import { decideCase, runCase } from "../../src/cases/run.ts";
 import { summarize } from "../../src/cases/summary.ts";
 import { localEndpoints } from "../../scripts/lib/demo-overlay.ts";
-import { prepare } from "../../src/match/prepare.ts";
+import { prepare } from "../../src/prepare.ts";
 import { COMMANDS } from "../../scripts/cli.ts";
 import { parseArgs, type CommandSpec } from "../../scripts/lib/args.ts";
 import { build } from "../../scripts/lib/build.ts";

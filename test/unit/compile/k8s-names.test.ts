@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { formatIssue, loadConfig, type SourceFile } from "../../../src/config/index.ts";
 import { compile } from "../../../src/compile/index.ts";
-import { prepare } from "../../../src/match/prepare.ts";
+import { prepare } from "../../../src/prepare.ts";
 import { outcome, send } from "../vectors/pipeline.ts";
 
 const GATEWAY = `apiVersion: networking.istio.io/v1

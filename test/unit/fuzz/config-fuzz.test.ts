@@ -26,7 +26,7 @@ import { loadConfig, type Issue, type SourceFile } from "../../../src/config/ind
 import { decide } from "../../../src/decide.ts";
 import { factsFromParts } from "../../../src/match/facts.ts";
 import { headersFromObject } from "../../../src/match/headers.ts";
-import { prepare } from "../../../src/match/prepare.ts";
+import { prepare } from "../../../src/prepare.ts";
 import { hardeningYaml } from "./hardening-config.ts";
 import { renderDecision } from "./render.ts";
 

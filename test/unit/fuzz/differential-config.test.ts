@@ -15,7 +15,7 @@ import { decide } from "../../../src/decide.ts";
 import type { Decision } from "../../../src/decision.ts";
 import { factsFromParts } from "../../../src/match/facts.ts";
 import { headersFromObject } from "../../../src/match/headers.ts";
-import { prepare } from "../../../src/match/prepare.ts";
+import { prepare } from "../../../src/prepare.ts";
 import { naiveDecide } from "../../reference/naive-decide.ts";
 
 export const CONFIG_RUNS = 300;

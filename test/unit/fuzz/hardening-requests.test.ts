@@ -16,7 +16,7 @@ import type { Decision, RequestFacts } from "../../../src/decision.ts";
 import { factsFromParts, factsFromRequest } from "../../../src/match/facts.ts";
 import { headersFromObject } from "../../../src/match/headers.ts";
 import { MAX_PATH_LENGTH } from "../../../src/match/path.ts";
-import { prepare, type PreparedTable } from "../../../src/match/prepare.ts";
+import { prepare, type PreparedTable } from "../../../src/prepare.ts";
 import { MAX_REGEX_INPUT_LENGTH, compileStringMatch } from "../../../src/match/string-match.ts";
 import { hardeningTable, lenientOriginView } from "./hardening-config.ts";
 

@@ -11,7 +11,7 @@ import { decide } from "../../../src/decide.ts";
 import { factsFromParts } from "../../../src/match/facts.ts";
 import { findRoute, findVhost } from "../../../src/match/find.ts";
 import { headersFromObject } from "../../../src/match/headers.ts";
-import { prepare } from "../../../src/match/prepare.ts";
+import { prepare } from "../../../src/prepare.ts";
 import { MatchInput } from "../../../src/match/route-match.ts";
 import { naiveDecide, naiveMatch } from "../../reference/naive-decide.ts";
 import { cluster, dest, route, table } from "./fixtures.ts";

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { decideCase } from "../../../src/cases/run.ts";
 import { CaseRequest } from "../../../src/cases/schema.ts";
 import { rewrittenPathProblem } from "../../../src/actions/rewrite.ts";
-import { prepare } from "../../../src/match/prepare.ts";
+import { prepare } from "../../../src/prepare.ts";
 import { attackTable } from "./attack-config.ts";
 
 const table = prepare(await attackTable({ origin: 9001, originB: 9002, shadow: 9003 }));

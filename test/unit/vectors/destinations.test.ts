@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { clusterKey } from "../../../src/compile/table.ts";
-import { applyHeaderOps } from "../../../src/forward/header-ops.ts";
-import { prepare } from "../../../src/match/prepare.ts";
+import { applyHeaderOps } from "../../../src/actions/header-ops.ts";
+import { prepare } from "../../../src/prepare.ts";
 import { build, forwarded, gatewayWith, gatewayYaml, outcome, POOL, reached, rule, runVector, send, SERVICES, vs, type Vector } from "./pipeline.ts";
 
 const SPLIT_25_75 = vs(`    - route:

@@ -14,7 +14,7 @@ import { compile } from "../../../src/compile/index.ts";
 import type { RouteTable } from "../../../src/compile/table.ts";
 import type { Decision, ForwardDecision } from "../../../src/decision.ts";
 import { decide } from "../../../src/decide.ts";
-import { prepare, type PreparedTable } from "../../../src/match/prepare.ts";
+import { prepare, type PreparedTable } from "../../../src/prepare.ts";
 import { factsFromRequest } from "../../../src/match/facts.ts";
 
 /** The Gateway of the preamble; `server` replaces its one server (port, tls). */

@@ -1,17 +1,18 @@
 /**
- * prepare(): a RouteTable (plain JSON from KV) → a PreparedTable ready for per-request matching.
+ * prepare(): a RouteTable (plain JSON from KV) → a PreparedTable ready for decide(): the
+ * matchers (match/) and the actions' compiled parts (actions/), so it sits after both.
  * Done once per table per isolate: host Maps eagerly; each vhost's candidate index
- * (route-index.ts) on its first request; each route's matcher, CORS policy and uriRegexRewrite (with their RegExps) are
- * compiled on first use and then kept, because the index means most routes are never evaluated
+ * (match/route-index.ts) on its first request; each route's matcher, CORS policy and
+ * uriRegexRewrite (with their RegExps) are compiled on first use and then kept, because the index means most routes are never evaluated
  * by a given isolate — a cold prepare() of 10,000 routes is then mostly the index build.
  * The table itself is never mutated; prepared routes point back to it.
  */
-import type { Route, RouteTable, VirtualHost } from "../compile/table.ts";
-import { compileCors, type CompiledCors } from "../actions/cors.ts";
-import { compileRegexRewrite, type CompiledRegexRewrite } from "../actions/rewrite.ts";
-import { buildRouteIndex, type RouteIndex } from "./route-index.ts";
-import { compileRouteMatch, type CompiledRouteMatch } from "./route-match.ts";
-import { prepareListener, type PreparedListener } from "./vhost.ts";
+import type { Route, RouteTable, VirtualHost } from "./compile/table.ts";
+import { compileCors, type CompiledCors } from "./actions/cors.ts";
+import { compileRegexRewrite, type CompiledRegexRewrite } from "./actions/rewrite.ts";
+import { buildRouteIndex, type RouteIndex } from "./match/route-index.ts";
+import { compileRouteMatch, type CompiledRouteMatch } from "./match/route-match.ts";
+import { prepareListener, type PreparedListener } from "./match/vhost.ts";
 
 /** A route plus its compiled parts, each compiled at most once, on first use. */
 export class PreparedRoute {
