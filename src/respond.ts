@@ -75,7 +75,7 @@ export function toResponse(r: Reply): Response {
 }
 
 /**
- * The variables header operations expand (forward/header-ops.ts): the request's facts, its
+ * The variables header operations expand (actions/header-ops.ts): the request's facts, its
  * headers as received, and the start time. `protocol` is asked for lazily and at most once: in
  * the Worker it reads `request.cf`, which workerd deep-copies on every read (~120 k instructions),
  * and only `%PROTOCOL%` needs it. The CLI has neither a start time nor a protocol.

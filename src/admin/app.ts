@@ -10,38 +10,16 @@
  * - A POST authorised by the session cookie must come from our own origin and carry the form's
  *   CSRF token (auth.ts); a Bearer request cannot be forged by a browser, so it needs neither.
  */
-import { Hono, type Context } from "hono";
-import type { Env } from "../env.ts";
-import type { PreparedTable } from "../match/prepare.ts";
+import { Hono } from "hono";
 import { SERVER_HEADER } from "../respond.ts";
-import type { LoadedTable, TableStore } from "../store/table-store.ts";
 import { putPointer, stateReport } from "../state/admin.ts";
 import { bearerAuthorized, cookieValue, csrfValid, sameOrigin, sessionCookieName, sessionValid } from "./auth.ts";
 import { consoleRoutes } from "./console.tsx";
+import type { AdminAuth, AdminDeps, AdminEnv } from "./context.ts";
 import { configReport } from "./report.ts";
 
 export const ADMIN_PREFIX = "/__gateway";
 export const CONSOLE_PREFIX = `${ADMIN_PREFIX}/ui`;
-
-/** How the request proved it holds ADMIN_TOKEN. A session carries its cookie value (the CSRF token is bound to it). */
-export type AdminAuth = { kind: "bearer" } | { kind: "session"; session: string };
-
-export interface AdminVars {
-  auth: AdminAuth;
-  /** ms since epoch for this request (injectable through AdminDeps.now). */
-  now: number;
-}
-
-export type AdminEnv = { Bindings: Env; Variables: AdminVars };
-export type AdminContext = Context<AdminEnv>;
-
-export interface AdminDeps {
-  /** The Worker's own per-isolate table cache: the console shows exactly what requests are served with. */
-  store: TableStore<PreparedTable>;
-  /** The table a request would be served with (pipeline.loadTable: a cold isolate loads, a warm one may start a refresh). */
-  loadTable: (env: Env, ctx: ExecutionContext) => Promise<LoadedTable<PreparedTable> | null>;
-  now?: () => number;
-}
 
 export const notFound = () => new Response(null, { status: 404, headers: { server: SERVER_HEADER } });
 

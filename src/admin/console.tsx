@@ -14,7 +14,7 @@ import { summarize } from "../cases/summary.ts";
 import { settings } from "../env.ts";
 import { SERVER_HEADER } from "../respond.ts";
 import { ACTIVE_KEY } from "../store/keys.ts";
-import type { AdminContext, AdminDeps, AdminEnv } from "./app.ts";
+import type { AdminContext, AdminDeps, AdminEnv } from "./context.ts";
 import { clearedSessionCookie, csrfToken, issueSession, sameOrigin, sessionCookie, tokensEqual } from "./auth.ts";
 import { explainInput, type ExplainForm } from "./explain-input.ts";
 import { configReport } from "./report.ts";

@@ -2,7 +2,7 @@
  * A flat, printable summary of a Decision: what `routes route` explains and what golden cases
  * compare. Statuses, bodies and response headers are the Worker's own reply (respond.ts), built
  * from the same header variables; request headers are the case's headers with the decision's
- * request header operations really applied (forward/header-ops.ts).
+ * request header operations really applied (actions/header-ops.ts).
  */
 import type { Decision, RequestFacts } from "../decision.ts";
 import { applyHeaderOps } from "../actions/header-ops.ts";
