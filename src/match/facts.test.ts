@@ -15,6 +15,13 @@ describe("splitHost", () => {
   it.each(["", ":80", "a.com:abc", "a.com:99999", "[::1", "[::1]x"])("rejects %j", (authority) => {
     expect(splitHost(authority)).toBeNull();
   });
+  // Issue #18 item 7: characters not allowed in an authority (RFC 3986 §3.2.2) are refused by
+  // the gateway itself; `evil.test/x.w2.test` used to select the `*.w2.test` virtual host.
+  it.each(["evil.test/x.w2.test", "a.com?x", "a.com#x", "a b.com", "user@a.com", "a\\b.com", "a%2fb.com", 'a".com', "a<b>.com", "a\tb.com", "é.com", "[::1%25eth0]", "[::g]", "a.com/"])(
+    "rejects %j (not an authority)",
+    (authority) => expect(splitHost(authority)).toBeNull(),
+  );
+  it.each(["a-b_c~d.example.com", "xn--bcher-kva.example", "127.0.0.1:8080", "a.com."])("accepts %j", (authority) => expect(splitHost(authority)).not.toBeNull());
 });
 
 describe("factsFromRequest", () => {

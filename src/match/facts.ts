@@ -36,7 +36,17 @@ export interface FactsParts {
   pathNormalization?: PathNormalization;
 }
 
-/** Split a Host header into lower-cased host and port. */
+/**
+ * RFC 3986 §3.2.2 host without percent-encoding: reg-name characters (unreserved + sub-delims)
+ * or an IP-literal. Anything else — `/`, `?`, `#`, `@`, `\`, spaces, `%`, controls, non-ASCII —
+ * is refused by the gateway itself (400) rather than left to whatever runs in front: under plain
+ * workerd/Miniflare `Host: evil.test/x.w2.test` reached the `*.w2.test` virtual host. (`%` is
+ * legal in a reg-name but no DNS name has one; refusing it keeps one spelling per host.)
+ */
+const REG_NAME = /^[A-Za-z0-9\-._~!$&'()*+,;=]+$/;
+const IP_LITERAL = /^\[[0-9A-Fa-f:.]+\]$/;
+
+/** Split a Host header into lower-cased host and port; null for an invalid authority. */
 export function splitHost(authority: string): { host: string; port: number | null } | null {
   let host = authority;
   let portText: string | null = null;
@@ -56,7 +66,7 @@ export function splitHost(authority: string): { host: string; port: number | nul
       portText = authority.slice(colon + 1);
     }
   }
-  if (host === "") return null;
+  if (host === "" || !(host.startsWith("[") ? IP_LITERAL.test(host) : REG_NAME.test(host))) return null;
   let port: number | null = null;
   // RFC 3986 §3.2.3 allows an empty port (`a.com:`): same as no port.
   if (portText !== null && portText !== "") {

@@ -110,3 +110,25 @@ describe("item 2: a regex the validator accepts answers in bounded time", () => 
     expect(ok.body).toBe("matched");
   });
 });
+
+describe("item 7: a Host that is not an authority is a 400 from the gateway itself", () => {
+  it.each(["evil.test/x.w2.test", "evil.test?.w2.test", "evil.test#.w2.test", "a@b.w2.test", "a\\b.w2.test"])("Host: %s", async (host) => {
+    const before = origin.seen.length;
+    const r = await get("/", host);
+    expect(r.status).toBe(400);
+    expect(r.body).toMatch(/invalid Host/);
+    expect(origin.seen.length).toBe(before);
+  });
+
+  it.each(["a%2fb.w2.test", "a b.w2.test"])("Host: %s never routes: workerd itself cannot build the URL and answers 500 before the Worker runs", async (host) => {
+    const before = origin.seen.length;
+    const r = await get("/", host);
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(origin.seen.length).toBe(before);
+  });
+
+  it("a valid host of the wildcard still routes", async () => {
+    const r = await get("/", "shop.w2.test");
+    expect(r.status).toBe(200);
+  });
+});
