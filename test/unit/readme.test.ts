@@ -321,6 +321,7 @@ const isWorkflow = (b: Block) => {
   return keys.includes("jobs") && keys.includes("on");
 };
 const isCases = (b: Block) => topKeys(b.lines).includes("cases");
+const isOrigins = (b: Block) => topKeys(b.lines).includes("origins");
 const isSchemaComment = (b: Block) => significant(b.lines).length === 0 && b.lines.some((l) => l.includes("$schema="));
 
 describe("Documentation YAML examples (README.md and docs/)", () => {
@@ -362,6 +363,14 @@ describe("Documentation YAML examples (README.md and docs/)", () => {
           return r.ok ? [] : [`${b.file}:${b.line + c.line} "${c.case.name}": ${JSON.stringify(r.mismatches)}`];
         });
         expect(failures).toEqual([]);
+      });
+      continue;
+    }
+    if (isOrigins(b)) {
+      it(`${title(b)} — rule "origins-file": loads as routes/origins.yaml with zero errors`, () => {
+        const { objects, issues } = loadConfig([{ path: "routes/origins.yaml", text: b.lines.join("\n") }]);
+        expect(issues.map((i) => `${b.file}:${b.line + i.line}: ${i.path}: ${i.message}`)).toEqual([]);
+        expect(objects.origins?.[0]?.value.entries.length ?? 0).toBeGreaterThan(0);
       });
       continue;
     }
