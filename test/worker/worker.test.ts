@@ -99,3 +99,34 @@ describe("admin endpoints", () => {
     expect(await res.text()).toBe("");
   });
 });
+
+describe("one door: the admin prefix or the pipeline, one HEAD and error handling for both", () => {
+  it("answers HEAD with the GET answer's status and headers and no body, on the data path and the admin path", async () => {
+    for (const [url, headers] of [
+      ["http://a.example/x", {}],
+      ["http://a.example/__gateway/config", ADMIN],
+    ] as const) {
+      const get = await exports.default.fetch(url, { headers });
+      const head = await exports.default.fetch(url, { method: "HEAD", headers });
+      expect(head.status).toBe(get.status);
+      expect(head.headers.get("content-type")).toBe(get.headers.get("content-type"));
+      expect(await head.text()).toBe("");
+      await get.arrayBuffer();
+    }
+  });
+
+  it.each(["/%5F%5Fgateway/config", "/__gateway-probe", "/__gatewayconfig", "/x/__gateway/config"])(
+    "routes %s with the table like any request (the admin surface is the prefix as sent)",
+    async (path) => {
+      const res = await exports.default.fetch(`http://a.example${path}`, { headers: ADMIN });
+      expect(await res.text()).toBe("table v2");
+    },
+  );
+
+  it("serves the admin surface at the prefix itself and below it, query included", async () => {
+    for (const path of ["/__gateway/config?x=1", "/__gateway"]) {
+      const res = await exports.default.fetch(`http://a.example${path}`, { headers: ADMIN });
+      expect(await res.text()).not.toBe("table v2");
+    }
+  });
+});
