@@ -3,7 +3,7 @@
  * every located issue of both stages collected before anything is printed (§8). Compilation is
  * skipped when loading found errors: the compiler expects objects the loader accepted.
  */
-import { formatIssue, loadConfig, sortIssues } from "../../src/config/index.ts";
+import { formatIssue, loadConfig, sortIssues, tally } from "../../src/config/index.ts";
 import type { ConfigObjects, Issue } from "../../src/config/index.ts";
 import { canonicalJson, compile, summarize } from "../../src/compile/index.ts";
 import type { RouteTable } from "../../src/compile/table.ts";
@@ -100,6 +100,5 @@ export function summaryLine(table: RouteTable): string {
 export function printIssues(io: Io, b: BuildResult): void {
   for (const i of b.issues) io.out(formatIssue(i));
   const files = `${b.sources.length} file${b.sources.length === 1 ? "" : "s"}`;
-  const tally = `${b.errors} error${b.errors === 1 ? "" : "s"}, ${b.warnings} warning${b.warnings === 1 ? "" : "s"}`;
-  io.out(`${files}: ${tally}`);
+  io.out(`${files}: ${tally(b.issues)}`);
 }

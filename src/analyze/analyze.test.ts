@@ -17,7 +17,7 @@ metadata: { name: app }
 spec:
   hosts: [app.internal]
   ports: [{ number: 80, name: http, protocol: HTTP }]
-  resolution: STATIC
+  resolution: DNS
   endpoints: [{ address: app.origin.example, labels: { version: v1 } }]
 ---
 apiVersion: networking.istio.io/v1

@@ -28,7 +28,7 @@ export interface FlatRule {
 }
 
 const INHERITED_FIELDS = [
-  "rewrite", "directResponse", "timeout", "retries", "fault", "mirror", "mirrorPercentage", "mirror_percent", "mirrors", "corsPolicy", "headers",
+  "rewrite", "directResponse", "timeout", "retries", "fault", "mirror", "mirrorPercentage", "mirrorPercent", "mirror_percent", "mirrors", "corsPolicy", "headers",
 ] as const;
 
 export function flattenRules(vs: Located<VirtualService>, byKey: ReadonlyMap<string, Located<VirtualService>>, diags: Diagnostics): FlatRule[] {

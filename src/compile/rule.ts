@@ -146,13 +146,13 @@ function compileRewrite(rule: HTTPRoute, authority: string | undefined, where: W
   return out.uri !== undefined || out.uriRegexRewrite || out.authority !== undefined ? out : undefined;
 }
 
-/** `mirror` + `mirrorPercentage` (deprecated `mirror_percent`), or `mirrors[]`; absent percentage ⇒ 100 (§2.7). */
+/** `mirror` + `mirrorPercentage` (deprecated `mirrorPercent` / `mirror_percent`), or `mirrors[]`; absent percentage ⇒ 100 (§2.7). */
 function compileMirrors(rule: HTTPRoute, where: (f: keyof HTTPRoute) => Where, ctx: RuleContext): Mirror[] {
   const out: Mirror[] = [];
   if (rule.mirror) {
     out.push({
       destination: ctx.destinations.resolve(rule.mirror, where("mirror")),
-      percentage: rule.mirrorPercentage?.value ?? rule.mirror_percent ?? 100,
+      percentage: rule.mirrorPercentage?.value ?? rule.mirrorPercent ?? rule.mirror_percent ?? 100,
     });
   }
   rule.mirrors?.forEach((m, i) => {

@@ -20,7 +20,7 @@ export interface LayeredPolicy {
 
 function portLevel(policy: IstioTrafficPolicy, port: number | undefined): PortTrafficPolicy | undefined {
   if (port === undefined) return undefined;
-  return policy.portLevelSettings?.find((p) => p.port.number === port);
+  return policy.portLevelSettings?.find((p) => p.port?.number === port);
 }
 
 function withPort(base: LayeredPolicy, policy: IstioTrafficPolicy, port: number | undefined): LayeredPolicy {
@@ -119,7 +119,7 @@ export function tablePolicy(p: LayeredPolicy): TrafficPolicy | undefined {
   if (lb) out.loadBalancer = lb;
   if (p.outlierDetection) out.outlierDetection = outlierDetection(p.outlierDetection);
   const mode = p.tls?.mode;
-  // ISTIO_MUTUAL is rejected by validation (mesh certificates do not exist at the edge).
+  // ISTIO_MUTUAL is ignored at the edge (mesh certificates do not exist here; edge-notes.ts warns).
   if (mode === "DISABLE" || mode === "SIMPLE" || mode === "MUTUAL") {
     out.tls = { mode };
     if (p.tls?.sni !== undefined) out.tls.sni = p.tls.sni;

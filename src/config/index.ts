@@ -2,8 +2,8 @@
  * Config model: text → validated Istio objects + located issues (DESIGN.md §2, §3).
  * The zod schemas in ./schema are the only definition of the config types.
  */
-export type { SourceFile, Severity, Issue } from "./issue.ts";
-export { formatIssue, formatPath, sortIssues } from "./issue.ts";
+export type { SourceFile, Severity, Issue, FindingKind } from "./issue.ts";
+export { findingKind, formatIssue, formatPath, sortIssues, sourceAccepts, tally } from "./issue.ts";
 export type { Located } from "./issue.ts";
 export type { ConfigObjects } from "./objects.ts";
 export { loadConfig } from "./load.ts";

@@ -65,7 +65,7 @@ export function loadConfig(files: SourceFile[]): { objects: ConfigObjects; issue
 
 function loadFile(file: SourceFile, objects: ConfigObjects, issues: Issue[]): void {
   const { docs, errors } = parseYamlFile(file.text);
-  for (const e of errors) issues.push({ severity: "error", file: file.path, line: e.line, col: e.col, path: "", message: e.message, code: "yaml-syntax" });
+  for (const e of errors) issues.push({ severity: "error", file: file.path, line: e.line, col: e.col, path: "", message: e.message, code: "yaml-syntax", kind: "source" });
   for (const doc of docs) loadDoc(file.path, doc, objects, issues);
 }
 
@@ -95,14 +95,14 @@ function loadDoc(file: string, doc: ParsedDoc, objects: ConfigObjects, issues: I
   const report = reporter(issues, { file, at });
   const v = doc.value;
   if (typeof v !== "object" || Array.isArray(v)) {
-    report("error", [], `expected a Kubernetes object (a map with apiVersion, kind, metadata, spec), got ${describe(v)}`, "not-an-object");
+    report("error", [], `expected a Kubernetes object (a map with apiVersion, kind, metadata, spec), got ${describe(v)}`, "not-an-object", "source");
     return;
   }
   const raw = v as Record<string, unknown>;
   const kind = raw.kind;
   if (typeof raw.apiVersion === "string" && raw.apiVersion.startsWith(`${GROUP}/`) && typeof kind === "string") {
     if (GATEWAY_API_IGNORED.has(kind)) {
-      report("warning", ["kind"], `${kind} is ignored at the edge: only Gateway, HTTPRoute and ReferenceGrant of ${GROUP} are served`, "edge-ignored");
+      report("warning", ["kind"], `${kind} is ignored at the edge: only Gateway, HTTPRoute and ReferenceGrant of ${GROUP} are served`, "edge-ignored", "ignored");
       return;
     }
     if (Object.hasOwn(GATEWAY_API_KINDS, kind)) {
@@ -122,12 +122,19 @@ function loadDoc(file: string, doc: ParsedDoc, objects: ConfigObjects, issues: I
     if (data !== undefined) objects.namespaces.push({ file, doc: doc.index, value: data, at, line: doc.line } satisfies Located<unknown> as Located<never>);
     return;
   }
+  if (typeof kind === "string" && !(kind in KINDS) && otherKind(raw.apiVersion, kind)) {
+    // Istio's samples mix networking objects with Services, Deployments, Sidecars, policies…:
+    // the cluster accepts them, the edge has no use for them (DESIGN.md §9 "ignored").
+    report("warning", ["kind"], `${kind} (${String(raw.apiVersion)}) is ignored: the edge reads Gateway, VirtualService, DestinationRule and ServiceEntry`, "other-kind", "ignored");
+    return;
+  }
   if (typeof kind !== "string" || !(kind in KINDS)) {
     report(
       "error",
       kind === undefined ? [] : ["kind"],
       `${kind === undefined ? "missing kind" : `unsupported kind ${describe(kind)}`}: expected Gateway, VirtualService, DestinationRule or ServiceEntry (networking.istio.io), Gateway, HTTPRoute or ReferenceGrant (${GROUP}) or a v1 Namespace`,
       "kind",
+      "source",
     );
     return;
   }
@@ -137,6 +144,7 @@ function loadDoc(file: string, doc: ParsedDoc, objects: ConfigObjects, issues: I
       raw.apiVersion === undefined ? [] : ["apiVersion"],
       `${raw.apiVersion === undefined ? "missing apiVersion" : `unsupported apiVersion ${describe(raw.apiVersion)}`} for ${kind}: expected ${API_VERSIONS.join(", ")}`,
       "api-version",
+      "source",
     );
     return;
   }
@@ -146,7 +154,7 @@ function loadDoc(file: string, doc: ParsedDoc, objects: ConfigObjects, issues: I
     for (const zi of result.error.issues)
       for (const t of translate(zi)) {
         const { line, col } = doc.locate(t.path, t.atKey);
-        issues.push({ severity: "error", file, line, col, path: formatPath(t.path), message: t.message, code: t.code });
+        issues.push({ severity: "error", file, line, col, path: formatPath(t.path), message: t.message, code: t.code, kind: t.kind });
       }
     return;
   }
@@ -162,9 +170,29 @@ function parseWith(schema: z.ZodType, v: unknown, file: string, doc: ParsedDoc, 
   for (const zi of result.error.issues)
     for (const t of translate(zi)) {
       const { line, col } = doc.locate(t.path, t.atKey);
-      issues.push({ severity: "error", file, line, col, path: formatPath(t.path), message: t.message, code: t.code });
+      issues.push({ severity: "error", file, line, col, path: formatPath(t.path), message: t.message, code: t.code, kind: t.kind });
     }
   return undefined;
+}
+
+/**
+ * Kinds a cluster accepts that the edge does not read (Kubernetes workloads and Istio's other
+ * APIs). A kind nobody defines (a typo such as `VirtualSevice`) stays an error: `kubectl apply`
+ * answers "no matches for kind".
+ */
+const OTHER_KINDS: Record<string, readonly string[]> = {
+  "v1": ["Service", "ServiceAccount", "ConfigMap", "Secret", "Pod", "Endpoints"],
+  "apps/v1": ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"],
+  "networking.istio.io": ["Sidecar", "EnvoyFilter", "WorkloadEntry", "WorkloadGroup", "ProxyConfig"],
+  "security.istio.io": ["AuthorizationPolicy", "PeerAuthentication", "RequestAuthentication"],
+  "telemetry.istio.io": ["Telemetry"],
+  "extensions.istio.io": ["WasmPlugin"],
+};
+
+function otherKind(apiVersion: unknown, kind: string): boolean {
+  if (typeof apiVersion !== "string") return false;
+  const group = apiVersion.includes("/") && !apiVersion.startsWith("apps/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : apiVersion;
+  return OTHER_KINDS[group]?.includes(kind) ?? false;
 }
 
 function checkDuplicates(objects: ConfigObjects, issues: Issue[]): void {

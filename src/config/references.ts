@@ -36,7 +36,8 @@ export function checkReferences(objects: ConfigObjects, issues: Issue[]): void {
     const checkGateways = (list: string[], at: Path) =>
       list.forEach((g, i) => {
         if (g === "mesh") return;
-        const full = g.includes("/") ? g : `${ns}/${g}`;
+        // `name.namespace[.svc.cluster.local]` is Istio's legacy form (accepted with a warning).
+        const full = g.includes("/") ? g : g.includes(".") ? `${g.split(".")[1]}/${g.split(".")[0]}` : `${ns}/${g}`;
         if (!gateways.has(full))
           report("error", [...at, i], `gateway ${JSON.stringify(g)} (${full}) is not defined${gateways.size ? `; defined gateways: ${[...gateways].sort().join(", ")}` : "; no Gateway is defined"}`, "reference");
       });
@@ -67,6 +68,14 @@ export function checkReferences(objects: ConfigObjects, issues: Issue[]): void {
     });
 
     function checkDestination(dest: Destination, at: Path) {
+      // Istio accepts a wildcard destination (a wildcard ServiceEntry's cluster); the edge must
+      // know which origin to fetch, so it needs a ServiceEntry with endpoints for exactly that host.
+      if (dest.host.startsWith("*")) {
+        const exact = objects.serviceEntries.find((s) => s.value.spec.hosts.includes(dest.host) && s.value.spec.endpoints?.length);
+        if (!exact)
+          report("error", [...at, "host"], `wildcard destination host ${JSON.stringify(dest.host)} names no single origin: the edge cannot fetch a wildcard; name the host, or define a ServiceEntry for ${JSON.stringify(dest.host)} with endpoints`, "reference", "edge");
+        return;
+      }
       const host = q(dest.host, vs);
       const se = serviceEntryFor(objects.serviceEntries, host);
       if (dest.port && se?.value.spec.ports?.length && !se.value.spec.ports.some((p) => p.number === dest.port!.number))

@@ -19,8 +19,10 @@ import { chooseEngine, type Engine } from "./regex-safety.ts";
 /**
  * `engine`: where the Worker runs it (regex-safety.ts): "js" = V8 on `js`/`flags` (proven linear),
  * "re2" = re2js on the RE2 source itself (full match).
+ * `edge: true` when the pattern is valid RE2 within Istio's limits (Istio accepts it) but the edge
+ * cannot run it safely or translate it: an edge error, not Istio's verdict (DESIGN.md §9).
  */
-export type RegexCheck = { ok: true; js: string; flags: string; engine: Engine } | { ok: false; message: string };
+export type RegexCheck = { ok: true; js: string; flags: string; engine: Engine } | { ok: false; message: string; edge?: boolean };
 
 /** Istio's limit on regex length (istio:val validateStringRegexp). */
 export const MAX_REGEX_LENGTH = 1024;
@@ -56,11 +58,11 @@ function check(src: string, mode: "match" | "search"): RegexCheck {
   try {
     ast = parseRE2(src);
   } catch (e) {
-    if (e instanceof Unsupported) return { ok: false, message: `regex cannot be translated for the edge: ${e.message}` };
+    if (e instanceof Unsupported) return { ok: false, edge: true, message: `regex cannot be translated for the edge: ${e.message}` };
     throw e;
   }
   const choice = chooseEngine(ast, programSize, mode);
-  if ("error" in choice) return { ok: false, message: `regex rejected: ${choice.error}` };
+  if ("error" in choice) return { ok: false, edge: true, message: `regex rejected at the edge: ${choice.error}` };
   try {
     const folds = collectFolds(ast);
     const globalFold = folds.size === 1 && folds.has(true);
@@ -69,7 +71,7 @@ function check(src: string, mode: "match" | "search"): RegexCheck {
     new RegExp(js, flags); // must compile; a failure here is a translator bug, reported as such
     return { ok: true, js, flags, engine: choice.engine };
   } catch (e) {
-    return { ok: false, message: `regex cannot be translated for the edge: ${(e as Error).message}` };
+    return { ok: false, edge: true, message: `regex cannot be translated for the edge: ${(e as Error).message}` };
   }
 }
 

@@ -4,6 +4,7 @@
  * allowed field names (read from the strict object's shape) and a did-you-mean suggestion.
  */
 import type { z } from "zod";
+import type { FindingKind } from "./issue.ts";
 import { describe } from "./duration.ts";
 
 const ALLOWED = "\u0000allowed:";
@@ -40,9 +41,24 @@ export interface Translated {
   /** Locate the key rather than the value (unknown fields, bad record keys). */
   atKey: boolean;
   code: string;
+  /**
+   * The schemas model Istio's validation, so a schema issue is Istio's verdict (`"source"`),
+   * unless the check says otherwise with `params: { kind: "edge" }` (an edge-only rule).
+   */
+  kind: FindingKind;
+}
+
+function kindOf(issue: z.core.$ZodIssue): FindingKind {
+  const k = (issue as { params?: { kind?: unknown } }).params?.kind;
+  return k === "edge" || k === "ignored" ? k : "source";
 }
 
 export function translate(issue: z.core.$ZodIssue): Translated[] {
+  const kind = kindOf(issue);
+  return translateOne(issue).map((t) => ({ ...t, kind }));
+}
+
+function translateOne(issue: z.core.$ZodIssue): Omit<Translated, "kind">[] {
   const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)) as Array<string | number>;
   if (issue.code === "unrecognized_keys") {
     const allowed = issue.message.startsWith(ALLOWED) ? issue.message.slice(ALLOWED.length).split(",").filter(Boolean) : [];

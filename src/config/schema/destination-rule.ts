@@ -1,45 +1,61 @@
 /**
- * DestinationRule (networking.istio.io) — ISTIO-SEMANTICS §1.3.
+ * DestinationRule (networking.istio.io) — ISTIO-SEMANTICS §1.3. The schema follows Istio's
+ * validation (istio:val ValidateDestinationRule, validateTrafficPolicy, validateConnectionPool,
+ * validateLoadBalancer, validateOutlierDetection, agent ValidateTLS): what Istio accepts loads.
  *
- * Edge decisions (Edge column of §1.3):
- * - loadBalancer, outlierDetection, tls.mode/sni, subsets, portLevelSettings: accepted and honoured.
- * - connectionPool `http.http1MaxPendingRequests`, `http.http2MaxRequests`, `http.maxRetries`,
- *   `tcp.connectTimeout`: accepted so Istio's circuit-breaking examples load, but a Worker isolate
- *   sees only its own requests and `fetch()` has no connect timeout, so they are NOT enforced
- *   (load.ts emits a warning naming each one).
- * - connection tuning that `fetch()` owns (`tcp.maxConnections`, keepalive, idle timeouts, h2
- *   upgrade…), certificates, `workloadSelector`, `tunnel`, `proxyProtocol`: rejected with a reason.
+ * Edge decisions (DESIGN.md §9, reported by edge-notes.ts):
+ * - loadBalancer, outlierDetection, tls.mode SIMPLE/sni, subsets, portLevelSettings: honoured.
+ * - connection tuning that fetch() owns (`tcp.*`, keepalive, idle timeouts, h2 upgrade, per-connection
+ *   limits), client certificates, `credentialName`, ISTIO_MUTUAL, `workloadSelector`,
+ *   `proxyProtocol`, localities: ignored at the edge, with a warning naming each.
+ * - `tunnel` (traffic would go through a proxy) and `simple: PASSTHROUGH` (no original
+ *   destination): edge errors.
  */
 import { z } from "zod";
 import {
-  apiVersion, bool, dnsLabel, duration, enumOf, exportTo, host, int, Metadata, obj, port, rejected, str, stringMap, uint32,
+  apiVersion, bool, duration, enumOf, exportTo, host, int, ISTIO_LABEL, labelMap, Metadata, obj, port, str, uint32, workloadSelector,
 } from "./common.ts";
+import { describe } from "../duration.ts";
 
-const fetchOwns = "Workers' fetch() manages upstream connections itself";
+const int32 = (what = "a non-negative integer") => int(0, 2_147_483_647, what);
+const negOk = (what: string) =>
+  z.number({ error: (iss) => `expected ${what}, got ${describe(iss.input)}` }).superRefine((v, ctx) => {
+    if (!Number.isInteger(v)) ctx.addIssue({ code: "custom", message: `expected ${what}, got ${v}` });
+    else if (v < 0) ctx.addIssue({ code: "custom", message: `${what} must be non-negative, got ${v}` });
+  });
 
 export const TCPSettings = obj({
-  maxConnections: rejected("maxConnections", `${fetchOwns}; bound concurrency with http.http2MaxRequests instead (not enforced per isolate either)`),
+  maxConnections: negOk("maxConnections").optional(),
   connectTimeout: duration().optional(),
-  tcpKeepalive: rejected("tcpKeepalive", fetchOwns),
-  maxConnectionDuration: rejected("maxConnectionDuration", fetchOwns),
-  idleTimeout: rejected("idleTimeout", fetchOwns),
+  tcpKeepalive: obj({ probes: uint32().optional(), time: duration().optional(), interval: duration().optional() }).optional(),
+  maxConnectionDuration: duration().optional(),
+  idleTimeout: duration().optional(),
 });
 
 export const HTTPSettings = obj({
-  http1MaxPendingRequests: int(0, 2_147_483_647, "a request count").optional(),
-  http2MaxRequests: int(0, 2_147_483_647, "a request count").optional(),
-  maxRetries: int(0, 2_147_483_647, "a retry count").optional(),
-  maxRequestsPerConnection: rejected("maxRequestsPerConnection", fetchOwns),
-  idleTimeout: rejected("idleTimeout", fetchOwns),
-  h2UpgradePolicy: rejected("h2UpgradePolicy", fetchOwns),
-  useClientProtocol: rejected("useClientProtocol", fetchOwns),
-  maxConcurrentStreams: rejected("maxConcurrentStreams", fetchOwns),
+  http1MaxPendingRequests: negOk("http1MaxPendingRequests").optional(),
+  http2MaxRequests: negOk("http2MaxRequests").optional(),
+  maxRetries: negOk("maxRetries").optional(),
+  maxRequestsPerConnection: negOk("maxRequestsPerConnection").optional(),
+  idleTimeout: duration().optional(),
+  h2UpgradePolicy: enumOf(["DEFAULT", "DO_NOT_UPGRADE", "UPGRADE"]).optional(),
+  useClientProtocol: bool().optional(),
+  maxConcurrentStreams: negOk("maxConcurrentStreams").optional(),
+}).superRefine((h, ctx) => {
+  if (h.h2UpgradePolicy === "UPGRADE" && h.useClientProtocol)
+    ctx.addIssue({ code: "custom", path: ["useClientProtocol"], message: "useClientProtocol must not be true when h2UpgradePolicy is UPGRADE" });
 });
 
-export const ConnectionPoolSettings = obj({ tcp: TCPSettings.optional(), http: HTTPSettings.optional() });
+export const ConnectionPoolSettings = obj({ tcp: TCPSettings.optional(), http: HTTPSettings.optional() }).superRefine((c, ctx) => {
+  if (c.tcp === undefined && c.http === undefined) ctx.addIssue({ code: "custom", message: "connectionPool must have at least one field (tcp or http)" });
+});
 
 export const HTTPCookie = obj({
-  name: str("a cookie name").regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, { error: "cookie name must be an RFC 6265 token" }),
+  name: str("a cookie name").superRefine((n, ctx) => {
+    if (n === "") ctx.addIssue({ code: "custom", message: "name required for httpCookie" });
+    // An edge rule: the name becomes a Set-Cookie name, which must be an RFC 6265 token.
+    else if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(n)) ctx.addIssue({ code: "custom", params: { kind: "edge" }, message: "cookie name must be an RFC 6265 token: the edge sets it with Set-Cookie" });
+  }),
   path: str().optional(),
   ttl: duration({ minMs: 0 }).optional(),
   attributes: z.array(obj({ name: str(), value: str().optional() })).optional(),
@@ -55,19 +71,50 @@ export const ConsistentHashLB = obj({
   minimumRingSize: uint32().optional(),
 }).superRefine((c, ctx) => {
   const keys = (["httpHeaderName", "httpCookie", "useSourceIp", "httpQueryParameterName"] as const).filter((k) => c[k] !== undefined);
-  if (keys.length !== 1)
-    ctx.addIssue({ code: "custom", message: `consistentHash takes exactly one of httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName; found ${keys.length ? keys.join(" and ") : "none"}` });
+  if (keys.length > 1)
+    ctx.addIssue({ code: "custom", path: [keys[1]!], message: `consistentHash takes one of httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName; found ${keys.join(" and ")}` });
+  else if (keys.length === 0)
+    ctx.addIssue({ code: "custom", params: { kind: "edge" }, message: "consistentHash without a hash key (httpHeaderName, httpCookie, useSourceIp or httpQueryParameterName) has nothing to hash at the edge: name one, or use simple" });
   if (c.ringHash && c.maglev) ctx.addIssue({ code: "custom", path: ["maglev"], message: "consistentHash takes ringHash or maglev, not both" });
+  if (c.minimumRingSize && (c.ringHash || c.maglev))
+    ctx.addIssue({ code: "custom", path: ["minimumRingSize"], message: "only one of minimumRingSize or maglev/ringHash can be specified" });
+  const t = c.maglev?.tableSize;
+  if (c.maglev) {
+    if (!t) ctx.addIssue({ code: "custom", path: ["maglev", "tableSize"], message: "tableSize must be set for maglev" });
+    else if (t >= 5000011) ctx.addIssue({ code: "custom", path: ["maglev", "tableSize"], message: "tableSize must be less than 5000011 for maglev" });
+    else if (!isPrime(t)) ctx.addIssue({ code: "custom", path: ["maglev", "tableSize"], message: "tableSize must be a prime number for maglev" });
+  }
 });
+
+/** Envoy's primality test, as Istio uses it for maglev table sizes. */
+function isPrime(x: number): boolean {
+  if (x !== 0 && x < 4) return true;
+  if (x % 2 === 0) return false;
+  for (let f = 3; f * f <= x; f += 2) if (x % f === 0) return false;
+  return true;
+}
 
 export const LoadBalancerSettings = obj({
   simple: enumOf(["UNSPECIFIED", "LEAST_CONN", "RANDOM", "PASSTHROUGH", "ROUND_ROBIN", "LEAST_REQUEST"])
     .superRefine((s, ctx) => {
-      if (s === "PASSTHROUGH") ctx.addIssue({ code: "custom", message: "PASSTHROUGH (original destination) does not exist at the edge: there is no original destination address" });
+      if (s === "PASSTHROUGH")
+        ctx.addIssue({ code: "custom", params: { kind: "edge" }, message: "PASSTHROUGH (original destination) cannot be served at the edge: there is no original destination address; use ROUND_ROBIN or LEAST_REQUEST" });
     })
     .optional(),
   consistentHash: ConsistentHashLB.optional(),
-  localityLbSetting: rejected("localityLbSetting", "locality-aware balancing needs mesh localities; the edge has none"),
+  localityLbSetting: obj({
+    distribute: z.array(obj({ from: str().optional(), to: z.record(z.string(), uint32()).optional() })).optional(),
+    failover: z.array(obj({ from: str().optional(), to: str().optional() })).optional(),
+    failoverPriority: z.array(str()).optional(),
+    enabled: bool().optional(),
+  })
+    .superRefine((l, ctx) => {
+      if (l.distribute?.length && l.failover?.length) ctx.addIssue({ code: "custom", message: "can not simultaneously specify 'distribute' and 'failover'" });
+      l.failover?.forEach((f, i) => {
+        if (f.from === f.to) ctx.addIssue({ code: "custom", path: ["failover", i], message: "locality lb failover settings must specify different regions" });
+      });
+    })
+    .optional(),
   warmupDurationSecs: duration().optional(),
   warmup: obj({ duration: duration(), minimumPercent: z.number().optional(), aggression: z.number().optional() }).optional(),
 }).superRefine((lb, ctx) => {
@@ -78,7 +125,7 @@ export const LoadBalancerSettings = obj({
 export const OutlierDetection = obj({
   consecutive5xxErrors: uint32().optional(),
   consecutiveGatewayErrors: uint32().optional(),
-  consecutiveErrors: int(0, 2_147_483_647).optional(),
+  consecutiveErrors: int(-2_147_483_648, 2_147_483_647).optional(),
   consecutiveLocalOriginFailures: uint32().optional(),
   splitExternalLocalOriginErrors: bool().optional(),
   interval: duration().optional(),
@@ -86,66 +133,93 @@ export const OutlierDetection = obj({
   maxEjectionPercent: int(0, 100, "a percentage").optional(),
   minHealthPercent: int(0, 100, "a percentage").optional(),
 }).superRefine((o, ctx) => {
-  if (o.consecutiveLocalOriginFailures !== undefined && !o.splitExternalLocalOriginErrors)
+  if (o.consecutiveLocalOriginFailures && !o.splitExternalLocalOriginErrors)
     ctx.addIssue({ code: "custom", path: ["consecutiveLocalOriginFailures"], message: "consecutiveLocalOriginFailures needs splitExternalLocalOriginErrors: true" });
 });
 
-const certs = "upstream client certificates are bound with wrangler's mtls_certificates, not file paths or Kubernetes secrets";
-
+/** istio:agent ValidateTLS. Certificates are ignored at the edge (edge-notes.ts). */
 export const ClientTLSSettings = obj({
-  mode: enumOf(["DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL"])
-    .superRefine((m, ctx) => {
-      if (m === "ISTIO_MUTUAL") ctx.addIssue({ code: "custom", message: "ISTIO_MUTUAL uses mesh-issued certificates; origins outside the mesh need SIMPLE (or MUTUAL)" });
-    })
-    .optional(),
+  mode: enumOf(["DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL"]).optional(),
   sni: str().optional(),
   subjectAltNames: z.array(str()).optional(),
   insecureSkipVerify: bool().optional(),
-  clientCertificate: rejected("clientCertificate", certs),
-  privateKey: rejected("privateKey", certs),
-  caCertificates: rejected("caCertificates", certs),
-  credentialName: rejected("credentialName", certs),
-  caCrl: rejected("caCrl", certs),
+  clientCertificate: str().optional(),
+  privateKey: str().optional(),
+  caCertificates: str().optional(),
+  credentialName: str().optional(),
+  caCrl: str().optional(),
+}).superRefine((t, ctx) => {
+  const add = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  if (t.insecureSkipVerify) {
+    if (t.mode === "SIMPLE" && (t.caCertificates || t.credentialName || t.subjectAltNames))
+      add(["insecureSkipVerify"], "cannot specify caCertificates, credentialName or subjectAltNames when insecureSkipVerify is true");
+    if (t.mode === "MUTUAL" && (t.caCertificates || t.subjectAltNames))
+      add(["insecureSkipVerify"], "cannot specify caCertificates or subjectAltNames when insecureSkipVerify is true");
+  }
+  if ((t.mode === "SIMPLE" || t.mode === "MUTUAL") && t.credentialName) {
+    if (t.clientCertificate || t.caCertificates || t.privateKey || t.caCrl)
+      add(["credentialName"], "cannot specify client certificates, CA certificate or CA CRL when credentialName is set");
+    return;
+  }
+  if (t.mode === "MUTUAL") {
+    if (!t.clientCertificate) add(["clientCertificate"], "client certificate required for mutual TLS (or set credentialName)");
+    if (!t.privateKey) add(["privateKey"], "private key required for mutual TLS (or set credentialName)");
+  }
 });
 
-export const PortTrafficPolicy = obj({
-  port: obj({ number: port() }),
+const policyFields = {
   loadBalancer: LoadBalancerSettings.optional(),
   connectionPool: ConnectionPoolSettings.optional(),
   outlierDetection: OutlierDetection.optional(),
   tls: ClientTLSSettings.optional(),
+};
+
+export const PortTrafficPolicy = obj({ port: obj({ number: port() }).optional(), ...policyFields }).superRefine((p, ctx) => {
+  if (p.port === undefined) ctx.addIssue({ code: "custom", message: "a portLevelSettings entry must have a port" });
+  if (!p.loadBalancer && !p.connectionPool && !p.outlierDetection && !p.tls)
+    ctx.addIssue({ code: "custom", message: "a port traffic policy must have at least one field" });
 });
 
 export const TrafficPolicy = obj({
-  loadBalancer: LoadBalancerSettings.optional(),
-  connectionPool: ConnectionPoolSettings.optional(),
-  outlierDetection: OutlierDetection.optional(),
-  tls: ClientTLSSettings.optional(),
+  ...policyFields,
   portLevelSettings: z.array(PortTrafficPolicy).optional(),
   retryBudget: obj({ percent: obj({ value: z.number() }).optional(), minRetryConcurrency: uint32().optional() }).optional(),
-  tunnel: rejected("tunnel", "HTTP CONNECT tunnelling to an upstream is not available from a Worker"),
-  proxyProtocol: rejected("proxyProtocol", "the PROXY protocol is L4; fetch() cannot send it"),
+  /** Traffic would go through an HTTP CONNECT/POST tunnel: an edge error (edge-notes.ts). */
+  tunnel: obj({ protocol: str().optional(), targetHost: str(), targetPort: port() })
+    .superRefine((t, ctx) => {
+      if (t.protocol && t.protocol !== "CONNECT" && t.protocol !== "POST") ctx.addIssue({ code: "custom", path: ["protocol"], message: 'tunnel protocol must be "CONNECT" or "POST"' });
+    })
+    .optional(),
+  proxyProtocol: obj({ version: z.union([enumOf(["V1", "V2"]), z.number()]).optional() }).optional(),
 }).superRefine((t, ctx) => {
-  if (Object.values(t).every((v) => v === undefined)) ctx.addIssue({ code: "custom", message: "trafficPolicy must contain at least one field" });
+  // istio:val validateTrafficPolicy: retryBudget alone does not count.
+  if (!t.outlierDetection && !t.connectionPool && !t.loadBalancer && !t.tls && !t.portLevelSettings && !t.tunnel && !t.proxyProtocol)
+    ctx.addIssue({ code: "custom", message: "trafficPolicy must have at least one field (loadBalancer, connectionPool, outlierDetection, tls, portLevelSettings, tunnel, proxyProtocol)" });
+  if (t.tunnel && t.proxyProtocol) ctx.addIssue({ code: "custom", path: ["proxyProtocol"], message: "tunnel and proxyProtocol must not be set together" });
+  // Two entries for one port: Istio accepts it (the last wins in Envoy); the edge cannot say which was meant.
   const seen = new Set<number>();
   t.portLevelSettings?.forEach((p, i) => {
-    if (seen.has(p.port.number)) ctx.addIssue({ code: "custom", path: ["portLevelSettings", i, "port", "number"], message: `port ${p.port.number} has two portLevelSettings` });
+    if (!p.port) return;
+    if (seen.has(p.port.number))
+      ctx.addIssue({ code: "custom", params: { kind: "edge" }, path: ["portLevelSettings", i, "port", "number"], message: `port ${p.port.number} has two portLevelSettings: keep one` });
     seen.add(p.port.number);
   });
 });
 
 export const Subset = obj({
-  name: dnsLabel("subset name"),
-  labels: stringMap().optional(),
+  name: str("a subset name").superRefine((v, ctx) => {
+    if (!ISTIO_LABEL.test(v)) ctx.addIssue({ code: "custom", message: `subset name must be a DNS-1123 label (letters, digits and "-", at most 63 characters), got ${JSON.stringify(v)}` });
+  }),
+  labels: labelMap().optional(),
   trafficPolicy: TrafficPolicy.optional(),
 });
 
 export const DestinationRuleSpec = obj({
-  host: host({ wildcard: "suffix", star: false }),
+  host: host({ wildcard: "partial", star: true }),
   trafficPolicy: TrafficPolicy.optional(),
   subsets: z.array(Subset).optional(),
   exportTo: exportTo(),
-  workloadSelector: rejected("workloadSelector", "it selects sidecar workloads; the edge is not a workload"),
+  workloadSelector: workloadSelector().optional(),
 }).superRefine((dr, ctx) => {
   const seen = new Set<string>();
   dr.subsets?.forEach((s, i) => {

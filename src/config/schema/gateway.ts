@@ -1,54 +1,78 @@
 /**
  * Gateway (networking.istio.io) — ISTIO-SEMANTICS §1.1. The edge *is* the gateway: `selector`
  * is accepted and ignored (every Istio example has one), servers decide which hosts are served
- * and whether plain HTTP is redirected to https. TLS is terminated by Cloudflare, so certificate
- * fields that name Kubernetes secrets are accepted with a warning (load.ts) and file-based
- * certificate and cipher settings are rejected.
+ * and whether plain HTTP is redirected to https. The schema follows Istio's validation
+ * (istio:val ValidateGateway, validateServer, validateTLSOptions).
+ *
+ * At the edge Cloudflare terminates TLS: certificates, cipher suites and TLS versions are ignored
+ * with a warning (edge-notes.ts); L4 servers (TCP, TLS, Mongo…) and TLS passthrough are edge errors.
  */
 import { z } from "zod";
-import { apiVersion, bool, DNS1123_LABEL, enumOf, hostProblem, Metadata, obj, port, rejected, str, stringMap } from "./common.ts";
+import { apiVersion, bool, DNS1123_LABEL, enumOf, hostProblem, isIpAddress, ISTIO_LABEL, Metadata, obj, port, str, stringMap } from "./common.ts";
+import { isHttpProtocol, isTlsProtocol, protocolName } from "./service-entry.ts";
 
+/** The server protocols the edge serves. */
 export const GATEWAY_PROTOCOLS = ["HTTP", "HTTPS", "HTTP2", "GRPC", "GRPC-WEB"] as const;
 
 export const GatewayPort = obj({
   number: port(),
-  protocol: str("a protocol such as HTTP or HTTPS").superRefine((p, ctx) => {
-    if ((GATEWAY_PROTOCOLS as readonly string[]).includes(p.toUpperCase())) return;
-    ctx.addIssue({
-      code: "custom",
-      message: ["TCP", "TLS", "MONGO"].includes(p.toUpperCase())
-        ? `protocol ${p} is L4; an HTTP edge serves only ${GATEWAY_PROTOCOLS.join(", ")}`
-        : `expected one of ${GATEWAY_PROTOCOLS.join(", ")}, got ${JSON.stringify(p)}`,
-    });
+  protocol: protocolName(),
+  name: str("a port name").superRefine((n, ctx) => {
+    if (n === "") ctx.addIssue({ code: "custom", message: "port name must be set" });
   }),
-  name: str("a port name"),
-  targetPort: rejected("targetPort", "it is a deprecated mesh-internal field"),
-});
-
-const cf = "Cloudflare terminates TLS with the zone's edge certificates";
-
-export const ServerTLSSettings = obj({
-  httpsRedirect: bool().optional(),
-  mode: enumOf(["PASSTHROUGH", "SIMPLE", "MUTUAL", "AUTO_PASSTHROUGH", "ISTIO_MUTUAL", "OPTIONAL_MUTUAL"])
-    .superRefine((m, ctx) => {
-      if (m === "PASSTHROUGH" || m === "AUTO_PASSTHROUGH" || m === "ISTIO_MUTUAL")
-        ctx.addIssue({ code: "custom", message: `tls mode ${m} does not exist at the edge: ${cf}; use SIMPLE (or MUTUAL with Cloudflare mTLS)` });
+  /** Istio rejects any targetPort on a Gateway ("targetPort has no impact on Gateways"). */
+  targetPort: z
+    .number()
+    .superRefine((v, ctx) => {
+      if (v > 0) ctx.addIssue({ code: "custom", message: "targetPort has no impact on Gateways; remove it" });
     })
     .optional(),
+});
+
+const TLS_MODES = ["PASSTHROUGH", "SIMPLE", "MUTUAL", "AUTO_PASSTHROUGH", "ISTIO_MUTUAL", "OPTIONAL_MUTUAL"] as const;
+
+/** istio:val validateTLSOptions. An absent mode is PASSTHROUGH (proto3's zero value). */
+export const ServerTLSSettings = obj({
+  httpsRedirect: bool().optional(),
+  mode: enumOf(TLS_MODES).optional(),
   credentialName: str().optional(),
   credentialNames: z.array(str()).optional(),
-  serverCertificate: rejected("serverCertificate", cf),
-  privateKey: rejected("privateKey", cf),
-  caCertificates: rejected("caCertificates", cf),
-  caCrl: rejected("caCrl", cf),
-  caCertCredentialName: rejected("caCertCredentialName", cf),
-  tlsCertificates: rejected("tlsCertificates", cf),
-  subjectAltNames: rejected("subjectAltNames", "client certificates are checked by Cloudflare mTLS rules"),
-  verifyCertificateSpki: rejected("verifyCertificateSpki", "client certificates are checked by Cloudflare mTLS rules"),
-  verifyCertificateHash: rejected("verifyCertificateHash", "client certificates are checked by Cloudflare mTLS rules"),
-  minProtocolVersion: rejected("minProtocolVersion", "set the minimum TLS version in the Cloudflare dashboard (SSL/TLS → Edge Certificates)"),
-  maxProtocolVersion: rejected("maxProtocolVersion", "TLS versions are set in the Cloudflare dashboard"),
-  cipherSuites: rejected("cipherSuites", "cipher suites are set in the Cloudflare dashboard"),
+  serverCertificate: str().optional(),
+  privateKey: str().optional(),
+  caCertificates: str().optional(),
+  caCrl: str().optional(),
+  caCertCredentialName: str().optional(),
+  tlsCertificates: z.array(obj({ serverCertificate: str().optional(), privateKey: str().optional(), caCertificates: str().optional() })).optional(),
+  subjectAltNames: z.array(str()).optional(),
+  verifyCertificateSpki: z.array(str()).optional(),
+  verifyCertificateHash: z.array(str()).optional(),
+  minProtocolVersion: enumOf(["TLS_AUTO", "TLSV1_0", "TLSV1_1", "TLSV1_2", "TLSV1_3"]).optional(),
+  maxProtocolVersion: enumOf(["TLS_AUTO", "TLSV1_0", "TLSV1_1", "TLSV1_2", "TLSV1_3"]).optional(),
+  cipherSuites: z.array(str()).optional(),
+}).superRefine((t, ctx) => {
+  const add = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  const mode = t.mode ?? "PASSTHROUGH";
+  const hasCreds = Boolean(t.credentialName || t.credentialNames?.length || t.tlsCertificates?.length);
+  if (mode === "ISTIO_MUTUAL") {
+    if (t.serverCertificate) add(["serverCertificate"], "ISTIO_MUTUAL TLS cannot have an associated server certificate");
+    if (t.privateKey) add(["privateKey"], "ISTIO_MUTUAL TLS cannot have an associated private key");
+    if (t.caCertificates) add(["caCertificates"], "ISTIO_MUTUAL TLS cannot have an associated CA bundle");
+    if (t.credentialName) add(["credentialName"], "ISTIO_MUTUAL TLS cannot have an associated credentialName");
+    return;
+  }
+  if ((mode === "SIMPLE" || mode === "MUTUAL" || mode === "OPTIONAL_MUTUAL") && hasCreds) {
+    if (t.caCrl && t.credentialName) add(["caCrl"], "caCrl is not supported with credentialName: put the CRL in the credential");
+    return;
+  }
+  if (mode === "SIMPLE") {
+    if (!t.serverCertificate) add(["serverCertificate"], "SIMPLE TLS requires a server certificate (or credentialName)");
+    if (!t.privateKey) add(["privateKey"], "SIMPLE TLS requires a private key (or credentialName)");
+  } else if (mode === "MUTUAL" || mode === "OPTIONAL_MUTUAL") {
+    if (!t.serverCertificate) add(["serverCertificate"], "MUTUAL TLS requires a server certificate (or credentialName)");
+    if (!t.privateKey) add(["privateKey"], "MUTUAL TLS requires a private key (or credentialName)");
+    if (!t.caCertificates) add(["caCertificates"], "MUTUAL TLS requires a client CA bundle (or credentialName)");
+  }
+  if (t.caCrl && mode === "SIMPLE") add(["caCrl"], "caCrl is not supported with SIMPLE TLS");
 });
 
 /** `[namespace/]dnsName` (ISTIO-SEMANTICS §1.1 server.hosts). */
@@ -58,9 +82,11 @@ export function gatewayHostProblem(h: string): string | null {
   const name = slash >= 0 ? h.slice(slash + 1) : h;
   if (ns !== null && ns !== "*" && ns !== "." && !DNS1123_LABEL.test(ns))
     return `invalid namespace ${JSON.stringify(ns)} in ${JSON.stringify(h)}: expected "*", "." or a namespace name`;
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(":")) return null; // IPs are accepted by Istio
-  if (name !== "*" && !name.startsWith("*") && !name.includes("."))
+  if (name === "") return `empty host name in ${JSON.stringify(h)}`;
+  if (name !== "*" && !name.includes(".") && !isIpAddress(name))
     return `short host name ${JSON.stringify(name)} is not allowed in a Gateway; use a fully qualified name`;
+  if (name.includes("*") && name !== "*" && !name.startsWith("*.")) return `partial wildcard ${JSON.stringify(name)} is not allowed in a Gateway; use "*.example.com"`;
+  if (isIpAddress(name)) return null; // Istio accepts IPs as Gateway hosts
   return hostProblem(name, { wildcard: "suffix", star: true });
 }
 
@@ -74,13 +100,27 @@ export const Server = obj({
   ),
   tls: ServerTLSSettings.optional(),
   name: str().optional(),
-  bind: rejected("bind", "the edge listens on Cloudflare's anycast addresses"),
-  defaultEndpoint: rejected("defaultEndpoint", "it is not implemented by Istio either"),
+  bind: str("an IP address or unix:// path")
+    .superRefine((b, ctx) => {
+      if (b.startsWith("unix://")) {
+        const p = b.slice(7);
+        if (!(p.startsWith("@") || (p.startsWith("/") && !p.endsWith("/")))) ctx.addIssue({ code: "custom", message: `${p} is not an absolute path to a file` });
+      } else if (b !== "" && !isIpAddress(b)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(b)} is not a valid IP address` });
+    })
+    .optional(),
+  defaultEndpoint: str().optional(),
 }).superRefine((s, ctx) => {
   if (s.hosts.length === 0) ctx.addIssue({ code: "custom", path: ["hosts"], message: "a server needs at least one host" });
-  const proto = s.port.protocol.toUpperCase();
-  if (proto === "HTTPS" && s.tls === undefined)
-    ctx.addIssue({ code: "custom", path: ["tls"], message: "an HTTPS server needs a tls block (for example {mode: SIMPLE, credentialName: …})" });
+  const proto = s.port.protocol;
+  if (isTlsProtocol(proto) && s.tls === undefined)
+    ctx.addIssue({ code: "custom", path: ["tls"], message: "an HTTPS/TLS server needs tls settings (for example {mode: SIMPLE, credentialName: …})" });
+  else if (!isTlsProtocol(proto) && s.tls !== undefined) {
+    const passthrough = (s.tls.mode ?? "PASSTHROUGH") === "PASSTHROUGH" || s.tls.mode === "AUTO_PASSTHROUGH";
+    if (!isHttpProtocol(proto))
+      ctx.addIssue({ code: "custom", path: ["tls"], message: `a ${proto} server cannot have tls settings (only HTTPS/TLS servers can)` });
+    else if (!passthrough || s.tls.caCertificates || s.tls.privateKey || s.tls.serverCertificate)
+      ctx.addIssue({ code: "custom", path: ["tls"], message: "a plain-text HTTP server cannot have TLS settings (only tls.httpsRedirect)" });
+  }
 });
 
 export const GatewaySpec = obj({
@@ -103,6 +143,10 @@ export const Gateway = obj({
   kind: z.literal("Gateway"),
   metadata: Metadata,
   spec: GatewaySpec,
+}).superRefine((g, ctx) => {
+  // istio:val ValidateGateway: a gateway name is a DNS-1123 label (no dots).
+  if (!ISTIO_LABEL.test(g.metadata.name))
+    ctx.addIssue({ code: "custom", path: ["metadata", "name"], message: `invalid gateway name ${JSON.stringify(g.metadata.name)}: a Gateway name must be a DNS-1123 label (no dots)` });
 });
 
 export type GatewayPort = z.infer<typeof GatewayPort>;
