@@ -109,7 +109,7 @@ export async function buildSubjects(
   pipeline: Pipeline,
   naive: NaiveReference | null,
   configs: BenchConfig[],
-  tables: Map<BenchConfig, import("../src/compile/table.ts").RouteTable>,
+  tables: Map<BenchConfig, import("../src/table/types.ts").RouteTable>,
 ): Promise<DecideSubject[]> {
   const out: DecideSubject[] = [];
   for (const config of configs) {

@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { stripTypeScriptTypes } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { RouteTable } from "../src/compile/table.ts";
+import type { RouteTable } from "../src/table/types.ts";
 import { ACTIVE_KEY, versionKey, type ActivePointer } from "../src/store/keys.ts";
 import type { Bundle } from "./bundle.ts";
 import type { Probe } from "./gen.ts";

@@ -4,7 +4,7 @@
  * missing or broken piece turns into "not run: <why>" in the report instead of a crash, and the
  * harness keeps working while the pieces are being written.
  */
-import type { RouteTable } from "../src/compile/table.ts";
+import type { RouteTable } from "../src/table/types.ts";
 import type { DecideOptions, Decision, RequestFacts } from "../src/decision.ts";
 import { type IstioObject, type Probe, toYaml } from "./gen.ts";
 

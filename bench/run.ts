@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { RouteTable } from "../src/compile/table.ts";
+import type { RouteTable } from "../src/table/types.ts";
 import { buildBundle, type Bundle } from "./bundle.ts";
 import { buildSubjects, measureDecisions, perRoundRatio, type DecideSample } from "./decide-bench.ts";
 import { kvEntries, measureE2e, okBody, passthroughScript, probeTarget, startGateway, startPassthrough, warmUp, type Variant, type VariantId } from "./e2e.ts";

@@ -6,7 +6,7 @@
  * Prints one JSON line: { ms, cpuMs, warmMs (CPU, best of 5 more in the same process), heapTableBytes?, heapPreparedBytes? }.
  */
 import { readFileSync } from "node:fs";
-import { inflateTable } from "../src/compile/canonical.ts";
+import { inflateTable } from "../src/table/codec.ts";
 
 const [file, mode] = process.argv.slice(2);
 if (!file || (mode !== "parse" && mode !== "load")) throw new Error("usage: table-load-child.ts <table.json> <parse|load>");

@@ -19,10 +19,10 @@ import { build, summaryLine } from "./lib/build.ts";
 import { startEchoOrigin, type EchoOrigin } from "./lib/echo-origin.ts";
 import { localEndpoints, moveEndpoints } from "./lib/demo-overlay.ts";
 import { LocalKv } from "./lib/local-kv.ts";
-import { pushVersion } from "./lib/release.ts";
+import { pushVersion } from "../src/store/release.ts";
 import { routesNamespaceId } from "./lib/wrangler-toml.ts";
 import { startWrangler, type WranglerProcess } from "./lib/wrangler-dev.ts";
-import { canonicalJson, tableHash } from "../src/compile/index.ts";
+import { tableHash } from "../src/compile/index.ts";
 import { freePort } from "./lib/ports.ts";
 import { startArgs } from "./lib/start-args.ts";
 import { findCaseFiles } from "./lib/golden.ts";
@@ -86,8 +86,7 @@ mkdirSync(STATE_DIR, { recursive: true });
 const kv = new LocalKv(STATE_DIR, routesNamespaceId("wrangler.toml", undefined));
 try {
   const out = await pushVersion(kv, {
-    version: table.hash,
-    tableJson: canonicalJson(table),
+    table,
     summary: summaryLine(table) + (moved.size ? " (npm start: moved ports)" : ""),
     sources: built.sources,
     now: new Date(),

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { Decision, ForwardDecision } from "./decision.ts";
 import { decide, decideTable } from "./decide.ts";
 import { prepare } from "./prepare.ts";
-import type { RouteTable } from "./compile/table.ts";
+import type { RouteTable } from "./table/types.ts";
 import { cluster, dest, req, route, scripted, table, to } from "../test/unit/match/fixtures.ts";
 
 const NO_RAND = () => {

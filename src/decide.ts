@@ -24,7 +24,7 @@
  *     exists with endpoints, that endpoint choice's calls (as d).
  * Steps stop early when the decision is made (an abort skips c–e; a redirect skips c–e).
  */
-import { routeRetries, type Route, type RouteTable } from "./compile/table.ts";
+import { routeRetries, type Route, type RouteTable } from "./table/types.ts";
 import type { DecideOptions, Decision, ForwardDecision, MatchInfo, RequestFacts, UpstreamTarget } from "./decision.ts";
 import { evaluateCors } from "./actions/cors.ts";
 import { orderHeaderOps, routeResponseOps } from "./actions/header-ops.ts";

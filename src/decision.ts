@@ -12,7 +12,7 @@ import type {
   RouteTable,
   WeightedDestination,
   Destination,
-} from "./compile/table.ts";
+} from "./table/types.ts";
 
 /** A header bag the matcher reads: `Headers` in the Worker, a Map-backed stand-in in the CLI. */
 export interface HeaderReader {

@@ -7,7 +7,7 @@
  * by a given isolate — a cold prepare() of 10,000 routes is then mostly the index build.
  * The table itself is never mutated; prepared routes point back to it.
  */
-import type { Route, RouteTable, VirtualHost } from "./compile/table.ts";
+import type { Route, RouteTable, VirtualHost } from "./table/types.ts";
 import { compileCors, type CompiledCors } from "./actions/cors.ts";
 import { compileRegexRewrite, type CompiledRegexRewrite } from "./actions/rewrite.ts";
 import { buildRouteIndex, type RouteIndex } from "./match/route-index.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { WeightedDestination } from "./compile/table.ts";
+import type { WeightedDestination } from "./table/types.ts";
 import type { ForwardDecision, MatchInfo, RequestFacts } from "./decision.ts";
 import {
   badRequest,

@@ -8,7 +8,7 @@
  * `content-type: text/plain`; a 204/304 never carries a body. `server` (and, when exposed,
  * `x-gateway-config-version`) is stamped on every response by `stamp()`.
  */
-import type { HeaderOps } from "./compile/table.ts";
+import type { HeaderOps } from "./table/types.ts";
 import type { Decision, ForwardDecision, RequestFacts } from "./decision.ts";
 import { applyHeaderOps, type HeaderVars } from "./actions/header-ops.ts";
 

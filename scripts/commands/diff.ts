@@ -3,11 +3,9 @@ import type { Command } from "../lib/io.ts";
 import { EXIT_FAILURE, EXIT_OK } from "../lib/args.ts";
 import { MAX_FILE_BYTES_FLAG, build, printIssues, readOptions } from "../lib/build.ts";
 import { TARGET_FLAGS, openTarget } from "../lib/target.ts";
-import { readActive, short } from "../lib/release.ts";
+import { readActive, readVersion, short } from "../../src/store/release.ts";
 import { diffTables, formatDiff } from "../../src/table/diff.ts";
-import type { RouteTable } from "../../src/compile/table.ts";
-import { versionKey } from "../../src/store/keys.ts";
-import { parseStoredTable } from "../../src/compile/canonical.ts";
+import type { RouteTable } from "../../src/table/types.ts";
 
 export const diffCommand: Command = {
   spec: {
@@ -31,9 +29,8 @@ export const diffCommand: Command = {
       const active = await readActive(kv);
       let current: RouteTable | null = null;
       if (active) {
-        const text = await kv.get(versionKey(active.version));
-        if (text === null) io.err(`warning: the active version ${short(active.version)} is missing from ${kv.target}; comparing with nothing`);
-        else current = parseStoredTable(text);
+        current = await readVersion(kv, active.version);
+        if (current === null) io.err(`warning: the active version ${short(active.version)} is missing from ${kv.target}; comparing with nothing`);
       }
       io.out(`${current ? `active ${short(current.hash)}` : "nothing active"} → new ${short(next.hash)} (${kv.target})`);
       for (const line of formatDiff(diffTables(current, next))) io.out(line);

@@ -1,12 +1,12 @@
 /**
  * `routes push <file|dir>...`: validate + compile; on ANY error nothing is written. Otherwise the
- * version, the history and the active pointer (last) are written (scripts/lib/release.ts).
+ * version, the history and the active pointer (last) are written (src/store/release.ts).
  */
 import type { Command } from "../lib/io.ts";
 import { EXIT_FAILURE, EXIT_OK } from "../lib/args.ts";
 import { MAX_FILE_BYTES_FLAG, build, printIssues, readOptions, summaryLine } from "../lib/build.ts";
 import { DRY_RUN_FLAG, TARGET_FLAGS, openTarget } from "../lib/target.ts";
-import { ReleaseError, pushVersion, short } from "../lib/release.ts";
+import { ReleaseError, pushVersion, short } from "../../src/store/release.ts";
 import { printPlan } from "../lib/plan.ts";
 import { HISTORY_LIMIT } from "../../src/store/keys.ts";
 import { GATEWAY_FLAGS, activateOnGateway, gatewayTarget, waitUntilServed } from "../lib/gateway.ts";
@@ -32,7 +32,7 @@ export const pushCommand: Command = {
     try {
       const b = await build(args.positionals, readOptions(args));
       printIssues(io, b);
-      if (!b.table || !b.tableJson) {
+      if (!b.table) {
         io.err(`push refused: the config has errors; nothing was written to ${target.kv.target}`);
         return EXIT_FAILURE;
       }
@@ -40,8 +40,7 @@ export const pushCommand: Command = {
       io.out(`compiled version ${b.table.hash}: ${summary}`);
       const now = io.now();
       const outcome = await pushVersion(target.kv, {
-        version: b.table.hash,
-        tableJson: b.tableJson,
+        table: b.table,
         summary,
         sources: b.sources,
         now,

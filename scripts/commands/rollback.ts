@@ -2,7 +2,7 @@
 import type { Command } from "../lib/io.ts";
 import { EXIT_FAILURE, EXIT_OK } from "../lib/args.ts";
 import { TARGET_FLAGS, openTarget } from "../lib/target.ts";
-import { ReleaseError, rollback, short } from "../lib/release.ts";
+import { ReleaseError, rollback, short } from "../../src/store/release.ts";
 import { GATEWAY_FLAGS, activateOnGateway, gatewayTarget, waitUntilServed } from "../lib/gateway.ts";
 
 export const rollbackCommand: Command = {

@@ -2,7 +2,7 @@
 import type { Command, Io } from "../lib/io.ts";
 import { EXIT_OK } from "../lib/args.ts";
 import { TARGET_FLAGS, openTarget } from "../lib/target.ts";
-import { readActive, readHistory } from "../lib/release.ts";
+import { readActive, readHistory } from "../../src/store/release.ts";
 
 export const versionsCommand: Command = {
   spec: {

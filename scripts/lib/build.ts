@@ -5,8 +5,8 @@
  */
 import { formatIssue, loadConfig, sortIssues, tally } from "../../src/config/index.ts";
 import type { ConfigObjects, Issue } from "../../src/config/index.ts";
-import { canonicalJson, compile, summarize } from "../../src/compile/index.ts";
-import type { RouteTable } from "../../src/compile/table.ts";
+import { compile, summarize } from "../../src/compile/index.ts";
+import type { RouteTable } from "../../src/table/types.ts";
 import { SourceError, readSources, type ReadOptions } from "./files.ts";
 import { UsageError, stringFlag, type FlagSpec, type ParsedArgs } from "./args.ts";
 import type { Io } from "./io.ts";
@@ -14,8 +14,6 @@ import type { Io } from "./io.ts";
 export interface BuildResult {
   /** null when there were errors. */
   table: RouteTable | null;
-  /** The exact bytes a push stores (canonical JSON). */
-  tableJson: string | null;
   issues: Issue[];
   errors: number;
   warnings: number;
@@ -66,7 +64,6 @@ function result(table: RouteTable | null, issues: Issue[], sources: string[], ob
   const ok = errors === 0 && table !== null;
   return {
     table: ok ? table : null,
-    tableJson: ok ? canonicalJson(table) : null,
     issues: sorted,
     errors,
     warnings: sorted.length - errors,

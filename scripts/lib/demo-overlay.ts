@@ -4,7 +4,7 @@
  * their ports moved — `npm start` runs an echo origin per endpoint on the documented port when it
  * is free, and on a free port otherwise, without touching the YAML in routes/.
  */
-import type { RouteTable } from "../../src/compile/table.ts";
+import type { RouteTable } from "../../src/table/types.ts";
 
 export interface LocalEndpoint {
   /** `http://127.0.0.1:9081` as compiled. */

@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Issue } from "../../src/config/index.ts";
-import type { RouteTable } from "../../src/compile/table.ts";
+import type { RouteTable } from "../../src/table/types.ts";
 import { prepare } from "../../src/prepare.ts";
 import { coverage, type Coverage } from "../../src/cases/coverage.ts";
 import { loadCases, type LocatedCase } from "../../src/cases/load.ts";

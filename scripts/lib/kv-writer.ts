@@ -5,14 +5,13 @@
  *   RemoteKv – the real namespace through `wrangler kv key … --remote`
  *   DryRunKv – wraps either one, executes no write and reports what would be written where.
  * So the remote path shares every step with the local one, and the local one is tested for real.
+ * A KvWriter is the store's KvPort (src/store/kv.ts) plus what the CLI prints and plans.
  */
+import type { KvPort } from "../../src/store/kv.ts";
 
-export interface KvWriter {
+export interface KvWriter extends KvPort {
   /** Where the values go, for messages: `local KV namespace <id> in .dev-state/v3/kv`. */
   readonly target: string;
-  get(key: string): Promise<string | null>;
-  put(key: string, value: string): Promise<void>;
-  delete(key: string): Promise<void>;
   /**
    * How a write is carried out, for --dry-run: the exact command line (remote) or a description
    * (local). May prepare what the command refers to (a staged value file) but writes no KV.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CorsPolicy } from "../compile/table.ts";
+import type { CorsPolicy } from "../table/types.ts";
 import { req } from "../../test/unit/match/fixtures.ts";
 import { compileCors, evaluateCors } from "./cors.ts";
 

@@ -14,7 +14,7 @@
  *   allow-credentials (if configured), expose-headers (if any). Disallowed ⇒ untouched
  *   (Envoy never blocks).
  */
-import type { CorsPolicy } from "../compile/table.ts";
+import type { CorsPolicy } from "../table/types.ts";
 import type { RequestFacts } from "../decision.ts";
 import { compileStringMatch, type Matcher } from "../match/string-match.ts";
 

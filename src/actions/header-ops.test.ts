@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { applyHeaderOps, orderHeaderOps, routeResponseOps, substitute, type HeaderVars } from "./header-ops.ts";
-import type { HeaderOps } from "../compile/table.ts";
+import type { HeaderOps } from "../table/types.ts";
 
 const R = { request: { set: [["x", "route"]] as Array<[string, string]> }, response: { remove: ["server-timing"] } };
 const D = { request: { set: [["x", "dest"]] as Array<[string, string]> } };

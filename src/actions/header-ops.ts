@@ -25,7 +25,7 @@
  * Istio decides by the number of destinations in the rule; the compiled table only keeps
  * non-zero-weight destinations, so a split left with one destination counts as single.
  */
-import type { HeaderOps, HeaderPolicy } from "../compile/table.ts";
+import type { HeaderOps, HeaderPolicy } from "../table/types.ts";
 
 function nonEmpty(ops: HeaderOps | undefined): ops is HeaderOps {
   return !!ops && !!(ops.remove?.length || ops.set?.length || ops.add?.length);

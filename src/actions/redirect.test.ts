@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RouteAction, RouteMatch } from "../compile/table.ts";
+import type { RouteAction, RouteMatch } from "../table/types.ts";
 import { req } from "../../test/unit/match/fixtures.ts";
 import { httpsRedirectLocation, redirectLocation } from "./redirect.ts";
 

@@ -15,7 +15,7 @@
  *   `prefixRewrite` replaces the matched prefix (rewrite.ts arithmetic, query kept);
  *   otherwise the request path + query. Istio never sets strip_query.
  */
-import type { RouteAction, RouteMatch } from "../compile/table.ts";
+import type { RouteAction, RouteMatch } from "../table/types.ts";
 import type { RequestFacts } from "../decision.ts";
 import { replacePrefixMatch, rewriteMatchedPrefix } from "./rewrite.ts";
 

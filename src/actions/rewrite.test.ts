@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RouteMatch } from "../compile/table.ts";
+import type { RouteMatch } from "../table/types.ts";
 import { applyRegexRewrite, compileRegexRewrite, parseSubstitution, rewriteMatchedPrefix } from "./rewrite.ts";
 
 const re = (src: string) => ({ regex: src, js: `^(?:${src})$`, flags: "u" });

@@ -11,7 +11,7 @@
  * backslash; the query is kept.
  * The same prefix arithmetic serves HTTPRedirect.prefixRewrite (redirect.ts).
  */
-import type { RouteMatch } from "../compile/table.ts";
+import type { RouteMatch } from "../table/types.ts";
 import { compileRegex } from "../match/string-match.ts";
 
 export interface CompiledRegexRewrite {

@@ -2,7 +2,7 @@
  * What the `/__gateway/config` admin endpoint (and the console's overview) reports about this
  * isolate's table: the active version, when this isolate loaded it, the last refresh error.
  */
-import type { RouteTable } from "../compile/table.ts";
+import type { RouteTable } from "../table/types.ts";
 import type { TableStore } from "../store/table-store.ts";
 
 export function tableSummary(t: RouteTable) {

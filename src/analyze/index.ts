@@ -17,7 +17,7 @@
  * IP/non-standard-port endpoints, weights); `analyze` prints all of them together.
  */
 import type { ConfigObjects, Issue, Located } from "../config/index.ts";
-import type { Route, RouteTable } from "../compile/table.ts";
+import type { Route, RouteTable } from "../table/types.ts";
 import { covers, sameMatch } from "./shadow.ts";
 import { hostResolver } from "../config/k8s-names.ts";
 import { analyzeRules } from "./rules.ts";

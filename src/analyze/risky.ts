@@ -7,7 +7,7 @@
  *    src/actions/rewrite.ts), so the rewrite reaches further than the prefix suggests.
  */
 import type { ConfigObjects, Issue, Located } from "../config/index.ts";
-import type { Route, RouteTable } from "../compile/table.ts";
+import type { Route, RouteTable } from "../table/types.ts";
 
 export function issueAt(obj: Located<unknown>, path: ReadonlyArray<string | number>, message: string, code: string): Issue {
   const at = obj.at(path);

@@ -4,7 +4,7 @@
  * regexes). Inside a match all conditions are AND'ed, so `a` covers `b` when each condition of
  * `a` is implied by a condition of `b` on the same field.
  */
-import type { RouteMatch, StringMatch } from "../compile/table.ts";
+import type { RouteMatch, StringMatch } from "../table/types.ts";
 
 type Cased = { m: StringMatch; ignoreCase: boolean };
 

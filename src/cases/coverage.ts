@@ -2,7 +2,7 @@
  * Route coverage of golden cases: which `http[]` entries (per VirtualService rule, as written by
  * the user) no case exercised — Envoy router_check_tool's coverage, at the granularity users edit.
  */
-import type { RouteTable } from "../compile/table.ts";
+import type { RouteTable } from "../table/types.ts";
 
 export interface CoverageEntry {
   key: string;

@@ -2,7 +2,7 @@
  * The explanation of one decision as labelled rows: what `routes route` prints and what the
  * console's explain page shows (DESIGN.md §12: one implementation, two views).
  */
-import type { HeaderOps } from "../compile/table.ts";
+import type { HeaderOps } from "../table/types.ts";
 import type { Decision } from "../decision.ts";
 import type { DecisionSummary } from "./summary.ts";
 

@@ -5,7 +5,7 @@
  * for subsets); a host neither names is a public DNS name reached over https (backends.ts; a
  * Kubernetes name neither serves never gets here: its destinations have no cluster).
  */
-import type { Cluster, Endpoint } from "./table.ts";
+import type { Cluster, Endpoint } from "../table/types.ts";
 import type { ServicePort, WorkloadEntry } from "./input.ts";
 import type { Upstreams } from "./upstreams.ts";
 import { originFor } from "./backends.ts";

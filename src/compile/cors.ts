@@ -1,7 +1,7 @@
 /**
  * CorsPolicy → table CorsPolicy (istio:route TranslateCORSPolicy, ISTIO-SEMANTICS §2.12).
  */
-import type { CorsPolicy, StringMatch } from "./table.ts";
+import type { CorsPolicy, StringMatch } from "../table/types.ts";
 import type { IstioCorsPolicy } from "./input.ts";
 import type { Diagnostics } from "./diagnostics.ts";
 import { parseDuration } from "../config/duration.ts";

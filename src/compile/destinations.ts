@@ -12,7 +12,7 @@
  * `reviews` → `reviews.<ns>.svc.cluster.local`. A Kubernetes name no ServiceEntry or origins
  * entry serves also keeps `cluster: null` (backends.ts), with a warning that says how to serve it.
  */
-import { clusterKey, type Destination } from "./table.ts";
+import { clusterKey, type Destination } from "../table/types.ts";
 import type { Diagnostics } from "./diagnostics.ts";
 import type { IstioDestination } from "./input.ts";
 import type { Upstreams } from "./upstreams.ts";

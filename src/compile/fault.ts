@@ -3,7 +3,7 @@
  * A missing percentage means the fault never fires: `percentage` absent ⇒ the deprecated
  * integer `percent` ⇒ 0.
  */
-import type { Fault } from "./table.ts";
+import type { Fault } from "../table/types.ts";
 import type { HTTPFaultInjection } from "./input.ts";
 import type { Diagnostics } from "./diagnostics.ts";
 import { parseDuration } from "../config/duration.ts";

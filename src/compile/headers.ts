@@ -11,7 +11,7 @@
  * depends on the split (§2.8): single destination ⇒ route ops then destination ops; weighted
  * destinations ⇒ destination ops then route ops (route `set` wins). The forwarder applies that.
  */
-import type { HeaderOps, HeaderPolicy } from "./table.ts";
+import type { HeaderOps, HeaderPolicy } from "../table/types.ts";
 import type { IstioHeaderOperations, IstioHeaders } from "./input.ts";
 
 const AUTHORITY_NAMES = new Set(["host", ":authority"]);

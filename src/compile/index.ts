@@ -9,7 +9,7 @@
  *   clusters every referenced (host, subset, port) → endpoints + policy (clusters.ts)
  *   sticky   weighted splits made sticky by annotation or DR cookie (sticky.ts)
  */
-import { TABLE_VERSION, type Cluster, type Listener, type RouteTable, type VirtualHost } from "./table.ts";
+import { TABLE_VERSION, type Cluster, type Listener, type RouteTable, type VirtualHost } from "../table/types.ts";
 import type { ConfigObjects, Issue, Located, VirtualService } from "./input.ts";
 import { objectKey } from "./input.ts";
 import { formatIssue, sortIssues } from "../config/issue.ts";
@@ -23,7 +23,7 @@ import { buildListener, emptyListener, fallbackListener } from "./listeners.ts";
 import { Upstreams } from "./upstreams.ts";
 import { Destinations } from "./destinations.ts";
 import { buildCluster } from "./clusters.ts";
-import { canonicalJson, summarize, tableHash } from "./canonical.ts";
+import { canonicalJson, summarize, tableHash } from "../table/codec.ts";
 import { stickySplitFor } from "./sticky.ts";
 import { configNamespaces } from "../config/k8s-names.ts";
 import { compileGatewayApi, serviceEntryResolver, type GatewayApiVhost } from "./gateway-api/index.ts";

@@ -4,7 +4,7 @@
  * exact domain, then the longest suffix wildcard, then `*`. Exactly one vhost is chosen; there is
  * no fall-through to a less specific one (§5 item 3).
  */
-import type { Listener } from "./table.ts";
+import type { Listener } from "../table/types.ts";
 import { domainSlot } from "./hosts.ts";
 
 export function buildListener(port: number | null, domains: ReadonlyArray<{ domain: string; vhost: number }>): Listener {

@@ -2,7 +2,7 @@
  * HTTPMatchRequest → RouteMatch (istio:route TranslateRouteMatch, ISTIO-SEMANTICS §1.2).
  * `port` and `gateways` are build-time conditions handled by routes.ts, not carried here.
  */
-import type { RouteMatch, StringMatch } from "./table.ts";
+import type { RouteMatch, StringMatch } from "../table/types.ts";
 import type { HTTPMatchRequest, IstioStringMatch } from "./input.ts";
 import type { Diagnostics } from "./diagnostics.ts";
 import { at, compileRegex, type Where } from "./regex.ts";

@@ -1,7 +1,7 @@
 /**
  * HTTPRetry → RetryPolicy (istio:retry ConvertPolicy / DefaultPolicy, ISTIO-SEMANTICS §2.5).
  */
-import type { RetryPolicy } from "./table.ts";
+import type { RetryPolicy } from "../table/types.ts";
 import type { HTTPRetry } from "./input.ts";
 import { parseDuration } from "../config/duration.ts";
 

@@ -9,7 +9,7 @@
  *  - VirtualServices are appended in creation order, then every catch-all route is moved to the
  *    end, preserving relative order (only the first can ever match).
  */
-import type { Route } from "./table.ts";
+import type { Route } from "../table/types.ts";
 import type { CompiledMatch, CompiledRule } from "./rule.ts";
 import { isCatchAll } from "./match.ts";
 

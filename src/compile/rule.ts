@@ -3,8 +3,8 @@
  * (istio:route translateRoute; ISTIO-SEMANTICS §1.2 HTTPRoute). Compiled once per rule; routes.ts
  * then expands it for each gateway server that binds the VirtualService.
  */
-import type { Mirror, RetryPolicy, Route, RouteAction, RouteMatch, Rewrite, WeightedDestination } from "./table.ts";
-import { ISTIO_DEFAULT_RETRY_POLICY } from "./table.ts";
+import type { Mirror, RetryPolicy, Route, RouteAction, RouteMatch, Rewrite, WeightedDestination } from "../table/types.ts";
+import { ISTIO_DEFAULT_RETRY_POLICY } from "../table/types.ts";
 import type { Diagnostics } from "./diagnostics.ts";
 import { sourceOf } from "./diagnostics.ts";
 import type { FlatRule } from "./delegate.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clusterKey, type Cluster, type LoadBalancer, type WeightedDestination } from "./table.ts";
+import { clusterKey, type Cluster, type LoadBalancer, type WeightedDestination } from "../table/types.ts";
 import {
   DEFAULT_COOKIE,
   DEFAULT_TTL_SECONDS,

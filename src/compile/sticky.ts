@@ -25,7 +25,7 @@
  * (and so keep visitors). Renaming the rule or, for an unnamed rule, moving it re-deals
  * every visitor — hence the warning on unnamed sticky rules.
  */
-import type { Cluster, StickySplit, WeightedDestination } from "./table.ts";
+import type { Cluster, StickySplit, WeightedDestination } from "../table/types.ts";
 import { parseDuration } from "../config/duration.ts";
 
 export const STICKY_ANNOTATION = "edge-gateway.dev/sticky-split";

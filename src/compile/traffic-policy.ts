@@ -7,7 +7,7 @@
  *  2. the subset's policy replaces each top-level field it sets (no deep merge);
  *  3. the subset's own portLevelSettings for the port replace those four fields again.
  */
-import type { LoadBalancer, OutlierDetection, TrafficPolicy } from "./table.ts";
+import type { LoadBalancer, OutlierDetection, TrafficPolicy } from "../table/types.ts";
 import type { IstioOutlierDetection, IstioTrafficPolicy, LoadBalancerSettings, PortTrafficPolicy, ClientTLSSettings } from "./input.ts";
 import { parseDuration } from "../config/duration.ts";
 

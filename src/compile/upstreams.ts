@@ -17,7 +17,7 @@ import type { Diagnostics } from "./diagnostics.ts";
 import type { DestinationRule, IstioTrafficPolicy, Located, ServiceEntry, Subset } from "./input.ts";
 import { mostSpecificMatch } from "./hosts.ts";
 import { layerPolicies, tablePolicy } from "./traffic-policy.ts";
-import type { TrafficPolicy } from "./table.ts";
+import type { TrafficPolicy } from "../table/types.ts";
 import type { OriginEntry, OriginsFile } from "../config/origins.ts";
 import { knownNamespaces, qualifyHost, type KnownNamespaces } from "../config/k8s-names.ts";
 import { backendFor, type Backend } from "./backends.ts";

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ForwardDecision, SelectState } from "../decision.ts";
-import type { Cluster } from "../compile/table.ts";
+import type { Cluster } from "../table/types.ts";
 import { clusterLbState } from "../select/endpoint.ts";
 import { outlierDetector } from "../select/outlier.ts";
 import { prepareBody, RequestBody } from "./body-buffer.ts";

@@ -19,7 +19,7 @@
  * picked (pickEndpoint consults the outlier detector); when none is left the request ends with
  * 503 `no healthy upstream`.
  */
-import type { Endpoint } from "../compile/table.ts";
+import type { Endpoint } from "../table/types.ts";
 import type { ForwardDecision, RequestFacts } from "../decision.ts";
 import { trackInFlight, pickEndpoint } from "../select/endpoint.ts";
 import { CODE_CONNECT_FAILED, CODE_TIMEOUT, outlierDetector } from "../select/outlier.ts";

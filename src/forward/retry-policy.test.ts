@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { RetryPolicy } from "../compile/table.ts";
+import type { RetryPolicy } from "../table/types.ts";
 import {
   backoffCeilingMs,
   backoffMs,

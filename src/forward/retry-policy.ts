@@ -4,7 +4,7 @@
  * (retry-loop.ts) does the I/O; everything it decides is decided here so it can be tested
  * table-driven (ISTIO-SEMANTICS §2.4, §2.5). The reply a failed request ends with is respond.ts's.
  */
-import type { RetryPolicy } from "../compile/table.ts";
+import type { RetryPolicy } from "../table/types.ts";
 import type { HeaderReader } from "../decision.ts";
 import type { ResetReason } from "../respond.ts";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { HeaderOps } from "../compile/table.ts";
+import type { HeaderOps } from "../table/types.ts";
 import type { RequestFacts } from "../decision.ts";
 import { cluster, decision } from "../../test/unit/resilience/kit.ts";
 import { req } from "../../test/unit/match/fixtures.ts";

@@ -10,7 +10,7 @@
  *   + x-envoy-original-path, x-envoy-attempt-count      (router, per attempt)
  */
 import type { ForwardDecision, RequestFacts } from "../decision.ts";
-import type { WeightedDestination } from "../compile/table.ts";
+import type { WeightedDestination } from "../table/types.ts";
 import { applyHeaderOps, type HeaderVars } from "../actions/header-ops.ts";
 import { connectionListed, HOP_BY_HOP_NAMES } from "./hop-by-hop.ts";
 import { setForwardingHeaders } from "./proxy-headers.ts";

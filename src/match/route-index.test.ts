@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Route } from "../compile/table.ts";
+import type { Route } from "../table/types.ts";
 import { req, route } from "../../test/unit/match/fixtures.ts";
 import { buildRouteIndex, candidateLists, firstAccepted } from "./route-index.ts";
 import { MatchInput } from "./route-match.ts";

@@ -15,7 +15,7 @@
  * - otherwise ⇒ `always` (a candidate for every request).
  * A bucket only holds routes for which its key is a NECESSARY condition, so pruning is sound.
  */
-import type { Route } from "../compile/table.ts";
+import type { Route } from "../table/types.ts";
 import type { MatchInput } from "./route-match.ts";
 import { asciiLower, literalRegexPrefix } from "./string-match.ts";
 

@@ -1,6 +1,6 @@
 /** Every HTTPMatchRequest field through the compiled matcher (ISTIO-SEMANTICS §1.2). */
 import { describe, expect, it } from "vitest";
-import type { RouteMatch } from "../compile/table.ts";
+import type { RouteMatch } from "../table/types.ts";
 import { req } from "../../test/unit/match/fixtures.ts";
 import { MatchInput, compileRouteMatch, matchesRoute } from "./route-match.ts";
 

@@ -14,7 +14,7 @@
  *   matchers (missing ⇒ ""); a presence matcher inverted means "absent".
  * - queryParams: see query.ts (first value, not decoded, names case-sensitive).
  */
-import type { RouteMatch, StringMatch } from "../compile/table.ts";
+import type { RouteMatch, StringMatch } from "../table/types.ts";
 import type { RequestFacts } from "../decision.ts";
 import { parseQuery } from "./query.ts";
 import { asciiLower, compileStringMatch, type Matcher } from "./string-match.ts";

@@ -18,7 +18,7 @@
  * `withoutHeaders` that means the exclusion does not fire).
  */
 import { RE2JS } from "re2js";
-import type { StringMatch } from "../compile/table.ts";
+import type { StringMatch } from "../table/types.ts";
 import { checkRegex } from "../config/regex.ts";
 
 export type Matcher = (value: string) => boolean;

@@ -7,7 +7,7 @@
  * Cost does not grow with the number of hosts: one Map lookup for the exact host, then one per
  * distinct wildcard-suffix length (longest first), then `*`.
  */
-import type { Listener } from "../compile/table.ts";
+import type { Listener } from "../table/types.ts";
 
 export interface PreparedListener {
   port: number | null;

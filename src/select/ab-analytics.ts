@@ -20,7 +20,7 @@
  * Analytics: one Workers Analytics Engine data point per sticky-split request (optional binding
  * `AB_ANALYTICS`), see `analyticsDataPoint`.
  */
-import type { HeaderOps } from "../compile/table.ts";
+import type { HeaderOps } from "../table/types.ts";
 import type { Decision } from "../decision.ts";
 
 export const VARIANT_HEADER = "x-edge-variant";

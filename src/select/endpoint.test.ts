@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Cluster, LoadBalancer } from "../compile/table.ts";
+import type { Cluster, LoadBalancer } from "../table/types.ts";
 import type { SelectState } from "../decision.ts";
 import { cluster, req, scripted } from "../../test/unit/match/fixtures.ts";
 import { pickEndpoint, trackInFlight } from "./endpoint.ts";

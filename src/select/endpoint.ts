@@ -22,7 +22,7 @@
  * previous_hosts predicate); when every endpoint is excluded the full list is used again,
  * as Envoy accepts a previous host once host-selection retries are exhausted.
  */
-import { clusterKey, type Cluster, type Endpoint, type LoadBalancer } from "../compile/table.ts";
+import { clusterKey, type Cluster, type Endpoint, type LoadBalancer } from "../table/types.ts";
 import type { DecideOptions, RequestFacts, SelectState } from "../decision.ts";
 import { unitHash } from "./hash.ts";
 import { weightedIndex } from "./weighted.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Cluster, OutlierDetection } from "../compile/table.ts";
+import type { Cluster, OutlierDetection } from "../table/types.ts";
 import { CODE_CONNECT_FAILED, CODE_TIMEOUT, OutlierDetector, outlierDetector } from "./outlier.ts";
 
 const S = 1000;

@@ -31,7 +31,7 @@
  * forgets. That is fine for protecting against a dead origin (every busy isolate learns quickly)
  * but it is not a global circuit breaker.
  */
-import { clusterKey, type Cluster, type Endpoint, type OutlierDetection } from "../compile/table.ts";
+import { clusterKey, type Cluster, type Endpoint, type OutlierDetection } from "../table/types.ts";
 import type { SelectState } from "../decision.ts";
 import { recordShared, type SharedHealth } from "./shared-health.ts";
 

@@ -15,7 +15,7 @@
  * runs in order into its own detector. Classes: ok (any non-5xx; a run of oks is one reset),
  * gateway (502/503/504) and other 5xx, as Envoy's detector distinguishes them.
  */
-import type { Cluster } from "../compile/table.ts";
+import type { Cluster } from "../table/types.ts";
 import type { SelectState } from "../decision.ts";
 
 /** 0 = ok (resets), 1 = gateway error (502/503/504), 2 = other 5xx. */

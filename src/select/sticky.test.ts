@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clusterKey, type StickySplit, type WeightedDestination } from "../compile/table.ts";
+import { clusterKey, type StickySplit, type WeightedDestination } from "../table/types.ts";
 import { assignSticky, assignVariant, candidateKeys, candidatesOf, variantName } from "./sticky.ts";
 
 const d = (host: string, subset?: string, port?: number, weight = 1): WeightedDestination => ({

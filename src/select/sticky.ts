@@ -23,7 +23,7 @@
  * allocation-free, fast in a Worker; not cryptographic (it need not be: ids are random and the
  * only adversary is a visitor choosing their own variant, which forced-variant rules allow anyway).
  */
-import type { StickySplit, WeightedDestination } from "../compile/table.ts";
+import type { StickySplit, WeightedDestination } from "../table/types.ts";
 import { fmix32 } from "./hash.ts";
 
 /** One candidate of a split: a version-stable key and a relative weight (≤ 0 ⇒ never chosen). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StickySplit } from "../compile/table.ts";
+import type { StickySplit } from "../table/types.ts";
 import type { HeaderReader } from "../decision.ts";
 import { cookieValues, mintVisitorId, normalizeVisitorId, visitorIdFromRequest, visitorSetCookie } from "./visitor.ts";
 

@@ -11,7 +11,7 @@
  * set (bounded RFC 6265 cookie-octets) and never set or overwrite it.
  */
 import type { HeaderReader, RequestFacts } from "../decision.ts";
-import type { StickySplit } from "../compile/table.ts";
+import type { StickySplit } from "../table/types.ts";
 
 /** Canonical form of a gateway-minted id: 32 lower-case hex digits (128 random bits). */
 const CANONICAL_RE = /^[0-9a-f]{32}$/;

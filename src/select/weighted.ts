@@ -11,7 +11,7 @@
  *
  * rand() calls: 0 for a single destination or a sticky assignment, else exactly 1.
  */
-import type { RouteAction, WeightedDestination } from "../compile/table.ts";
+import type { RouteAction, WeightedDestination } from "../table/types.ts";
 import type { DecideOptions, RequestFacts } from "../decision.ts";
 import { assignSticky } from "./sticky.ts";
 import { mintVisitorId, normalizeVisitorId, visitorIdFromRequest, visitorSetCookie } from "./visitor.ts";

@@ -13,7 +13,7 @@ import type { ActivePointer } from "../store/keys.ts";
 import type { StoreStatus } from "../store/table-store.ts";
 import { planeFor, type StatePlane } from "./client.ts";
 import { POINTER_OBJECT, healthObject } from "./names.ts";
-import type { Cluster } from "../compile/table.ts";
+import type { Cluster } from "../table/types.ts";
 import type { HealthView } from "./health-object.ts";
 import { viewPath } from "./health-client.ts";
 

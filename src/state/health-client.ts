@@ -16,7 +16,7 @@
  * only delays views: ejections expire at their return time and health verdicts after
  * VIEW_TTL_MS, then the isolate is back on its own outlier detection.
  */
-import { clusterKey, type Cluster } from "../compile/table.ts";
+import { clusterKey, type Cluster } from "../table/types.ts";
 import type { SelectState } from "../decision.ts";
 import { outlierDetector } from "../select/outlier.ts";
 import { drainOutbox, sharedHealth, type OutboxEntry, type SharedHealth } from "../select/shared-health.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Cluster, OutlierDetection } from "../compile/table.ts";
+import type { Cluster, OutlierDetection } from "../table/types.ts";
 import { OutlierDetector } from "../select/outlier.ts";
 import { drainOutbox, recordShared, sharedHealth } from "../select/shared-health.ts";
 import { applyView, clusterRef } from "./health-client.ts";

@@ -17,7 +17,7 @@
  *
  * Routes (object.ts forwards `/health/*`): POST report, POST probe, GET view (`?cluster=KEY`).
  */
-import type { Cluster, HealthCheck, OutlierDetection } from "../compile/table.ts";
+import type { Cluster, HealthCheck, OutlierDetection } from "../table/types.ts";
 import { OutlierDetector } from "../select/outlier.ts";
 import type { Run } from "../select/shared-health.ts";
 

@@ -11,7 +11,7 @@
  * - With no table at all, `get` returns null (the caller answers 503); loads are retried at most
  *   every `min(refreshMs, NO_TABLE_RETRY_MS)` so a missing config does not hammer KV.
  */
-import type { RouteTable } from "../compile/table.ts";
+import type { RouteTable } from "../table/types.ts";
 import { readActiveTable, KV_READ_TIMEOUT_MS, type KvReader, type PointerSource, type ReadFailureReason } from "./read.ts";
 
 export interface LoadedTable<P> {

@@ -14,7 +14,7 @@ import type {
   RouteAction,
   RouteMatch,
   StringMatch,
-} from "../compile/table.ts";
+} from "./types.ts";
 
 export function describeStringMatch(m: StringMatch): string {
   if ("exact" in m) return `= ${JSON.stringify(m.exact)}`;

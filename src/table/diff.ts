@@ -4,7 +4,7 @@
  * field before → after), a changed route order (first match wins, so order is meaning), and the
  * upstream clusters whose endpoints or policy changed.
  */
-import { routeRetries, type Cluster, type Route, type RouteTable, type VirtualHost } from "../compile/table.ts";
+import { routeRetries, type Cluster, type Route, type RouteTable, type VirtualHost } from "./types.ts";
 import {
   describeAction,
   describeCors,

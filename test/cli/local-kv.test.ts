@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { LocalKv } from "../../scripts/lib/local-kv.ts";
-import { pushVersion, readActive, readHistory } from "../../scripts/lib/release.ts";
+import { pushVersion, readActive, readHistory, readVersion } from "../../src/store/release.ts";
 import { runCli } from "../../scripts/cli.ts";
 import { memoryIo } from "../../scripts/lib/io.ts";
-import { versionKey } from "../../src/store/keys.ts";
 import { numbered } from "../unit/cli/fixtures.ts";
 
 const NS = "00000000000000000000000000000000"; // wrangler.toml's placeholder id
@@ -23,7 +22,7 @@ async function pushLocal(dir: string, ns: number[]) {
   try {
     for (const [i, n] of ns.entries()) {
       const t = numbered(n);
-      await pushVersion(kv, { version: t.hash, tableJson: JSON.stringify(t), summary: `1 host, 1 route (#${n})`, sources: [`routes/${n}.yaml`], now: new Date(Date.UTC(2026, 10, 29, 10, 0, i)) });
+      await pushVersion(kv, { table: t, summary: `1 host, 1 route (#${n})`, sources: [`routes/${n}.yaml`], now: new Date(Date.UTC(2026, 10, 29, 10, 0, i)) });
     }
   } finally {
     await kv.close();
@@ -38,7 +37,7 @@ describe("local KV state (Miniflare, the store `wrangler dev --persist-to` reads
     const kv = new LocalKv(dir, NS);
     try {
       expect((await readActive(kv))?.version).toBe(numbered(1).hash);
-      expect(JSON.parse((await kv.get(versionKey(numbered(1).hash)))!)).toEqual(numbered(1));
+      expect(await readVersion(kv, numbered(1).hash)).toEqual(numbered(1));
       expect(kv.target).toBe(`local KV namespace ${NS} in ${path.join(dir, "v3", "kv")}`);
     } finally {
       await kv.close();

@@ -21,7 +21,7 @@ import { rawFetch, type RawResponse } from "./harness/gateway.ts";
 import { cluster, dest, pointTo, pushTable, route, table } from "../worker/fixtures/tables.ts";
 import { ACTIVE_KEY, versionKey } from "../../src/store/keys.ts";
 import { KV_READ_TIMEOUT_MS } from "../../src/store/read.ts";
-import type { RouteTable } from "../../src/compile/table.ts";
+import type { RouteTable } from "../../src/table/types.ts";
 
 const ADMIN = { authorization: "Bearer e2e-admin" };
 const NO_TABLE_BODY = 'no route table: push one with "npm run routes -- push"\n';

@@ -30,7 +30,7 @@ import { startBadOrigin, okBody, SHORT_BODY_PROMISED, type BadMode, type BadOrig
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
 import { cluster, dest, NO_RETRIES, route, table } from "../worker/fixtures/tables.ts";
-import type { Route } from "../../src/compile/table.ts";
+import type { Route } from "../../src/table/types.ts";
 
 const RESET_PREFIX = "upstream connect error or disconnect/reset before headers. reset reason: ";
 /** The reason workerd lets us see for any failure before headers (see the header comment). */

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoOrigin, type EchoOrigin, type EchoRecord } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway, type RawInit, type RawResponse } from "./harness/gateway.ts";
 import { cluster, dest, NO_RETRIES, route, table } from "../worker/fixtures/tables.ts";
-import type { Cluster, OutlierDetection, RetryPolicy, Route } from "../../src/compile/table.ts";
-import { clusterKey } from "../../src/compile/table.ts";
+import type { Cluster, OutlierDetection, RetryPolicy, Route } from "../../src/table/types.ts";
+import { clusterKey } from "../../src/table/types.ts";
 
 const ISTIO_DEFAULT: RetryPolicy = {
   attempts: 2,

@@ -6,7 +6,7 @@
  *  - without the state plane, each instance only knows what it saw (today's behaviour).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OutlierDetection, RouteTable } from "../../src/compile/table.ts";
+import type { OutlierDetection, RouteTable } from "../../src/table/types.ts";
 import { NO_RETRIES, cluster, dest, pushTable, route, table } from "../worker/fixtures/tables.ts";
 import { startFleet, until, type Fleet } from "./harness/fleet.ts";
 import { startSwitchOrigin, type SwitchOrigin } from "./harness/switch-origin.ts";

@@ -3,7 +3,7 @@
  * LAST route vs the naive in-order reference, plus prepare() time for 10,000 routes.
  * Run: npx node --experimental-strip-types --no-warnings test/reference/measure-decide.ts
  */
-import type { Route, StringMatch } from "../../src/compile/table.ts";
+import type { Route, StringMatch } from "../../src/table/types.ts";
 import { decide } from "../../src/decide.ts";
 import { prepare } from "../../src/prepare.ts";
 import { candidateLists, firstAccepted } from "../../src/match/route-index.ts";

@@ -4,7 +4,7 @@
  * It scans every vhost domain to choose the vhost and every route of that vhost in order.
  * Only the post-match steps (faults, CORS, actions) are shared with decide(), via decideMatched.
  */
-import type { RouteMatch, RouteTable, StringMatch } from "../../src/compile/table.ts";
+import type { RouteMatch, RouteTable, StringMatch } from "../../src/table/types.ts";
 import type { DecideOptions, Decision, RequestFacts } from "../../src/decision.ts";
 import { decideMatched } from "../../src/decide.ts";
 import { httpsRedirectLocation } from "../../src/actions/redirect.ts";

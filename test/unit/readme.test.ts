@@ -35,7 +35,7 @@ import { build } from "../../scripts/lib/build.ts";
 import { DEFAULT_CONFIG_REFRESH_SECONDS, DEFAULT_SETTINGS, settings } from "../../src/env.ts";
 import * as respond from "../../src/respond.ts";
 import type { MatchInfo } from "../../src/decision.ts";
-import type { WeightedDestination } from "../../src/compile/table.ts";
+import type { WeightedDestination } from "../../src/table/types.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 

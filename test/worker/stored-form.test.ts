@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { env, exports } from "cloudflare:workers";
-import { canonicalJson } from "../../src/compile/canonical.ts";
+import { canonicalJson } from "../../src/table/codec.ts";
 import { pushTable, route, table } from "./fixtures/tables.ts";
 
 async function served(path: string, want: string, tries = 40): Promise<void> {

@@ -6,9 +6,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { TableStore } from "../../src/store/table-store.ts";
-import type { KvReader } from "../../src/store/read.ts";
+import type { KvReader } from "../../src/store/kv.ts";
 import { ACTIVE_KEY, versionKey } from "../../src/store/keys.ts";
-import type { RouteTable } from "../../src/compile/table.ts";
+import type { RouteTable } from "../../src/table/types.ts";
 import { markerTable, pointTo, pushTable } from "./fixtures/tables.ts";
 
 interface Harness {
@@ -47,9 +47,9 @@ function counting(kv: KVNamespace): KvReader & { reads: string[] } {
   const reads: string[] = [];
   return {
     reads,
-    get: (key: string, type: "text") => {
+    get: (key: string) => {
       reads.push(key);
-      return kv.get(key, type);
+      return kv.get(key);
     },
   };
 }

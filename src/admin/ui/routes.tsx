@@ -8,7 +8,7 @@
  * `source` out of the stored bytes so moving a rule in its file is not a new version), so each
  * rule is named the way Istio names it: VirtualService, http[i], match[j].
  */
-import { routeRetries, type Route, type RouteTable, type VirtualHost, type WeightedDestination } from "../../compile/table.ts";
+import { routeRetries, type Route, type RouteTable, type VirtualHost, type WeightedDestination } from "../../table/types.ts";
 import {
   describeAction,
   describeCors,

@@ -11,7 +11,7 @@
 import type { Diagnostics } from "../diagnostics.ts";
 import type { Located } from "../input.ts";
 import type { Destinations } from "../destinations.ts";
-import type { Destination } from "../table.ts";
+import type { Destination } from "../../table/types.ts";
 import type { BackendObjectReference, HTTPRoute, ReferenceGrant } from "../../config/gateway-api/index.ts";
 import { GROUP } from "../../config/gateway-api/index.ts";
 import { originsLine, serviceEntryLine } from "../../config/origins.ts";

@@ -9,7 +9,7 @@
  *   vhosts     one per effective hostname on a listener, plus an empty one per listener hostname
  *              so a request owned by a listener never falls through to a less specific one
  */
-import type { Route } from "../table.ts";
+import type { Route } from "../../table/types.ts";
 import type { Diagnostics } from "../diagnostics.ts";
 import type { ConfigObjects, Located } from "../input.ts";
 import type { Destinations } from "../destinations.ts";

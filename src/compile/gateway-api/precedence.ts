@@ -13,7 +13,7 @@
  * for `routes route` explanations.
  */
 
-import type { Precedence } from "../table.ts";
+import type { Precedence } from "../../table/types.ts";
 
 export type { Precedence };
 export type PathType = Precedence["pathType"];

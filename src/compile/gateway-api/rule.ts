@@ -9,7 +9,7 @@
  * literal prefix for the route index. Header names are case-insensitive and the first entry of a
  * name wins (§4.3); query names are case-sensitive and the first entry wins (§4.4).
  */
-import type { CorsPolicy, HeaderOps, HeaderPolicy, Mirror, Precedence, RetryPolicy, Rewrite, RouteAction, RouteMatch, StringMatch, WeightedDestination } from "../table.ts";
+import type { CorsPolicy, HeaderOps, HeaderPolicy, Mirror, Precedence, RetryPolicy, Rewrite, RouteAction, RouteMatch, StringMatch, WeightedDestination } from "../../table/types.ts";
 import type { Diagnostics } from "../diagnostics.ts";
 import { sourceOf } from "../diagnostics.ts";
 import type { Located } from "../input.ts";

@@ -8,7 +8,7 @@ import { request as httpRequest } from "node:http";
 import { dirname } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { inject } from "vitest";
-import type { RouteTable } from "../../../src/compile/table.ts";
+import type { RouteTable } from "../../../src/table/types.ts";
 import { pushTable } from "../../worker/fixtures/tables.ts";
 
 export interface RawResponse {

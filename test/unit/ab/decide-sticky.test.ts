@@ -3,7 +3,7 @@
  * one visitor cookie, a stable variant, the origin/cache/analytics signals of DESIGN.md §4.
  */
 import { describe, expect, it } from "vitest";
-import type { Cluster, Route, RouteTable, StickySplit } from "../../../src/compile/table.ts";
+import type { Cluster, Route, RouteTable, StickySplit } from "../../../src/table/types.ts";
 import type { DecideOptions, Decision, ForwardDecision } from "../../../src/decision.ts";
 import { decideTable } from "../../../src/decide.ts";
 import { cluster, dest, req, route, scripted, table } from "../match/fixtures.ts";

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { clusterKey } from "../../../src/compile/table.ts";
+import { clusterKey } from "../../../src/table/types.ts";
 import { diffTables, formatDiff } from "../../../src/table/diff.ts";
 import { NO_RETRIES, cluster, route, table, vhost } from "./fixtures.ts";
 

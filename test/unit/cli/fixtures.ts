@@ -3,8 +3,8 @@
  * diff layers are tested without the config loader or the compiler.
  */
 import { createHash } from "node:crypto";
-import { TABLE_VERSION, clusterKey } from "../../../src/compile/table.ts";
-import type { Cluster, Route, RouteTable, VirtualHost } from "../../../src/compile/table.ts";
+import { TABLE_VERSION, clusterKey } from "../../../src/table/types.ts";
+import type { Cluster, Route, RouteTable, VirtualHost } from "../../../src/table/types.ts";
 import type { KvWriter } from "../../../scripts/lib/kv-writer.ts";
 
 export const NO_RETRIES = { attempts: 0, retryOn: [], retriableStatusCodes: [], backoffBaseMs: 25, retryIgnorePreviousHosts: true };

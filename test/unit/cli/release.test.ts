@@ -1,8 +1,9 @@
 import { describe, it, expect } from "vitest";
 import { ACTIVE_KEY, HISTORY_KEY, HISTORY_LIMIT, versionKey } from "../../../src/store/keys.ts";
 import type { ActivePointer, VersionHistory } from "../../../src/store/keys.ts";
-import { pushVersion, readActive, readHistory, rollback, trimHistory, ReleaseError } from "../../../scripts/lib/release.ts";
-import type { PushInput } from "../../../scripts/lib/release.ts";
+import { pushVersion, readActive, readHistory, rollback, trimHistory, ReleaseError } from "../../../src/store/release.ts";
+import type { PushInput } from "../../../src/store/release.ts";
+import { canonicalJson } from "../../../src/table/codec.ts";
 import { DryRunKv } from "../../../scripts/lib/kv-writer.ts";
 import { MemoryKv, numbered } from "./fixtures.ts";
 
@@ -10,7 +11,7 @@ const T0 = new Date("2026-11-29T10:00:00.000Z");
 
 function input(n: number, at = T0): PushInput {
   const t = numbered(n);
-  return { version: t.hash, tableJson: JSON.stringify(t), summary: `table ${n}`, sources: [`routes/${n}.yaml`], now: at };
+  return { table: t, summary: `table ${n}`, sources: [`routes/${n}.yaml`], now: at };
 }
 
 async function pushAll(kv: MemoryKv, ns: number[]) {
@@ -22,13 +23,13 @@ describe("push", () => {
     const kv = new MemoryKv();
     const i = input(1);
     const out = await pushVersion(kv, i);
-    expect(out).toEqual({ kind: "activated", version: i.version, previous: null, versionWritten: true, deleted: [] });
-    expect(kv.log).toEqual([`put ${versionKey(i.version)}`, `put ${HISTORY_KEY}`, `put ${ACTIVE_KEY}`]);
-    expect(kv.data.get(versionKey(i.version))).toBe(i.tableJson);
+    expect(out).toEqual({ kind: "activated", version: i.table.hash, previous: null, versionWritten: true, deleted: [] });
+    expect(kv.log).toEqual([`put ${versionKey(i.table.hash)}`, `put ${HISTORY_KEY}`, `put ${ACTIVE_KEY}`]);
+    expect(kv.data.get(versionKey(i.table.hash))).toBe(canonicalJson(i.table));
     const pointer = JSON.parse(kv.data.get(ACTIVE_KEY)!) as ActivePointer;
-    expect(pointer).toEqual({ version: i.version, activatedAt: T0.toISOString(), reason: "push" });
+    expect(pointer).toEqual({ version: i.table.hash, activatedAt: T0.toISOString(), reason: "push" });
     const history = JSON.parse(kv.data.get(HISTORY_KEY)!) as VersionHistory;
-    expect(history.entries).toEqual([{ version: i.version, pushedAt: T0.toISOString(), summary: "table 1", sources: ["routes/1.yaml"] }]);
+    expect(history.entries).toEqual([{ version: i.table.hash, pushedAt: T0.toISOString(), summary: "table 1", sources: ["routes/1.yaml"] }]);
   });
 
   it("is a no-op that writes nothing when the version is already active", async () => {
@@ -36,7 +37,7 @@ describe("push", () => {
     await pushVersion(kv, input(1));
     kv.log.length = 0;
     const out = await pushVersion(kv, input(1, new Date(T0.getTime() + 5000)));
-    expect(out).toEqual({ kind: "already-active", version: input(1).version });
+    expect(out).toEqual({ kind: "already-active", version: input(1).table.hash });
     expect(kv.log).toEqual([]);
   });
 
@@ -48,7 +49,7 @@ describe("push", () => {
     expect(out.kind === "activated" && out.versionWritten).toBe(false);
     expect(kv.log).toEqual([`put ${HISTORY_KEY}`, `put ${ACTIVE_KEY}`]);
     const entries = await readHistory(kv);
-    expect(entries.map((e) => e.version)).toEqual([input(1).version, input(2).version]);
+    expect(entries.map((e) => e.version)).toEqual([input(1).table.hash, input(2).table.hash]);
   });
 
   it("keeps the history newest first and bounded, deleting versions that fall out after the flip", async () => {
@@ -59,27 +60,27 @@ describe("push", () => {
     const out = await pushVersion(kv, input(ns.at(-1)!));
     const history = await readHistory(kv);
     expect(history).toHaveLength(HISTORY_LIMIT);
-    expect(history.map((e) => e.version)).toEqual(ns.slice(-HISTORY_LIMIT).reverse().map((n) => input(n).version));
+    expect(history.map((e) => e.version)).toEqual(ns.slice(-HISTORY_LIMIT).reverse().map((n) => input(n).table.hash));
     // Pushing #22 pushes out #2 (#1 went out with #21).
-    expect(out.kind === "activated" && out.deleted).toEqual([input(2).version]);
-    expect(kv.log.at(-1)).toBe(`delete ${versionKey(input(2).version)}`);
+    expect(out.kind === "activated" && out.deleted).toEqual([input(2).table.hash]);
+    expect(kv.log.at(-1)).toBe(`delete ${versionKey(input(2).table.hash)}`);
     expect(kv.log.indexOf(`put ${ACTIVE_KEY}`)).toBeLessThan(kv.log.length - 1);
-    expect(kv.data.has(versionKey(input(1).version))).toBe(false);
-    expect(kv.data.has(versionKey(input(3).version))).toBe(true);
+    expect(kv.data.has(versionKey(input(1).table.hash))).toBe(false);
+    expect(kv.data.has(versionKey(input(3).table.hash))).toBe(true);
   });
 
   it("never deletes the version it replaces, even when a rollback left it at the bottom of the history", async () => {
     const kv = new MemoryKv();
     const ns = Array.from({ length: HISTORY_LIMIT }, (_, i) => i + 1);
     await pushAll(kv, ns);
-    await rollback(kv, input(1).version.slice(0, 10), T0); // #1 is the oldest entry and now active
+    await rollback(kv, input(1).table.hash.slice(0, 10), T0); // #1 is the oldest entry and now active
     await pushVersion(kv, input(100));
     const history = (await readHistory(kv)).map((e) => e.version);
     expect(history).toHaveLength(HISTORY_LIMIT);
-    expect(history).toContain(input(1).version);
-    expect(history).not.toContain(input(2).version);
-    expect(kv.data.has(versionKey(input(1).version))).toBe(true);
-    expect(kv.data.has(versionKey(input(2).version))).toBe(false);
+    expect(history).toContain(input(1).table.hash);
+    expect(history).not.toContain(input(2).table.hash);
+    expect(kv.data.has(versionKey(input(1).table.hash))).toBe(true);
+    expect(kv.data.has(versionKey(input(2).table.hash))).toBe(false);
   });
 
   it("refuses to overwrite a history it cannot read", async () => {
@@ -109,18 +110,18 @@ describe("rollback", () => {
     await pushAll(kv, [1, 2, 3]);
     kv.log.length = 0;
     const out = await rollback(kv, undefined, T0);
-    expect(out).toEqual({ kind: "rolled-back", version: input(2).version, previous: input(3).version });
+    expect(out).toEqual({ kind: "rolled-back", version: input(2).table.hash, previous: input(3).table.hash });
     expect(kv.log).toEqual([`put ${ACTIVE_KEY}`]);
     expect((await readActive(kv))?.reason).toBe("rollback");
     // A second rollback walks further back.
-    expect((await rollback(kv, undefined, T0)).version).toBe(input(1).version);
+    expect((await rollback(kv, undefined, T0)).version).toBe(input(1).table.hash);
   });
 
   it("accepts a unique hash prefix and rejects an ambiguous or unknown one", async () => {
     const kv = new MemoryKv();
     await pushAll(kv, [1, 2]);
-    const out = await rollback(kv, input(1).version.slice(0, 8), T0);
-    expect(out.version).toBe(input(1).version);
+    const out = await rollback(kv, input(1).table.hash.slice(0, 8), T0);
+    expect(out.version).toBe(input(1).table.hash);
     await expect(rollback(kv, "", T0)).rejects.toThrow(/ambiguous/);
     await expect(rollback(kv, "zzzz", T0)).rejects.toThrow(/no version zzzz/);
   });
@@ -131,7 +132,7 @@ describe("rollback", () => {
     await pushAll(kv, [1]);
     await expect(rollback(kv, undefined, T0)).rejects.toThrow(/no version before/);
     await pushAll(kv, [2]);
-    kv.data.delete(versionKey(input(1).version));
+    kv.data.delete(versionKey(input(1).table.hash));
     kv.log.length = 0;
     await expect(rollback(kv, undefined, T0)).rejects.toThrow(/missing/);
     expect(kv.log).toEqual([]);
@@ -140,14 +141,14 @@ describe("rollback", () => {
   it("refuses a stored table of a format this gateway cannot read", async () => {
     const kv = new MemoryKv();
     await pushAll(kv, [1, 2]);
-    kv.data.set(versionKey(input(1).version), JSON.stringify({ tableVersion: 999 }));
-    await expect(rollback(kv, undefined, T0)).rejects.toThrow(/table format 999/);
+    kv.data.set(versionKey(input(1).table.hash), JSON.stringify({ tableVersion: 999 }));
+    await expect(rollback(kv, undefined, T0)).rejects.toThrow(/tableVersion 999/);
   });
 
   it("says so when the requested version is already active", async () => {
     const kv = new MemoryKv();
     await pushAll(kv, [1, 2]);
-    expect(await rollback(kv, input(2).version, T0)).toEqual({ kind: "already-active", version: input(2).version });
+    expect(await rollback(kv, input(2).table.hash, T0)).toEqual({ kind: "already-active", version: input(2).table.hash });
   });
 });
 
@@ -159,8 +160,8 @@ describe("dry run", () => {
     const dry = new DryRunKv(real);
     await pushVersion(dry, input(2));
     expect(real.log).toEqual([]);
-    expect(dry.planned.map((p) => `${p.op} ${p.key}`)).toEqual([`put ${versionKey(input(2).version)}`, `put ${HISTORY_KEY}`, `put ${ACTIVE_KEY}`]);
-    expect(dry.planned[0]!.bytes).toBe(Buffer.byteLength(input(2).tableJson));
+    expect(dry.planned.map((p) => `${p.op} ${p.key}`)).toEqual([`put ${versionKey(input(2).table.hash)}`, `put ${HISTORY_KEY}`, `put ${ACTIVE_KEY}`]);
+    expect(dry.planned[0]!.bytes).toBe(Buffer.byteLength(canonicalJson(input(2).table)));
     expect(dry.unread).toEqual([]);
   });
 
@@ -169,6 +170,6 @@ describe("dry run", () => {
     await pushAll(remoteLike, [1]);
     const dry = new DryRunKv(remoteLike);
     await pushVersion(dry, input(2));
-    expect(dry.unread).toEqual([ACTIVE_KEY, versionKey(input(2).version), HISTORY_KEY]);
+    expect(dry.unread).toEqual([ACTIVE_KEY, versionKey(input(2).table.hash), HISTORY_KEY]);
   });
 });

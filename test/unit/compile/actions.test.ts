@@ -1,9 +1,9 @@
-import { routeRetries } from "../../../src/compile/table.ts";
+import { routeRetries } from "../../../src/table/types.ts";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/index.ts";
 import { compile } from "../../../src/compile/index.ts";
 import { codes, compileYaml, doc, firstRoute, gateway, table, vs } from "./helpers.ts";
-import type { Route } from "../../../src/compile/table.ts";
+import type { Route } from "../../../src/table/types.ts";
 
 /** Compile one rule (YAML under `http: - `) for host a.com and return its first route. */
 async function rule(body: string, extra = ""): Promise<Route> {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { canonicalJson, summarize, tableHash } from "../../../src/compile/index.ts";
-import { inflateTable, parseStoredTable } from "../../../src/compile/canonical.ts";
-import { TABLE_VERSION, type RouteTable } from "../../../src/compile/table.ts";
+import { inflateTable, parseStoredTable } from "../../../src/table/codec.ts";
+import { TABLE_VERSION, type RouteTable } from "../../../src/table/types.ts";
 import { gateway, table, vs } from "./helpers.ts";
 
 function emptyTable(): RouteTable {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { codes, compileYaml, doc, gateway, table, vs } from "./helpers.ts";
-import type { RouteTable } from "../../../src/compile/table.ts";
+import type { RouteTable } from "../../../src/table/types.ts";
 
 /** One VirtualService routing a.com to `dest` (YAML flow map of a Destination), plus `extra` docs. */
 async function withDestination(dest: string, extra: string): Promise<RouteTable> {

@@ -1,4 +1,4 @@
-import { routeRetries } from "../../../src/compile/table.ts";
+import { routeRetries } from "../../../src/table/types.ts";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/index.ts";
 import { compile } from "../../../src/compile/index.ts";

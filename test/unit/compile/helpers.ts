@@ -5,7 +5,7 @@
 import { expect } from "vitest";
 import { loadConfig, type Issue } from "../../../src/config/index.ts";
 import { compile } from "../../../src/compile/index.ts";
-import type { Route, RouteTable, VirtualHost } from "../../../src/compile/table.ts";
+import type { Route, RouteTable, VirtualHost } from "../../../src/table/types.ts";
 
 /** A Gateway `gw` in namespace default with one HTTP server on port 80 for the given hosts. */
 export function gateway(hosts: string[] = ["*"], extra = ""): string {

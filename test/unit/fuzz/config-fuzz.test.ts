@@ -21,7 +21,7 @@ import fc from "fast-check";
 import { parseAllDocuments, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../../src/compile/index.ts";
-import type { RouteTable } from "../../../src/compile/table.ts";
+import type { RouteTable } from "../../../src/table/types.ts";
 import { loadConfig, type Issue, type SourceFile } from "../../../src/config/index.ts";
 import { decide } from "../../../src/decide.ts";
 import { factsFromParts } from "../../../src/match/facts.ts";

@@ -6,7 +6,7 @@
  * The origin is one ServiceEntry endpoint (127.0.0.1:<port> in e2e).
  */
 import { compile } from "../../../src/compile/index.ts";
-import type { RouteTable } from "../../../src/compile/table.ts";
+import type { RouteTable } from "../../../src/table/types.ts";
 import { loadConfig } from "../../../src/config/index.ts";
 
 export function hardeningYaml(originPort: number): string {

@@ -10,7 +10,7 @@
  */
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { RouteTable } from "../../../src/compile/table.ts";
+import type { RouteTable } from "../../../src/table/types.ts";
 import { asOriginForm, decide } from "../../../src/decide.ts";
 import type { Decision, RequestFacts } from "../../../src/decision.ts";
 import { factsFromParts, factsFromRequest } from "../../../src/match/facts.ts";

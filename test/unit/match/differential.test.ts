@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Route, RouteMatch, RouteTable, StringMatch } from "../../../src/compile/table.ts";
+import type { Route, RouteMatch, RouteTable, StringMatch } from "../../../src/table/types.ts";
 import type { RequestFacts } from "../../../src/decision.ts";
 import { decide } from "../../../src/decide.ts";
 import { factsFromParts } from "../../../src/match/facts.ts";

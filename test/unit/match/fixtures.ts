@@ -9,7 +9,7 @@ import {
   type RouteTable,
   type VirtualHost,
   type WeightedDestination,
-} from "../../../src/compile/table.ts";
+} from "../../../src/table/types.ts";
 import type { RequestFacts } from "../../../src/decision.ts";
 import { factsFromParts } from "../../../src/match/facts.ts";
 import { headersFromObject } from "../../../src/match/headers.ts";

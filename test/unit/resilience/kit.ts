@@ -3,7 +3,7 @@
  * nothing else can progress), a scripted upstream fetcher that records what each attempt sent,
  * and a ForwardDecision builder. No real time passes in these tests.
  */
-import type { Cluster, RetryPolicy } from "../../../src/compile/table.ts";
+import type { Cluster, RetryPolicy } from "../../../src/table/types.ts";
 import type { ForwardDecision, UpstreamTarget } from "../../../src/decision.ts";
 import type { Clock } from "../../../src/forward/timeouts.ts";
 import { planUpstream, type UpstreamPlan } from "../../../src/forward/upstream-request.ts";

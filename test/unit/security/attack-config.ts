@@ -14,7 +14,7 @@
  *   *.w2.test     → origin (a wildcard host, for Host-header tricks)
  */
 import { compile } from "../../../src/compile/index.ts";
-import type { RouteTable } from "../../../src/compile/table.ts";
+import type { RouteTable } from "../../../src/table/types.ts";
 import { loadConfig } from "../../../src/config/index.ts";
 
 /** Issue #18 item 2: runs of `[a-z]?` then `[a-z]` (n = 32) took 47 s on one 68-byte request in V8. */

@@ -6,7 +6,7 @@
  * timeouts and retries against live origins: test/e2e/resilience.test.ts.)
  */
 import { describe, expect, it } from "vitest";
-import { clusterKey } from "../../../src/compile/table.ts";
+import { clusterKey } from "../../../src/table/types.ts";
 import { applyHeaderOps } from "../../../src/actions/header-ops.ts";
 import { prepare } from "../../../src/prepare.ts";
 import { build, forwarded, gatewayWith, gatewayYaml, outcome, POOL, reached, rule, runVector, send, SERVICES, vs, type Vector } from "./pipeline.ts";

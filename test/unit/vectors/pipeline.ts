@@ -11,7 +11,7 @@
 import { expect } from "vitest";
 import { loadConfig, type Issue } from "../../../src/config/index.ts";
 import { compile } from "../../../src/compile/index.ts";
-import type { RouteTable } from "../../../src/compile/table.ts";
+import type { RouteTable } from "../../../src/table/types.ts";
 import type { Decision, ForwardDecision } from "../../../src/decision.ts";
 import { decide } from "../../../src/decide.ts";
 import { prepare, type PreparedTable } from "../../../src/prepare.ts";

@@ -8,7 +8,7 @@
  * sorted too: the insertion order of the compiler never leaks into the bytes. Route `source`
  * locations are left out (see sortedKeys).
  */
-import type { RouteAction, RouteTable } from "./table.ts";
+import { TABLE_VERSION, type RouteAction, type RouteTable } from "./types.ts";
 
 /**
  * The stored form interns route actions: most routes of a large config share a handful of
@@ -65,12 +65,55 @@ export function inflateTable(parsed: Record<string, unknown>): string | null {
   return null;
 }
 
-/** JSON text of a stored table → RouteTable (CLI reads of KV). */
-export function parseStoredTable(text: string): RouteTable {
-  const parsed = JSON.parse(text) as Record<string, unknown>;
-  const problem = inflateTable(parsed);
-  if (problem) throw new SyntaxError(problem);
-  return parsed as unknown as RouteTable;
+export type DecodeProblem = "corruptJson" | "unknownTableVersion" | "badTable";
+
+export type Decoded = { ok: true; table: RouteTable } | { ok: false; problem: DecodeProblem; detail: string };
+
+/** Cheap shape check so prepare() never walks a document that is not a table. */
+function shapeProblem(t: Record<string, unknown>, version: string | undefined): string | null {
+  const l = t.listeners as Record<string, unknown> | undefined;
+  if (!l || typeof l !== "object" || typeof l.http !== "object" || typeof l.https !== "object") return "missing listeners";
+  if (!Array.isArray(t.vhosts)) return "missing vhosts";
+  if (!t.clusters || typeof t.clusters !== "object") return "missing clusters";
+  // A version is stored under its content hash; a different hash means a mixed-up write.
+  if (version !== undefined && t.hash !== version) return `table hash ${String(t.hash)} differs from pointer version ${version}`;
+  return null;
+}
+
+/**
+ * The one decoder of the stored form (Worker and CLI): JSON text → RouteTable, with every way it
+ * can be wrong typed. No zod: a compiled table is trusted except for its version and shape.
+ * `version` (the key it was stored under) must equal the table's hash when given.
+ */
+export function decodeTable(text: string, version?: string): Decoded {
+  const where = version ?? "table";
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, problem: "corruptJson", detail: `${where}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return { ok: false, problem: "badTable", detail: "table is not a JSON object" };
+  const obj = parsed as Record<string, unknown>;
+  if (obj.tableVersion !== TABLE_VERSION) {
+    return {
+      ok: false,
+      problem: "unknownTableVersion",
+      detail: `table ${where} has tableVersion ${JSON.stringify(obj.tableVersion)}; this gateway understands ${TABLE_VERSION} (redeploy the Worker or push with a matching CLI)`,
+    };
+  }
+  const poolProblem = inflateTable(obj);
+  if (poolProblem) return { ok: false, problem: "badTable", detail: `${where}: ${poolProblem}` };
+  const problem = shapeProblem(obj, version);
+  if (problem) return { ok: false, problem: "badTable", detail: problem };
+  return { ok: true, table: parsed as RouteTable };
+}
+
+/** JSON text of a stored table → RouteTable; throws a SyntaxError naming the problem (CLI reads of KV). */
+export function parseStoredTable(text: string, version?: string): RouteTable {
+  const d = decodeTable(text, version);
+  if (!d.ok) throw new SyntaxError(d.detail);
+  return d.table;
 }
 
 /**

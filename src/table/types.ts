@@ -1,6 +1,8 @@
 /**
  * The compiled route table: the one contract between the control plane (CLI: config → compile → KV)
- * and the data plane (Worker: KV → match → decide → forward).
+ * and the data plane (Worker: KV → match → decide → forward). src/table/ is its one home: these
+ * types and TABLE_VERSION here, the stored form (encode/decode, content hash) in codec.ts; keys,
+ * pointer and releases are src/store/'s.
  *
  * Plain JSON, immutable once compiled, every default already applied, every duration in ms
  * (fields carry their unit), header names lower-cased. Istio field names are kept where a value
