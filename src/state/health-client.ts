@@ -20,9 +20,21 @@ import { clusterKey, type Cluster } from "../table/types.ts";
 import type { SelectState } from "../decision.ts";
 import { outlierDetector } from "../select/outlier.ts";
 import { drainOutbox, sharedHealth, type OutboxEntry, type SharedHealth } from "../select/shared-health.ts";
-import type { StatePlane } from "./client.ts";
 import type { ClusterRef, HealthReport, HealthView } from "./health-object.ts";
 import { healthObject } from "./names.ts";
+
+/**
+ * What the health client uses of its state plane. client.ts's StatePlane provides it and owns
+ * a HealthClient; declaring the need here keeps the two modules from importing each other.
+ */
+export interface HealthPlane {
+  readonly now: () => number;
+  readonly log: (entry: Record<string, unknown>) => void;
+  readonly settings: { readonly refreshMs: number };
+  call<T>(name: string, path: string, init?: RequestInit): Promise<T>;
+  cachedRead<T>(name: string, path: string): Promise<T>;
+  storeCopy(name: string, path: string, value: unknown): Promise<void>;
+}
 
 /** Reports holding errors go out at most this often per isolate (an ejection spreads in ~1 s + refresh). */
 export const REPORT_INTERVAL_MS = 1_000;
@@ -55,13 +67,13 @@ export function applyView(s: SharedHealth, view: HealthView, now: number, ttlMs:
 }
 
 export class HealthClient {
-  readonly #plane: StatePlane;
+  readonly #plane: HealthPlane;
   #lastReport = Number.NEGATIVE_INFINITY;
   #lastViews = Number.NEGATIVE_INFINITY;
   #inflight: Promise<void> | null = null;
   #lastError: { at: number; detail: string } | null = null;
 
-  constructor(plane: StatePlane) {
+  constructor(plane: HealthPlane) {
     this.#plane = plane;
   }
 

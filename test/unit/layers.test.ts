@@ -36,6 +36,7 @@ const LAYERS: Array<[RegExp, number, string]> = [
   [/^src\/forward\//, 5, "forward"],
   [/^src\/cases\//, 5.5, "cases"],
   [/^src\/env\.ts$/, 5.8, "pipeline"],
+  [/^src\/access-log\.ts$/, 5.85, "pipeline"],
   [/^src\/state\//, 5.9, "pipeline"],
   [/^src\/pipeline\.ts$/, 6, "pipeline"],
   [/^src\/admin\//, 6.5, "admin"],
