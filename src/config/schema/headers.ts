@@ -20,20 +20,28 @@ export function headerValueProblem(v: string): string | null {
   if (CONTROL.test(v)) return `header value contains a control character (only tab is allowed)`;
   // Header values are bytes (RFC 9110 §5.5; fetch's ByteString): a character above U+00FF cannot
   // be sent at all, and `Headers.set` would throw on every request — a 500 at run time.
-  const wide = /[^\u0000-\u00ff]/.exec(v);
-  if (wide) return `header value contains ${JSON.stringify(wide[0])} (U+${wide[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}): header values are bytes; use ASCII (percent-encode other text)`;
   for (let i = 0; i < v.length; i++) {
     if (v[i] !== "%") continue;
     if (v[i + 1] === "%") {
       i++;
       continue;
     }
-    const end = v.indexOf("%", i + 1);
-    const inner = end < 0 ? "" : v.slice(i + 1, end);
-    if (end < 0 || !/^[A-Z_][A-Z0-9_]*(\(.*\))?(:\d+)?$/.test(inner))
-      return `header value has a lone "%" at position ${i}: write "%%" for a literal percent or %VARIABLE% for an Envoy substitution`;
-    i = end;
+    // %VAR%, %VAR:N% or %VAR(args)% — the arguments may hold "%" themselves (%START_TIME(%s)%).
+    const m = /^[A-Z_][A-Z0-9_]*(\([^)]*\))?(:\d+)?%/.exec(v.slice(i + 1));
+    if (!m) return `header value has a lone "%" at position ${i}: write "%%" for a literal percent or %VARIABLE% for an Envoy substitution`;
+    i += m[0].length;
   }
+  return headerValueEdgeProblem(v);
+}
+
+/**
+ * Header values are bytes (RFC 9110 §5.5; fetch's ByteString): a character above U+00FF cannot be
+ * sent at all, and `Headers.set` would throw on every request — a 500 at run time. Istio accepts
+ * such values, so this is an edge error (DESIGN.md §9).
+ */
+export function headerValueEdgeProblem(v: string): string | null {
+  const wide = /[^\u0000-\u00ff]/.exec(v);
+  if (wide) return `header value contains ${JSON.stringify(wide[0])} (U+${wide[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}): header values are bytes; use ASCII (percent-encode other text)`;
   return null;
 }
 
@@ -59,7 +67,7 @@ const headerName = (side: "request" | "response", op: "set" | "add" | "remove") 
 const headerValue = () =>
   str("a header value").superRefine((v, ctx) => {
     const p = headerValueProblem(v);
-    if (p) ctx.addIssue({ code: "custom", message: p });
+    if (p) ctx.addIssue({ code: "custom", message: p, ...(p === headerValueEdgeProblem(v) ? { params: { kind: "edge" } } : {}) });
   });
 
 const operations = (side: "request" | "response") =>
