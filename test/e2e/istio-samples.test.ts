@@ -10,7 +10,7 @@ import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.
 import { startGateway, type Gateway } from "./harness/gateway.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { compile } from "../../src/compile/index.ts";
-import type { RouteTable } from "../../src/compile/table.ts";
+import type { RouteTable } from "../../src/table/types.ts";
 
 const NETWORKING = "examples/istio/samples/bookinfo/networking";
 
