@@ -31,6 +31,8 @@ export interface Env {
   STATE?: DurableObjectNamespace;
   /** With STATE: seconds between re-reads of the pointer object's copy. Default 5. */
   STATE_REFRESH_SECONDS?: string;
+  /** Seconds one Cron Trigger run keeps probing in rounds (health checks; 0 = one round). Default 55. */
+  HEALTH_CHECK_WINDOW_SECONDS?: string;
   /** With STATE: seconds a location keeps its Cache API copy of a state document; 0 = none. Default 2. */
   STATE_CACHE_SECONDS?: string;
   /**

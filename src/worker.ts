@@ -7,6 +7,7 @@
  *   overhead over a bare pass-through (bench/ANALYSIS.md), so the data path pays for a string
  *   check on the URL only. The admin surface is exactly that prefix: a percent-encoded spelling
  *   (`/%5F%5Fgateway/…`) is an ordinary request, routed by the route table like any other path.
+ * - `scheduled` (Cron Trigger): active health checks, published through the state plane.
  * - around both: `unhandled` turns anything unexpected into a logged plain 500 (the admin app
  *   rethrows to it), and a HEAD response loses its body (the pipeline and the admin app see the
  *   HEAD request as it came).
@@ -18,6 +19,8 @@ import type { Env } from "./env.ts";
 import { createPipeline } from "./pipeline.ts";
 import { internalError, SERVER_HEADER, toResponse } from "./respond.ts";
 import { ADMIN_PREFIX, createAdminApp } from "./admin/app.ts";
+import { scheduledHealthChecks } from "./state/probe.ts";
+import { statePlaneOf } from "./state/admin.ts";
 
 export { GatewayState } from "./state/object.ts";
 
@@ -64,5 +67,19 @@ export default {
     }
     // A HEAD answer carries the GET answer's status and headers, no body.
     return request.method === "HEAD" ? new Response(null, response) : response;
+  },
+  /** Cron Trigger (wrangler.toml [triggers]): active health checks through the state plane (src/state/probe.ts). */
+  async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+    try {
+      await scheduledHealthChecks(
+        statePlaneOf(env),
+        async () => (await pipeline.loadTable(env, ctx))?.table.clusters ?? null,
+        env.HEALTH_CHECK_WINDOW_SECONDS,
+        (url, init) => fetch(url, init as RequestInit),
+        pipeline.runtime.log,
+      );
+    } catch (err) {
+      unhandled(err, "SCHEDULED");
+    }
   },
 } satisfies ExportedHandler<Env>;

@@ -9,7 +9,7 @@
  *   clusters every referenced (host, subset, port) → endpoints + policy (clusters.ts)
  *   sticky   weighted splits made sticky by annotation or DR cookie (sticky.ts)
  */
-import { TABLE_VERSION, type Cluster, type Listener, type RouteTable, type VirtualHost } from "../table/types.ts";
+import { TABLE_VERSION, type Cluster, type HealthCheck, type Listener, type RouteTable, type VirtualHost } from "../table/types.ts";
 import type { ConfigObjects, Issue, Located, VirtualService } from "./input.ts";
 import { objectKey } from "./input.ts";
 import { formatIssue, sortIssues } from "../config/issue.ts";
@@ -23,6 +23,7 @@ import { buildListener, emptyListener, fallbackListener } from "./listeners.ts";
 import { Upstreams } from "./upstreams.ts";
 import { Destinations } from "./destinations.ts";
 import { buildCluster } from "./clusters.ts";
+import { HEALTH_CHECK_PATH, parseHealthCheck } from "./health-check.ts";
 import { canonicalJson, summarize, tableHash } from "../table/codec.ts";
 import { stickySplitFor } from "./sticky.ts";
 import { configNamespaces } from "../config/k8s-names.ts";
@@ -68,9 +69,23 @@ export async function compile(objects: ConfigObjects, opts: CompileOptions = {})
   const gwApi = compileGatewayApi(objects, { diags, destinations, services: serviceEntryResolver(upstreams) });
 
   const clusters: Record<string, Cluster> = {};
+  /** Health-check annotations parsed once per host (issue #13.4, health-check.ts). */
+  const healthChecks = new Map<string, HealthCheck | undefined>();
   for (const key of [...destinations.referenced.keys()].sort()) {
     const ref = destinations.referenced.get(key)!;
     clusters[key] = buildCluster(ref.host, ref.subset, ref.port, upstreams);
+    if (!healthChecks.has(ref.host)) {
+      const src = upstreams.healthCheckSource(ref.host);
+      healthChecks.set(
+        ref.host,
+        src &&
+          parseHealthCheck(src.value, (severity, message) =>
+            severity === "error" ? diags.error(src.obj, HEALTH_CHECK_PATH, message, "health-check") : diags.warn(src.obj, HEALTH_CHECK_PATH, message, "health-check"),
+          ),
+      );
+    }
+    const hc = healthChecks.get(ref.host);
+    if (hc) clusters[key].healthCheck = hc;
   }
 
   // Sticky weighted splits (DESIGN.md §4, sticky.ts): decided per rule, shared by its routes.

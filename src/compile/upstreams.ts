@@ -21,6 +21,7 @@ import type { TrafficPolicy } from "../table/types.ts";
 import type { OriginEntry, OriginsFile } from "../config/origins.ts";
 import { knownNamespaces, qualifyHost, type KnownNamespaces } from "../config/k8s-names.ts";
 import { backendFor, type Backend } from "./backends.ts";
+import { HEALTH_CHECK_ANNOTATION } from "./health-check.ts";
 
 export interface UpstreamsOptions {
   /** Origins files, in load order (the loader already rejected duplicate keys). */
@@ -31,6 +32,8 @@ export interface UpstreamsOptions {
 
 export interface MergedDestinationRule {
   host: string;
+  /** The first DestinationRule (creation order) carrying the health-check annotation. */
+  healthCheck?: { obj: Located<DestinationRule>; value: string };
   trafficPolicy?: IstioTrafficPolicy;
   subsets: Map<string, Subset>;
 }
@@ -72,6 +75,8 @@ export class Upstreams {
         merged = { host, subsets: new Map() };
         this.rules.set(host, merged);
       }
+      const hc = dr.value.metadata.annotations?.[HEALTH_CHECK_ANNOTATION];
+      if (hc !== undefined && !merged.healthCheck) merged.healthCheck = { obj: dr, value: hc };
       if (dr.value.spec.trafficPolicy) {
         if (merged.trafficPolicy) diags.warn(dr, ["spec", "trafficPolicy"], `another DestinationRule for ${host} already sets a trafficPolicy; the first one (in creation order) wins`, "duplicate-policy");
         else merged.trafficPolicy = dr.value.spec.trafficPolicy;
@@ -101,6 +106,15 @@ export class Upstreams {
   /** The origins file entries for a qualified host (every port), in file order. */
   origins(host: string): readonly OriginEntry[] {
     return this.originEntries.get(host) ?? [];
+  }
+
+  /** Where the host's health-check annotation comes from: its DestinationRule, else its ServiceEntry. */
+  healthCheckSource(host: string): { obj: Located<DestinationRule> | Located<ServiceEntry>; value: string } | undefined {
+    const dr = this.destinationRule(host)?.healthCheck;
+    if (dr) return dr;
+    const se = this.serviceEntry(host);
+    const v = se?.value.metadata.annotations?.[HEALTH_CHECK_ANNOTATION];
+    return se && v !== undefined ? { obj: se, value: v } : undefined;
   }
 
   serviceEntry(host: string): Located<ServiceEntry> | undefined {

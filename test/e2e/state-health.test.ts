@@ -98,3 +98,56 @@ describe("without the state plane (no STATE binding)", () => {
     }
   });
 });
+
+describe("active health checks (Cron Trigger → state plane → load balancing)", () => {
+  let fleet: Fleet;
+  const HC = { path: "/healthz", intervalMs: 10_000, timeoutMs: 1_000, healthyThreshold: 1, unhealthyThreshold: 2, expectedStatuses: [[200, 299]] as Array<[number, number]> };
+
+  beforeAll(async () => {
+    fleet = await startFleet({
+      size: 2,
+      vars: { CONFIG_REFRESH_SECONDS: "0", STATE_REFRESH_SECONDS: "1", STATE_CACHE_SECONDS: "1", HEALTH_CHECK_WINDOW_SECONDS: "0" },
+    });
+    const pool = cluster("pool.svc", [a.url, b.url]);
+    pool.trafficPolicy = { loadBalancer: { simple: "ROUND_ROBIN" } };
+    pool.healthCheck = HC;
+    await pushTable(await fleet.kv(), table("hc1", [route("all", { retries: NO_RETRIES, action: { kind: "route", destinations: [dest("pool.svc")], totalWeight: 1 } })], [pool]));
+  });
+  afterAll(async () => {
+    b.fail = false;
+    await fleet?.close();
+  });
+
+  const dataHits = (o: SwitchOrigin) => o.hits.filter((p) => p !== HC.path).length;
+
+  it("an endpoint failing its health check gets no traffic, and comes back when it recovers", async () => {
+    for (let i = 0; i < 4; i++) expect(["a", "b"]).toContain(await serverOf(fleet, 1));
+    b.fail = true;
+    const probesBefore = b.hits.filter((p) => p === HC.path).length;
+    await fleet.scheduled(0);
+    await fleet.scheduled(0); // unhealthy threshold 2
+    expect(b.hits.filter((p) => p === HC.path).length - probesBefore).toBe(2);
+    const state = await fleet.admin<{ health: { clusters: Array<{ endpoints: Array<{ url: string; healthy: boolean | null; lastProbe: { ok: boolean; detail?: string } | null }> }> } }>(1, "/__gateway/state");
+    const bView = state.body.health.clusters[0]!.endpoints.find((e) => e.url === b.url)!;
+    expect(bView.healthy).toBe(false);
+    expect(bView.lastProbe?.detail).toContain("status 503");
+    // gw1 (whose isolate never ran a probe) stops sending to b within a refresh or two.
+    await until(async () => {
+      const got = [];
+      for (let k = 0; k < 4; k++) got.push(await serverOf(fleet, 1));
+      return got.every((g) => g === "a");
+    }, 6_000, 100);
+    const before = dataHits(b);
+    for (let k = 0; k < 10; k++) expect(await serverOf(fleet, 1)).toBe("a");
+    expect(dataHits(b)).toBe(before);
+
+    // Recovery: one passing probe (healthy threshold 1) brings it back for everyone.
+    b.fail = false;
+    await fleet.scheduled(0);
+    await until(async () => {
+      const got = new Set<string>();
+      for (let k = 0; k < 4; k++) got.add(await serverOf(fleet, 1));
+      return got.has("b");
+    }, 6_000, 100);
+  });
+});
