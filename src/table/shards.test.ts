@@ -1,0 +1,155 @@
+/**
+ * Sharded tables decide exactly as the whole table: random Istio configs (exact, wildcard and `*`
+ * hosts, http and https servers with different hosts) compiled through the real path, split into
+ * shards with small buckets (many shards), then random requests decided on the shard the lookup
+ * names vs on the whole table, under the same dice.
+ */
+import fc from "fast-check";
+import { stringify } from "yaml";
+import { describe, expect, it } from "vitest";
+import { compile } from "../compile/index.ts";
+import { loadConfig } from "../config/index.ts";
+import { decide } from "../decide.ts";
+import { factsFromParts } from "../match/facts.ts";
+import { headersFromObject } from "../match/headers.ts";
+import { prepare } from "../prepare.ts";
+import { canonicalJson, decodeTable, parseStoredTable } from "./codec.ts";
+import { assembleTable, bucketCount, decidingShard, exactShardOf, shardTable } from "./shards.ts";
+import type { RouteTable } from "./types.ts";
+
+type Obj = Record<string, unknown>;
+
+const EXACT = ["a.com", "b.a.com", "c.a.com", "shop.example", "api.example", "x.org", "y.org", "z.org"];
+const HOSTS = [...EXACT, "*.a.com", "*.example", "*"];
+const REQUEST_HOSTS = [...EXACT, "d.a.com", "deep.b.a.com", "new.example", "other.net", "a.com:8080", "A.COM"];
+
+const action = fc.oneof(
+  fc.constantFrom("svc-a.internal", "svc-b.internal").map((h) => ({ route: [{ destination: { host: h } }] })),
+  fc.constant({ route: [{ destination: { host: "svc-a.internal" }, weight: 30 }, { destination: { host: "svc-b.internal" }, weight: 70 }] }),
+  fc.constant({ directResponse: { status: 418, body: { string: "teapot" } } }),
+  fc.constant({ redirect: { uri: "/moved" } }),
+);
+const rule = fc.record({ prefix: fc.option(fc.constantFrom("/a", "/b", "/api"), { freq: 2 }), action }).map(({ prefix, action }) => ({
+  ...(prefix ? { match: [{ uri: { prefix } }] } : {}),
+  ...action,
+  ...("route" in action ? { mirror: { host: "svc-b.internal" }, mirrorPercentage: { value: 50 } } : {}),
+}));
+// Hosts of one VirtualService may not overlap (Istio validation); across VirtualServices they may.
+const VS_HOSTS = [["a.com"], ["*.a.com"], ["b.a.com", "shop.example"], ["*"], ["shop.example", "api.example"], ["*.example", "a.com"], ["x.org", "y.org"], ["z.org"], ["c.a.com"]];
+const vs = fc.record({ hosts: fc.constantFrom(...VS_HOSTS), http: fc.array(rule, { minLength: 1, maxLength: 3 }) });
+const config = fc.record({
+  vss: fc.array(vs, { minLength: 1, maxLength: 6 }),
+  httpsHosts: fc.uniqueArray(fc.constantFrom(...HOSTS), { minLength: 0, maxLength: 4 }),
+  httpsRedirect: fc.boolean(),
+});
+
+function yaml(c: { vss: Array<{ hosts: readonly string[]; http: Obj[] }>; httpsHosts: string[]; httpsRedirect: boolean }): string {
+  const servers: Obj[] = [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"], ...(c.httpsRedirect ? { tls: { httpsRedirect: true } } : {}) }];
+  if (c.httpsHosts.length) servers.push({ port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: c.httpsHosts, tls: { mode: "SIMPLE", credentialName: "c" } });
+  const docs: Obj[] = [
+    { apiVersion: "networking.istio.io/v1", kind: "Gateway", metadata: { name: "gw" }, spec: { servers } },
+    ...c.vss.map((v, i) => ({
+      apiVersion: "networking.istio.io/v1",
+      kind: "VirtualService",
+      metadata: { name: `vs-${i}`, ...(i < 9 ? { creationTimestamp: `2026-01-0${i + 1}T00:00:00Z` } : {}) },
+      spec: { hosts: v.hosts, gateways: ["gw"], http: v.http },
+    })),
+    ...["a", "b"].map((n) => ({
+      apiVersion: "networking.istio.io/v1",
+      kind: "ServiceEntry",
+      metadata: { name: `svc-${n}` },
+      spec: { hosts: [`svc-${n}.internal`], ports: [{ number: 80, name: "http", protocol: "HTTP" }], resolution: "STATIC", endpoints: [{ address: "127.0.0.1" }, { address: "127.0.0.2" }] },
+    })),
+  ];
+  return docs.map((d) => stringify(d)).join("---\n");
+}
+
+const request = fc.record({
+  scheme: fc.constantFrom<"http" | "https">("http", "https"),
+  host: fc.constantFrom(...REQUEST_HOSTS),
+  path: fc.constantFrom("/", "/a", "/a/x", "/b", "/api/v1", "/c"),
+});
+
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function compiled(text: string): Promise<RouteTable | null> {
+  const loaded = loadConfig([{ path: "routes/random.yaml", text }]);
+  const errors = loaded.issues.filter((i) => i.severity === "error");
+  if (errors.length) throw new Error(errors.slice(0, 3).map((i) => `${i.line}:${i.col} ${i.path}: ${i.message}`).join("; "));
+  const { table } = await compile(loaded.objects, { sources: ["routes/random.yaml"] });
+  return table;
+}
+
+describe("sharded tables", () => {
+  it("decide exactly as the whole table on random configs (exact, wildcard and * hosts; small buckets)", async () => {
+    const counts = { configs: 0, requests: 0, wildcardShard: 0, forward: 0, noRoute: 0 };
+    await fc.assert(
+      fc.asyncProperty(config, fc.array(request, { minLength: 20, maxLength: 20 }), fc.integer(), fc.constantFrom(1, 2, 3), async (c, requests, seed, perShard) => {
+        const table = await compiled(yaml(c));
+        if (!table) return;
+        counts.configs++;
+        const whole = prepare(parseStoredTable(canonicalJson(table)));
+        const { index, shards } = await shardTable(table, perShard);
+        // Every shard goes through the stored bytes and the one decoder, as the Worker reads it.
+        const stored = new Map(shards.map((s) => {
+          const d = decodeTable(s.json, s.id);
+          if (!d.ok) throw new Error(d.detail);
+          return [s.id, d.table] as const;
+        }));
+        const preparedShards = new Map([...stored].map(([id, t]) => [id, prepare(t)] as const));
+        for (const r of requests) {
+          const f = factsFromParts({ method: "GET", scheme: r.scheme, authority: r.host, path: r.path, query: "", headers: headersFromObject({ host: r.host }) });
+          if ("error" in f) continue;
+          counts.requests++;
+          const exact = stored.get(exactShardOf(index, f.host))!;
+          const id = decidingShard(index, exact, f.scheme, f.host);
+          if (id === index.wildcard) counts.wildcardShard++;
+          const mine = decide(preparedShards.get(id)!, f, { rand: seeded(seed), now: 0 });
+          const ref = decide(whole, f, { rand: seeded(seed), now: 0 });
+          expect(mine).toEqual(ref);
+          if (mine.kind === "forward") counts.forward++;
+          if (mine.kind === "noRoute") counts.noRoute++;
+        }
+        // The whole table comes back from its shards (the CLI's diff and rollback read it so).
+        const back = prepare(assembleTable(index, stored));
+        for (const r of requests.slice(0, 5)) {
+          const f = factsFromParts({ method: "GET", scheme: r.scheme, authority: r.host, path: r.path, query: "", headers: headersFromObject({ host: r.host }) });
+          if ("error" in f) continue;
+          expect(decide(back, f, { rand: seeded(seed), now: 0 })).toEqual(decide(whole, f, { rand: seeded(seed), now: 0 }));
+        }
+      }),
+      { numRuns: 150, seed: 1616, endOnFailure: true },
+    );
+    // The generator must reach every path of the lookup, or the comparison proves little.
+    expect(counts.configs).toBeGreaterThan(100);
+    expect(counts.wildcardShard).toBeGreaterThan(200);
+    expect(counts.forward).toBeGreaterThan(300);
+    expect(counts.noRoute).toBeGreaterThan(50);
+  }, 120_000);
+
+  it("a one-host change rewrites one shard and the index; the other shards keep their bytes", async () => {
+    const hosts = Array.from({ length: 1000 }, (_, i) => `h${i}.example`);
+    const text = (target: string) =>
+      yaml({
+        vss: hosts.map((h, i) => ({ hosts: [h], http: [{ route: [{ destination: { host: i === 7 ? target : "svc-a.internal" } }] }] })),
+        httpsHosts: [],
+        httpsRedirect: false,
+      });
+    const before = await shardTable((await compiled(text("svc-a.internal")))!);
+    const after = await shardTable((await compiled(text("svc-b.internal")))!);
+    expect(before.index.buckets).toBe(bucketCount(1000));
+    const old = new Set(before.shards.map((s) => s.id));
+    const fresh = after.shards.filter((s) => !old.has(s.id));
+    expect(fresh).toHaveLength(1);
+    expect(Object.keys(fresh[0]!.table.listeners.http.exact)).toContain("h7.example");
+    expect(after.index.hash).not.toBe(before.index.hash);
+  }, 60_000);
+});

@@ -1,0 +1,209 @@
+/**
+ * Sharded stored form of a RouteTable (DESIGN.md §11, issue #16 item 1): a compiled version is a
+ * small index plus content-addressed, immutable shards, so an isolate loads only the shards of
+ * the host it is asked for, and a push writes only the shards whose bytes changed.
+ *
+ * Layout
+ * - Exact hosts are hashed (FNV-1a of the lower-cased host) into `buckets` buckets; a bucket's
+ *   shard holds every vhost whose domain is one of its hosts, on both listeners (a domain served
+ *   by an http and an https server has two vhosts, both in the bucket of that domain).
+ * - Wildcard (`*.foo.com`) and catch-all (`*`) vhosts live in one wildcard shard, with the
+ *   listeners' suffix/star entries. Envoy's selection (exact → longest suffix → `*`,
+ *   ISTIO-SEMANTICS §1.1) is then: the host's bucket shard when it has the exact host on the
+ *   request's listener, else the wildcard shard (which answers "longest suffix, then `*`, else
+ *   none" exactly as the whole table would, since it holds every wildcard entry).
+ * - A shard is itself a RouteTable (its own vhosts, renumbered, and the clusters its routes and
+ *   mirrors name), so prepare()/decide() run on it unchanged and decodeTable() checks it; its
+ *   `hash` is its content address.
+ * - The bucket count is a power of two derived from the number of exact hosts, so it only
+ *   changes when the host count crosses a power of two: a one-host change rewrites one shard
+ *   and the index.
+ */
+import { canonicalJson, tableHash } from "./codec.ts";
+import { TABLE_VERSION, type Listener, type Route, type RouteTable, type VirtualHost } from "./types.ts";
+
+/** Aim for at most this many exact hosts per bucket shard (a shard of a 10-route host is a few KB). */
+export const HOSTS_PER_SHARD = 64;
+
+export interface ShardIndex {
+  tableVersion: typeof TABLE_VERSION;
+  /** Marks the stored form: a version key holds either an index or (older CLIs) a whole table. */
+  kind: "shardIndex";
+  /** The version: content hash of the whole table (the same as the unsharded form's). */
+  hash: string;
+  istio: RouteTable["istio"];
+  /** Power of two. */
+  buckets: number;
+  /** Shard id (content hash) of each bucket; equal buckets (e.g. empty ones) share one shard. */
+  shards: string[];
+  /** Shard holding the wildcard and `*` vhosts, or null when the table has none. */
+  wildcard: string | null;
+  warnings?: string[];
+}
+
+export interface Shard {
+  id: string;
+  table: RouteTable;
+  /** Canonical stored bytes (what KV holds under the shard's key). */
+  json: string;
+}
+
+export interface ShardedTable {
+  index: ShardIndex;
+  /** Distinct shards, each once. */
+  shards: Shard[];
+}
+
+/** FNV-1a 32-bit: cheap, stable across Node and workerd, good enough spread for host names. */
+export function hostHash(host: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < host.length; i++) {
+    h ^= host.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function bucketOf(host: string, buckets: number): number {
+  return hostHash(host) & (buckets - 1);
+}
+
+export function bucketCount(exactHosts: number, hostsPerShard = HOSTS_PER_SHARD): number {
+  let b = 1;
+  while (b * hostsPerShard < exactHosts) b *= 2;
+  return b;
+}
+
+function isWildcardDomain(domain: string): boolean {
+  return domain.startsWith("*");
+}
+
+/** Cluster keys a vhost's routes (destinations and mirrors) name. */
+function clusterKeysOf(vhost: VirtualHost, into: Set<string>): void {
+  for (const r of vhost.routes as Route[]) {
+    if (r.action.kind === "route") for (const d of r.action.destinations) if (d.cluster !== null) into.add(d.cluster);
+    for (const m of r.mirrors ?? []) if (m.destination.cluster !== null) into.add(m.destination.cluster);
+  }
+}
+
+function subListener(l: Listener, keep: (vhost: number) => boolean, renumber: Map<number, number>, wildcard: boolean): Listener {
+  const exact: Record<string, number> = {};
+  const suffix: Record<string, number> = {};
+  if (!wildcard) for (const [host, v] of Object.entries(l.exact)) if (keep(v)) exact[host] = renumber.get(v)!;
+  if (wildcard) for (const [sfx, v] of Object.entries(l.suffix)) suffix[sfx] = renumber.get(v)!;
+  const star = wildcard && l.star !== null ? renumber.get(l.star)! : null;
+  return {
+    port: l.port,
+    fallback: l.fallback,
+    exact,
+    suffix,
+    suffixLengths: [...new Set(Object.keys(suffix).map((k) => k.length))].sort((a, b) => b - a),
+    star,
+  };
+}
+
+async function makeShard(table: RouteTable, vhostIndexes: number[], wildcard: boolean): Promise<Shard> {
+  const renumber = new Map<number, number>();
+  vhostIndexes.forEach((v, i) => renumber.set(v, i));
+  const vhosts = vhostIndexes.map((v) => table.vhosts[v]!);
+  const keys = new Set<string>();
+  for (const vh of vhosts) clusterKeysOf(vh, keys);
+  const clusters: RouteTable["clusters"] = {};
+  for (const k of [...keys].sort()) if (Object.hasOwn(table.clusters, k)) clusters[k] = table.clusters[k]!;
+  const keep = (v: number) => renumber.has(v);
+  const shard: RouteTable = {
+    tableVersion: TABLE_VERSION,
+    hash: "",
+    istio: table.istio,
+    listeners: {
+      http: subListener(table.listeners.http, keep, renumber, wildcard),
+      https: subListener(table.listeners.https, keep, renumber, wildcard),
+    },
+    vhosts,
+    clusters,
+  };
+  shard.hash = await tableHash(shard);
+  return { id: shard.hash, table: shard, json: canonicalJson(shard) };
+}
+
+/** Splits a compiled table into its index and shards (deterministic: equal tables, equal bytes). */
+export async function shardTable(table: RouteTable, hostsPerShard = HOSTS_PER_SHARD): Promise<ShardedTable> {
+  const exactHosts = new Set<string>();
+  const wildcardVhosts: number[] = [];
+  table.vhosts.forEach((vh, i) => {
+    if (isWildcardDomain(vh.domain)) wildcardVhosts.push(i);
+    else exactHosts.add(vh.domain);
+  });
+  // Listener entries may name vhosts by keys other than their domain only for wildcards/star;
+  // exact keys are the domain (compile/listeners.ts), so a bucket is decided by the vhost domain.
+  const buckets = bucketCount(exactHosts.size, hostsPerShard);
+  const perBucket: number[][] = Array.from({ length: buckets }, () => []);
+  table.vhosts.forEach((vh, i) => {
+    if (!isWildcardDomain(vh.domain)) perBucket[bucketOf(vh.domain, buckets)]!.push(i);
+  });
+  const byId = new Map<string, Shard>();
+  const ids: string[] = [];
+  for (const vhs of perBucket) {
+    const s = await makeShard(table, vhs, false);
+    byId.set(s.id, s);
+    ids.push(s.id);
+  }
+  let wildcard: string | null = null;
+  if (wildcardVhosts.length > 0) {
+    const s = await makeShard(table, wildcardVhosts, true);
+    byId.set(s.id, s);
+    wildcard = s.id;
+  }
+  const index: ShardIndex = { tableVersion: TABLE_VERSION, kind: "shardIndex", hash: table.hash, istio: table.istio, buckets, shards: ids, wildcard };
+  if (table.warnings?.length) index.warnings = table.warnings;
+  return { index, shards: [...byId.values()] };
+}
+
+/** The shard that holds `host`'s exact vhosts (if any). */
+export function exactShardOf(index: ShardIndex, host: string): string {
+  return index.shards[bucketOf(host, index.buckets)]!;
+}
+
+/**
+ * Which shard decides a request for `host` on `scheme`, given its exact shard: that shard when it
+ * has the host on the request's listener, else the wildcard shard (longest suffix, then `*`), else
+ * the exact shard (which then answers noRoute, as the whole table would).
+ */
+export function decidingShard(index: ShardIndex, exact: RouteTable, scheme: "http" | "https", host: string): string {
+  if (Object.hasOwn(exact.listeners[scheme].exact, host)) return exact.hash;
+  return index.wildcard ?? exact.hash;
+}
+
+/** The whole table again, from its index and shards (CLI: diff, rollback checks; tests). */
+export function assembleTable(index: ShardIndex, shards: ReadonlyMap<string, RouteTable>): RouteTable {
+  const vhosts: VirtualHost[] = [];
+  const clusters: RouteTable["clusters"] = {};
+  const listeners = {
+    http: { port: null as number | null, fallback: false, exact: {} as Record<string, number>, suffix: {} as Record<string, number>, suffixLengths: [] as number[], star: null as number | null },
+    https: { port: null as number | null, fallback: false, exact: {} as Record<string, number>, suffix: {} as Record<string, number>, suffixLengths: [] as number[], star: null as number | null },
+  };
+  const seen = new Set<string>();
+  const ids = [...index.shards, ...(index.wildcard ? [index.wildcard] : [])];
+  for (const id of ids) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const s = shards.get(id);
+    if (!s) throw new Error(`shard ${id} is missing`);
+    const base = vhosts.length;
+    vhosts.push(...s.vhosts);
+    Object.assign(clusters, s.clusters);
+    for (const scheme of ["http", "https"] as const) {
+      const from = s.listeners[scheme];
+      const to = listeners[scheme];
+      to.port = from.port;
+      to.fallback = from.fallback;
+      for (const [h, v] of Object.entries(from.exact)) to.exact[h] = base + v;
+      for (const [h, v] of Object.entries(from.suffix)) to.suffix[h] = base + v;
+      if (from.star !== null) to.star = base + from.star;
+    }
+  }
+  for (const l of Object.values(listeners)) l.suffixLengths = [...new Set(Object.keys(l.suffix).map((k) => k.length))].sort((a, b) => b - a);
+  const t: RouteTable = { tableVersion: index.tableVersion, hash: index.hash, istio: index.istio, listeners, vhosts, clusters };
+  if (index.warnings) t.warnings = index.warnings;
+  return t;
+}
