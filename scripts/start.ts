@@ -12,6 +12,7 @@
  *      `--routes`: the requests of the golden cases beside those files)
  *   5. Ctrl-C / SIGTERM stops wrangler (and workerd) and the origins.
  */
+import { randomBytes } from "node:crypto";
 import { request } from "node:http";
 import { appendFileSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -102,8 +103,25 @@ const wranglerLog = path.join(STATE_DIR, "wrangler.log");
 appendFileSync(wranglerLog, `\n--- npm start ${new Date().toISOString()} ---\n`);
 const logFd = openSync(wranglerLog, "a");
 log(`starting wrangler dev on ${base} (log: ${wranglerLog}) …`);
+// A fresh admin token per run for the console (never a well-known default, even on 127.0.0.1).
+const adminToken = `demo-${randomBytes(12).toString("base64url")}`;
 wrangler = startWrangler(
-  ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", STATE_DIR, "--var", "CONFIG_REFRESH_SECONDS:0", "--var", "ACCESS_LOG:all", "--show-interactive-dev-session=false"],
+  [
+    "dev",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--persist-to",
+    STATE_DIR,
+    "--var",
+    "CONFIG_REFRESH_SECONDS:0",
+    "--var",
+    "ACCESS_LOG:all",
+    "--var",
+    `ADMIN_TOKEN:${adminToken}`,
+    "--show-interactive-dev-session=false",
+  ],
   ["ignore", logFd, logFd],
 );
 void wrangler.exited.then((code) => {
@@ -142,7 +160,9 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 500));
 }
 
-log(`\ngateway ready on ${base}, serving ${table.hash.slice(0, 12)}. Try:\n`);
+log(`\ngateway ready on ${base}, serving ${table.hash.slice(0, 12)}.`);
+log(`console: ${base}/__gateway/ui/  (admin token for this run: ${adminToken})\n`);
+log("Try:\n");
 async function show(title: string, curl: string, pathname: string, headers: Record<string, string>, method = "GET"): Promise<void> {
   const res = await get(pathname, headers, method);
   const who = res.headers["x-echo-server"];

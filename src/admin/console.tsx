@@ -13,7 +13,10 @@ import { decideCase } from "../cases/run.ts";
 import { summarize } from "../cases/summary.ts";
 import { settings } from "../env.ts";
 import { SERVER_HEADER } from "../respond.ts";
-import { ACTIVE_KEY } from "../store/keys.ts";
+import { ACTIVE_KEY, type ActivePointer } from "../store/keys.ts";
+import { readActive, readHistory, readVersion, ReleaseError, rollback, short } from "../store/release.ts";
+import { putPointer, statePlaneOf, stateReport } from "../state/admin.ts";
+import { diffTables, formatDiff } from "../table/diff.ts";
 import type { AdminContext, AdminDeps, AdminEnv } from "./context.ts";
 import { clearedSessionCookie, csrfToken, issueSession, sameOrigin, sessionCookie, tokensEqual } from "./auth.ts";
 import { explainInput, type ExplainForm } from "./explain-input.ts";
@@ -21,8 +24,9 @@ import { configReport } from "./report.ts";
 import { CSS, JS } from "./ui/assets.ts";
 import { ExplainPage, type ExplainResult } from "./ui/explain.tsx";
 import { LoginPage, UI, type Viewer } from "./ui/layout.tsx";
-import { OverviewPage, type KvProbe } from "./ui/overview.tsx";
+import { OverviewPage, type KvProbe, type StatePlaneReport } from "./ui/overview.tsx";
 import { RoutesPage } from "./ui/routes.tsx";
+import { RollbackConfirmPage, VersionsPage, type DiffView } from "./ui/versions.tsx";
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -120,7 +124,9 @@ export function consoleRoutes(deps: AdminDeps): Hono<AdminEnv> {
   ui.get(`${UI}/`, async (c) => {
     const [, kv] = await Promise.all([loaded(c), probeKv(c.env.ROUTES)]);
     const report = configReport(deps.store, c.env.CONFIG_REFRESH_SECONDS);
-    return c.html(<OverviewPage viewer={await viewerOf(c)} report={report} kv={kv} refreshSeconds={settings(c.env).refreshMs / 1000} />);
+    // The state plane's card is the /__gateway/state report itself (no second reading of it).
+    const state = statePlaneOf(c.env) ? ((await (await stateReport(c.env, deps.store.status())).json()) as StatePlaneReport) : null;
+    return c.html(<OverviewPage viewer={await viewerOf(c)} report={report} kv={kv} state={state} refreshSeconds={settings(c.env).refreshMs / 1000} />);
   });
 
   ui.get(`${UI}/routes`, async (c) => {
@@ -147,6 +153,73 @@ export function consoleRoutes(deps: AdminDeps): Hono<AdminEnv> {
     }
     const status = result?.kind === "error" ? 400 : 200;
     return c.html(<ExplainPage viewer={await viewerOf(c)} form={form} result={result} version={t?.version ?? null} pathNormalization={normalization} />, status);
+  });
+
+  /** `routes diff` between two stored versions: the CLI's diffTables + formatDiff. */
+  async function diffView(kv: KVNamespace, from: string, to: string): Promise<DiffView> {
+    try {
+      const [a, b] = await Promise.all([readVersion(kv, from), readVersion(kv, to)]);
+      if (!a) return { from, to, error: `version ${short(from)} is no longer stored in KV` };
+      if (!b) return { from, to, error: `version ${short(to)} is no longer stored in KV` };
+      return { from, to, lines: formatDiff(diffTables(a, b)) };
+    } catch (err) {
+      return { from, to, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  async function versionsPage(c: AdminContext, extra: { notice?: string; error?: string } = {}, status: 200 | 400 | 409 | 503 = 200) {
+    const t = deps.store.loaded();
+    let history, active: ActivePointer | null;
+    try {
+      [history, active] = await Promise.all([readHistory(c.env.ROUTES), readActive(c.env.ROUTES)]);
+    } catch (err) {
+      return c.html(
+        <VersionsPage viewer={await viewerOf(c)} history={[]} active={null} served={t?.version ?? null} diff={null} error={`KV: ${err instanceof Error ? err.message : String(err)}`} />,
+        503,
+      );
+    }
+    const from = c.req.query("from");
+    const to = c.req.query("to");
+    const diff = from && to ? await diffView(c.env.ROUTES, from, to) : null;
+    return c.html(<VersionsPage viewer={await viewerOf(c)} history={history} active={active} served={t?.version ?? null} diff={diff} {...extra} />, status);
+  }
+
+  ui.get(`${UI}/versions`, (c) => versionsPage(c));
+
+  ui.get(`${UI}/versions/rollback`, async (c) => {
+    const to = c.req.query("to") ?? "";
+    const [history, active] = await Promise.all([readHistory(c.env.ROUTES), readActive(c.env.ROUTES)]);
+    const target = history.find((e) => e.version === to);
+    if (!target) return versionsPage(c, { error: `no version ${JSON.stringify(to)} in the history` }, 400);
+    const diff = active ? await diffView(c.env.ROUTES, active.version, target.version) : { from: "", to: target.version, error: "nothing is active: the whole table becomes new" };
+    const viewer = await viewerOf(c);
+    return c.html(<RollbackConfirmPage viewer={viewer} target={target} active={active} diff={diff} csrf={viewer.kind === "session" ? viewer.csrf : null} />);
+  });
+
+  /**
+   * The rollback itself: release.ts's rollback (only KV's pointer is written, after checking the
+   * version is stored and readable), then, when the state plane is bound, its pointer too, as
+   * `routes rollback --gateway` does, so isolates switch without waiting for KV.
+   */
+  ui.post(`${UI}/versions/rollback`, async (c) => {
+    const form = await c.req.parseBody();
+    const to = typeof form.to === "string" ? form.to : "";
+    if (to === "" || to.length > 128) return versionsPage(c, { error: "rollback: no version named" }, 400);
+    const now = new Date(c.get("now"));
+    let outcome;
+    try {
+      outcome = await rollback(c.env.ROUTES, to, now);
+    } catch (err) {
+      if (err instanceof ReleaseError) return versionsPage(c, { error: `rollback refused: ${err.message}` }, 409);
+      throw err;
+    }
+    if (outcome.kind === "already-active") return versionsPage(c, { notice: `${short(outcome.version)} is already active: nothing to do` });
+    let plane = "";
+    if (statePlaneOf(c.env)) {
+      const res = await putPointer(c.env, { version: outcome.version, activatedAt: now.toISOString(), reason: "rollback" });
+      plane = res.ok ? " The state plane's pointer is set too." : ` The state plane refused its pointer (${res.status}); isolates switch when they re-read KV.`;
+    }
+    return versionsPage(c, { notice: `Rolled back: ${short(outcome.version)} is active (was ${outcome.previous ? short(outcome.previous) : "none"}).${plane}` });
   });
 
   return ui;

@@ -8,12 +8,13 @@ import type { Child } from "hono/jsx";
 
 export const UI = "/__gateway/ui";
 
-export type Page = "overview" | "routes" | "explain";
+export type Page = "overview" | "routes" | "explain" | "versions";
 
 const NAV: Array<[Page, string, string]> = [
   ["overview", "Overview", `${UI}/`],
   ["routes", "Routes", `${UI}/routes`],
   ["explain", "Explain", `${UI}/explain`],
+  ["versions", "Versions", `${UI}/versions`],
 ];
 
 /** How the viewer is signed in: a session gets a logout button carrying the CSRF token. */

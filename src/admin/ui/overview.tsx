@@ -10,9 +10,47 @@ export type KvProbe =
   | { ok: true; ms: number; pointerVersion: string | null; pointerActivatedAt: string | null }
   | { ok: false; ms: number; error: string };
 
+/** The parts of `GET /__gateway/state` (src/state/admin.ts stateReport) the overview shows. */
+export interface StatePlaneReport {
+  pointer: {
+    object: { pointer: { version: string; activatedAt: string } | null } | { error: string };
+    isolate: { objectReadAt: string | null; objectError: { at: string | null; detail: string } | null };
+  };
+  settings: { refreshSeconds: number; cacheSeconds: number };
+}
+
 const short = (v: string | null | undefined) => (v ? v.slice(0, 12) : "none");
 
-export function OverviewPage(props: { viewer: Viewer; report: ReturnType<typeof configReport>; kv: KvProbe; refreshSeconds: number }) {
+function StateCard(props: { state: StatePlaneReport }) {
+  const { object, isolate } = props.state.pointer;
+  return (
+    <section class="card" aria-labelledby="ov-state">
+      <h2 id="ov-state">State plane</h2>
+      {"error" in object ? (
+        <p class="bad">pointer object not answering: {object.error}</p>
+      ) : (
+        <dl class="kv">
+          <dt>status</dt>
+          <dd class="ok">answering</dd>
+          <dt>pointer</dt>
+          <dd>
+            <code title={object.pointer?.version ?? ""}>{short(object.pointer?.version)}</code>
+            {object.pointer ? ` since ${object.pointer.activatedAt}` : " (not set: KV's pointer rules)"}
+          </dd>
+          <dt>read here</dt>
+          <dd>{isolate.objectReadAt ?? "not yet"}</dd>
+          <dt>re-read every</dt>
+          <dd>{props.state.settings.refreshSeconds} s</dd>
+        </dl>
+      )}
+      {isolate.objectError ? <p class="warn">
+          last read failed at {isolate.objectError.at}: {isolate.objectError.detail}
+        </p> : null}
+    </section>
+  );
+}
+
+export function OverviewPage(props: { viewer: Viewer; report: ReturnType<typeof configReport>; kv: KvProbe; state: StatePlaneReport | null; refreshSeconds: number }) {
   const r = props.report;
   const kv = props.kv;
   const pending = kv.ok && kv.pointerVersion !== null && kv.pointerVersion !== r.version;
@@ -71,6 +109,7 @@ export function OverviewPage(props: { viewer: Viewer; report: ReturnType<typeof 
           )}
           {pending ? <p class="warn">KV names a newer version: this isolate switches at its next re-check.</p> : null}
         </section>
+        {props.state ? <StateCard state={props.state} /> : null}
         {r.table ? (
           <section class="card" aria-labelledby="ov-table">
             <h2 id="ov-table">Route table</h2>
