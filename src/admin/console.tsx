@@ -93,7 +93,9 @@ export function consoleRoutes(deps: AdminDeps): Hono<AdminEnv> {
     const h = c.res.headers;
     h.set("content-security-policy", CONTENT_SECURITY_POLICY);
     h.set("x-content-type-options", "nosniff");
-    h.set("referrer-policy", "no-referrer");
+    // same-origin, not no-referrer: under no-referrer browsers send `Origin: null` on our own form
+    // posts, and the same-origin check of a POST needs the real Origin. Nothing leaves for other sites.
+    h.set("referrer-policy", "same-origin");
     h.set("x-frame-options", "DENY");
     h.set("cross-origin-opener-policy", "same-origin");
     if (!h.has("cache-control")) h.set("cache-control", "no-store");

@@ -113,6 +113,8 @@ beforeAll(async () => {
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   page = await (await browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
+  // Every step is a local page load: a missing element is a failure, not something to wait 30 s for.
+  page.setDefaultTimeout(10_000);
 }, 120_000);
 
 afterAll(async () => {

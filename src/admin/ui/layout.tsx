@@ -26,7 +26,7 @@ export function Layout(props: { title: string; page: Page; viewer: Viewer; child
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{`${props.title} · edge-gateway console`}</title>
         <link rel="stylesheet" href={`${UI}/assets/app.css`} />
         <script src={`${UI}/assets/app.js`} defer></script>
@@ -70,7 +70,7 @@ export function LoginPage(props: { error?: string }) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>Log in · edge-gateway console</title>
         <link rel="stylesheet" href={`${UI}/assets/app.css`} />
       </head>
