@@ -6,10 +6,11 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { env, exports } from "cloudflare:workers";
-import { canonicalJson, compile } from "../../src/compile/index.ts";
+import { compile } from "../../src/compile/index.ts";
 import { loadConfig } from "../../src/config/index.ts";
 import { issueSession } from "../../src/admin/auth.ts";
-import { pushTable } from "./fixtures/tables.ts";
+import { pushVersion, readActive } from "../../src/store/release.ts";
+import type { RouteTable } from "../../src/table/types.ts";
 
 const TOKEN = "test-admin-token";
 const UI = "http://gw.example/__gateway/ui";
@@ -51,14 +52,24 @@ spec:
 `;
 
 let version = "";
+/** The version pushed before (the split at 80/20): history, diff and rollback have two to work with. */
+let older = "";
 
-beforeAll(async () => {
-  const loaded = loadConfig([{ path: "routes/console.yaml", text: YAML }]);
+async function compiled(text: string): Promise<RouteTable> {
+  const loaded = loadConfig([{ path: "routes/console.yaml", text }]);
   expect(loaded.issues.filter((i) => i.severity === "error")).toEqual([]);
   const { table } = await compile(loaded.objects, { sources: ["routes/console.yaml"] });
   if (!table) throw new Error("test config did not compile");
+  return table;
+}
+
+beforeAll(async () => {
+  const before = await compiled(YAML.replace("weight: 90", "weight: 80").replace("weight: 10", "weight: 20"));
+  const table = await compiled(YAML);
+  older = before.hash;
   version = table.hash;
-  await pushTable(env.ROUTES, { hash: table.hash, raw: canonicalJson(table) });
+  await pushVersion(env.ROUTES, { table: before, summary: "2 hosts (80/20)", sources: ["routes/console.yaml"], now: new Date("2026-12-01T00:00:00Z") });
+  await pushVersion(env.ROUTES, { table, summary: "2 hosts (90/10)", sources: ["routes/console.yaml"], now: new Date("2026-12-02T00:00:00Z") });
   // Until this isolate serves the new version (CONFIG_REFRESH_SECONDS=0: re-checked on every request).
   for (let i = 0; i < 40; i++) {
     const res = await exports.default.fetch("http://gw.example/__gateway/config", { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -249,5 +260,57 @@ describe("console: pages", () => {
   it("explain of a request the gateway refuses shows the 400 reason", async () => {
     const html = await (await get(`/explain?${new URLSearchParams({ url: "http://shop.example.com/a/..%2fb" })}`, bearer)).text();
     expect(html).toContain("400 bad request: ambiguous dot segment");
+  });
+});
+
+describe("console: versions", () => {
+  it("lists the history newest first with the active version marked", async () => {
+    const html = await (await get("/versions", bearer)).text();
+    expect(html.indexOf(version.slice(0, 12))).toBeLessThan(html.indexOf(older.slice(0, 12)));
+    expect(html).toMatch(new RegExp(`<tr class="active"><td><code title="${version}">`));
+    expect(html).toContain(`aria-label="Roll back to ${older.slice(0, 12)}"`);
+  });
+
+  it("diffs any two versions with the CLI's diff", async () => {
+    const html = await (await get(`/versions?from=${older}&to=${version}`, bearer)).text();
+    expect(html).toContain('<span class="chg">    ~ route split</span>');
+    expect(html).toContain("action: route to shop-v1.example.com 80%, shop-v2.example.com 20% → route to shop-v1.example.com 90%, shop-v2.example.com 10%");
+    const missing = await (await get(`/versions?from=nope&to=${version}`, bearer)).text();
+    expect(missing).toContain("version nope is no longer stored in KV");
+  });
+
+  it("asks for confirmation, showing what the rollback changes", async () => {
+    const res = await get(`/versions/rollback?to=${older}`, bearer);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain(`Roll back to ${older.slice(0, 12)}?`);
+    expect(html).toContain("shop-v2.example.com 10% → route to shop-v1.example.com 80%, shop-v2.example.com 20%");
+    expect((await get("/versions/rollback?to=unknown", bearer)).status).toBe(400);
+  });
+
+  it("a session's rollback needs the page's CSRF token; then only the pointer moves", async () => {
+    const { cookie } = await login();
+    const confirm = await get(`/versions/rollback?to=${older}`, { cookie });
+    const csrf = await csrfOf(confirm);
+    const post = (body: Record<string, string>) =>
+      exports.default.fetch(`${UI}/versions/rollback`, { method: "POST", body: new URLSearchParams(body), headers: { cookie }, redirect: "manual" });
+    expect((await post({ to: older })).status).toBe(403);
+    expect((await readActive(env.ROUTES))?.version).toBe(version);
+    const res = await post({ to: older, _csrf: csrf });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain(`Rolled back: ${older.slice(0, 12)} is active (was ${version.slice(0, 12)})`);
+    expect(await readActive(env.ROUTES)).toMatchObject({ version: older, reason: "rollback" });
+  });
+
+  it("a Bearer rollback needs no CSRF token; an unknown version is refused with the CLI's reason", async () => {
+    const post = (to: string) => exports.default.fetch(`${UI}/versions/rollback`, { method: "POST", body: new URLSearchParams({ to }), headers: bearer, redirect: "manual" });
+    const refused = await post("0123456789ab");
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain("rollback refused: no version 0123456789ab in the history");
+    const back = await post(version);
+    expect(back.status).toBe(200);
+    expect((await readActive(env.ROUTES))?.version).toBe(version);
+    const again = await post(version);
+    expect(await again.text()).toContain("is already active: nothing to do");
   });
 });
