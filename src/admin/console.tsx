@@ -25,6 +25,7 @@ import { CSS, JS } from "./ui/assets.ts";
 import { ExplainPage, type ExplainResult } from "./ui/explain.tsx";
 import { LoginPage, UI, type Viewer } from "./ui/layout.tsx";
 import { OverviewPage, type KvProbe, type StatePlaneReport } from "./ui/overview.tsx";
+import { HealthPage, type HealthReport } from "./ui/health.tsx";
 import { RoutesPage } from "./ui/routes.tsx";
 import { RollbackConfirmPage, VersionsPage, type DiffView } from "./ui/versions.tsx";
 
@@ -129,6 +130,15 @@ export function consoleRoutes(deps: AdminDeps): Hono<AdminEnv> {
     // The state plane's card is the /__gateway/state report itself (no second reading of it).
     const state = statePlaneOf(c.env) ? ((await (await stateReport(c.env, deps.store.status())).json()) as StatePlaneReport) : null;
     return c.html(<OverviewPage viewer={await viewerOf(c)} report={report} kv={kv} state={state} refreshSeconds={settings(c.env).refreshMs / 1000} />);
+  });
+
+  ui.get(`${UI}/health`, async (c) => {
+    const t = await loaded(c);
+    // The page is the /__gateway/state report's health part, rendered (no second reading of it).
+    const health = statePlaneOf(c.env)
+      ? ((await (await stateReport(c.env, deps.store.status(), t?.table.clusters)).json()) as { health: HealthReport }).health
+      : null;
+    return c.html(<HealthPage viewer={await viewerOf(c)} health={health} />);
   });
 
   ui.get(`${UI}/routes`, async (c) => {

@@ -49,6 +49,14 @@ spec:
   http:
     - name: api-all
       route: [{ destination: { host: api-origin.example.com } }]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: shop-v1, namespace: default }
+spec:
+  host: shop-v1.example.com
+  trafficPolicy:
+    outlierDetection: { consecutive5xxErrors: 3, interval: 10s, baseEjectionTime: 30s }
 `;
 
 let version = "";
@@ -260,6 +268,18 @@ describe("console: pages", () => {
   it("explain of a request the gateway refuses shows the 400 reason", async () => {
     const html = await (await get(`/explain?${new URLSearchParams({ url: "http://shop.example.com/a/..%2fb" })}`, bearer)).text();
     expect(html).toContain("400 bad request: ambiguous dot segment");
+  });
+});
+
+describe("console: health", () => {
+  it("shows the state plane's view of each upstream with outlier detection", async () => {
+    const res = await get("/health", bearer);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain("<code>shop-v1.example.com||</code>");
+    expect(html).toContain("outlier detection");
+    expect(html).toMatch(/<td class="mono">https:\/\/shop-v1.example.com<\/td><td class="ok">in service<\/td><td>0<\/td>/);
+    expect(html).not.toContain("api-origin.example.com||");
   });
 });
 

@@ -8,13 +8,14 @@ import type { Child } from "hono/jsx";
 
 export const UI = "/__gateway/ui";
 
-export type Page = "overview" | "routes" | "explain" | "versions";
+export type Page = "overview" | "routes" | "explain" | "versions" | "health";
 
 const NAV: Array<[Page, string, string]> = [
   ["overview", "Overview", `${UI}/`],
   ["routes", "Routes", `${UI}/routes`],
   ["explain", "Explain", `${UI}/explain`],
   ["versions", "Versions", `${UI}/versions`],
+  ["health", "Health", `${UI}/health`],
 ];
 
 /** How the viewer is signed in: a session gets a logout button carrying the CSRF token. */
