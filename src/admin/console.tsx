@@ -39,6 +39,35 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
 ].join("; ");
 
+/** A login form is a token of at most a few hundred bytes. */
+const LOGIN_FORM_MAX_BYTES = 8 * 1024;
+
+/** The `token` field of an urlencoded login form, or null when the body is larger than the bound or not a form. */
+async function loginToken(request: Request): Promise<string | null> {
+  if (!(request.headers.get("content-type") ?? "").startsWith("application/x-www-form-urlencoded")) return null;
+  const reader = request.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > LOGIN_FORM_MAX_BYTES) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const ch of chunks) {
+    bytes.set(ch, at);
+    at += ch.byteLength;
+  }
+  return new URLSearchParams(new TextDecoder().decode(bytes)).get("token") ?? "";
+}
+
 /** A KV probe must not hang the overview: the same bound as a table read. */
 const KV_PROBE_TIMEOUT_MS = 2_000;
 
@@ -108,8 +137,9 @@ export function consoleRoutes(deps: AdminDeps): Hono<AdminEnv> {
 
   ui.get(`${UI}/login`, (c) => c.html(<LoginPage />));
   ui.post(`${UI}/login`, async (c) => {
-    const form = await c.req.parseBody();
-    const given = typeof form.token === "string" ? form.token : "";
+    // The one form anyone may post: read at most LOGIN_FORM_MAX_BYTES of it, never a whole upload.
+    const given = await loginToken(c.req.raw);
+    if (given === null) return c.html(<LoginPage error="That form is too large or not a login form." />, 413);
     // A login form posted from another site is refused before the token is even compared.
     if (!sameOrigin(c.req.raw.headers, c.req.url) || !(await tokensEqual(given, c.env.ADMIN_TOKEN!))) {
       return c.html(<LoginPage error="That is not the admin token." />, 401);

@@ -146,6 +146,14 @@ describe("console: who gets in", () => {
     expect(await res.text()).toContain("not the admin token");
   });
 
+  it("a login body larger than a form, or not a form, is refused without reading it all", async () => {
+    const big = await exports.default.fetch(`${UI}/login`, { method: "POST", body: new URLSearchParams({ token: TOKEN, pad: "x".repeat(20_000) }), redirect: "manual" });
+    expect(big.status).toBe(413);
+    expect(big.headers.get("set-cookie")).toBeNull();
+    const json = await exports.default.fetch(`${UI}/login`, { method: "POST", body: JSON.stringify({ token: TOKEN }), headers: { "content-type": "application/json" }, redirect: "manual" });
+    expect(json.status).toBe(413);
+  });
+
   it("a login form posted from another site is refused even with the right token", async () => {
     const res = await exports.default.fetch(`${UI}/login`, { method: "POST", body: new URLSearchParams({ token: TOKEN }), headers: { origin: "https://evil.example" }, redirect: "manual" });
     expect(res.status).toBe(401);
