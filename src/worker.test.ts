@@ -28,7 +28,6 @@ describe("worker: admin app vs data path", () => {
   it.each([
     ["/__gateway/config", 401],
     ["/__gateway/nope", 401],
-    ["/%5F%5Fgateway/config", 401],
     ["/__gateway", 401],
   ])("%s is an admin path (needs the token)", async (path, status) => {
     const res = await worker.fetch(new Request(`http://a.example${path}`), env({ ADMIN_TOKEN: TOKEN }), ctx);
@@ -36,7 +35,8 @@ describe("worker: admin app vs data path", () => {
     expect(res.headers.get("www-authenticate")).toContain("Bearer");
   });
 
-  it.each(["/", "/x", "/__gatewayish", "/api/__gateway/config", "/p%20q", "/p?q=/__gateway/config", "/p?x=%41"])(
+  // A percent-encoded spelling of the prefix is an ordinary request (worker.ts: the prefix as sent).
+  it.each(["/", "/x", "/__gatewayish", "/api/__gateway/config", "/%5F%5Fgateway/config", "/p%20q", "/p?q=/__gateway/config", "/p?x=%41"])(
     "%s is served by the pipeline",
     async (path) => {
       const res = await worker.fetch(new Request(`http://a.example${path}`), env({ ADMIN_TOKEN: TOKEN }), ctx);

@@ -285,8 +285,8 @@ describe("console: health", () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain("<code>shop-v1.example.com||</code>");
-    expect(html).toContain("outlier detection");
-    expect(html).toMatch(/<td class="mono">https:\/\/shop-v1.example.com<\/td><td class="ok">in service<\/td><td>0<\/td>/);
+    // Nothing was forwarded to it in this test: the object knows the upstream but no endpoint results yet.
+    expect(html).toContain("outlier detection: no isolate has reported a request to this upstream yet");
     expect(html).not.toContain("api-origin.example.com||");
   });
 });

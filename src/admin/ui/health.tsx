@@ -36,6 +36,12 @@ export interface HealthReport {
   lastError: { at: string | null; detail?: string } | null;
 }
 
+/** What watches this upstream: passive outlier detection, an active health check, or both. */
+function kinds(c: { outlierDetection: boolean; healthCheck: { path: string; intervalMs: number } | null }): string {
+  const parts = [c.outlierDetection ? "outlier detection" : "", c.healthCheck ? `health check ${c.healthCheck.path} every ${c.healthCheck.intervalMs / 1000} s` : ""];
+  return parts.filter(Boolean).join(" · ");
+}
+
 function status(e: EndpointHealth): [string, string] {
   if (e.ejected) return ["bad", `ejected${e.returnsAt ? ` until ${e.returnsAt}` : ""}`];
   if (e.healthy === false) return ["bad", "failing its health check"];
@@ -63,12 +69,14 @@ export function HealthPage(props: { viewer: Viewer; health: HealthReport | null 
               <div class="body">
                 {"error" in c ? (
                   <ErrorBox>state object not answering: {c.error}</ErrorBox>
+                ) : c.endpoints.length === 0 ? (
+                  <p class="muted">
+                    {kinds(c)}: no isolate has reported a request to this upstream yet (as of {c.at}).
+                  </p>
                 ) : (
                   <table>
                     <caption class="muted">
-                      {c.outlierDetection ? "outlier detection" : ""}
-                      {c.outlierDetection && c.healthCheck ? " · " : ""}
-                      {c.healthCheck ? `health check ${c.healthCheck.path} every ${c.healthCheck.intervalMs / 1000} s` : ""} · as of {c.at}
+                      {kinds(c)} · as of {c.at}
                     </caption>
                     <thead>
                       <tr>
