@@ -5,8 +5,8 @@
  *   absent); every other request goes straight to pipeline.handle. Hono's dispatch (Context,
  *   router, middleware matching) cost ~100 k instructions per request, 15 % of the gateway's
  *   overhead over a bare pass-through (bench/ANALYSIS.md), so the data path pays for a string
- *   check on the URL only. The admin surface is exactly that prefix: a percent-encoded spelling
- *   (`/%5F%5Fgateway/…`) is an ordinary request, routed by the route table like any other path.
+ *   check on the URL only. A percent-encoded unreserved character is the character itself
+ *   (RFC 3986 §6.2.2.2): `/%5F%5Fgateway/…` is the admin surface too.
  * - `scheduled` (Cron Trigger): active health checks, published through the state plane.
  * - around both: `unhandled` turns anything unexpected into a logged plain 500 (the admin app
  *   rethrows to it), and a HEAD response loses its body (the pipeline and the admin app see the
@@ -49,11 +49,35 @@ function unhandled(err: unknown, method: string): Response {
   return toResponse(res);
 }
 
-/** Is the path, as sent (from the first `/` after the authority, up to `?`), the admin prefix or under it? */
+/** RFC 3986 §2.3: percent-encoding an unreserved character does not change the URI (§6.2.2.2). */
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+function decodeUnreserved(path: string): string {
+  return path.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
+    const c = String.fromCharCode(parseInt(hex, 16));
+    return UNRESERVED.test(c) ? c : m;
+  });
+}
+
+/**
+ * Is the request's path the admin prefix or under it? The path as sent (from the first `/` after
+ * the authority, up to `?`), with percent-encoded unreserved characters read as themselves, so
+ * `/%5F%5Fgateway/config` is the admin surface too (never a data path an origin would see);
+ * `%2F` is reserved and stays a byte of one segment. No `%` in the URL: one string comparison.
+ */
 function isAdminPath(url: string): boolean {
   const start = url.indexOf("/", url.indexOf(":") + 3);
-  if (start < 0 || !url.startsWith(ADMIN_PREFIX, start)) return false;
-  const next = url.charAt(start + ADMIN_PREFIX.length);
+  if (start < 0) return false;
+  let path: string;
+  if (url.startsWith(ADMIN_PREFIX, start)) path = url.slice(start, start + ADMIN_PREFIX.length + 1);
+  else {
+    const pct = url.indexOf("%", start);
+    if (pct < 0) return false;
+    const query = url.indexOf("?", start);
+    if (query >= 0 && query < pct) return false;
+    path = decodeUnreserved(url.slice(start, query < 0 ? undefined : query));
+    if (!path.startsWith(ADMIN_PREFIX)) return false;
+  }
+  const next = path.charAt(ADMIN_PREFIX.length);
   return next === "" || next === "/" || next === "?" || next === "#";
 }
 

@@ -115,7 +115,7 @@ describe("one door: the admin prefix or the pipeline, one HEAD and error handlin
     }
   });
 
-  it.each(["/%5F%5Fgateway/config", "/__gateway-probe", "/__gatewayconfig", "/x/__gateway/config"])(
+  it.each(["/__gateway-probe", "/__gatewayconfig", "/x/__gateway/config", "/__gateway%2Fconfig", "/p?q=/%5F%5Fgateway/config"])(
     "routes %s with the table like any request (the admin surface is the prefix as sent)",
     async (path) => {
       const res = await exports.default.fetch(`http://a.example${path}`, { headers: ADMIN });
@@ -123,8 +123,8 @@ describe("one door: the admin prefix or the pipeline, one HEAD and error handlin
     },
   );
 
-  it("serves the admin surface at the prefix itself and below it, query included", async () => {
-    for (const path of ["/__gateway/config?x=1", "/__gateway"]) {
+  it("serves the admin surface at the prefix itself and below it, percent-encoded unreserved characters read as themselves", async () => {
+    for (const path of ["/__gateway/config?x=1", "/__gateway", "/%5F%5Fgateway/config", "/%5f_gateway/config?x=1"]) {
       const res = await exports.default.fetch(`http://a.example${path}`, { headers: ADMIN });
       expect(await res.text()).not.toBe("table v2");
     }
