@@ -5,6 +5,10 @@
  * between files nor between folders (two folders importing each other are one tangled layer).
  * The routes CLI (scripts/) uses the pure half only: never pipeline, worker or forward's I/O.
  *
+ * The one import against the arrows' order is the table contract: `table/` (types, version,
+ * codec) imports nothing and is imported by its producer, compile/, as by every consumer, so it
+ * ranks before compile.
+ *
  * Where a module sits when its folder is not one of the arrows:
  *  - `decision.ts` (RequestFacts, Decision) is the contract match/select/decide share: table layer;
  *  - `actions/` (what a matched route does: CORS, rewrite, redirect, header operations) after
@@ -22,8 +26,8 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 /** Layer of a module (path relative to the repository, with `/`): lower may not import higher. */
 const LAYERS: Array<[RegExp, number, string]> = [
   [/^src\/config\//, 0, "config"],
+  [/^src\/table\//, 0.5, "table"],
   [/^src\/compile\//, 1, "compile"],
-  [/^src\/table\//, 2, "table"],
   [/^src\/decision\.ts$/, 2, "table"],
   [/^src\/store\//, 3, "store"],
   [/^src\/match\//, 3, "match"],
