@@ -12,6 +12,7 @@ import { decideCase } from "../../src/cases/run.ts";
 import { summarize, type DecisionSummary } from "../../src/cases/summary.ts";
 import { badRequest } from "../../src/respond.ts";
 import { explainRows } from "../../src/cases/explain.ts";
+import { explainPrecedence } from "../../src/cases/precedence.ts";
 import { EXIT_FAILURE, EXIT_OK, UsageError, boolFlag, listFlag, stringFlag } from "../lib/args.ts";
 import type { Command, Io } from "../lib/io.ts";
 import { MAX_FILE_BYTES_FLAG, build, readOptions } from "../lib/build.ts";
@@ -72,7 +73,8 @@ export const routeCommand: Command = {
     if (warnings > 0) io.err(`(${warnings} warning(s): see \`npm run routes -- validate\`)`);
     if (!built.table) return EXIT_FAILURE;
 
-    const decided = decideCase(prepare(built.table), req.data);
+    const prepared = prepare(built.table);
+    const decided = decideCase(prepared, req.data);
     const { decision } = decided;
     if (!decision) {
       const { status } = badRequest(decided.reason);
@@ -81,8 +83,13 @@ export const routeCommand: Command = {
       return EXIT_OK;
     }
     const s = summarize(decision, decided.facts, decided.headers);
-    if (boolFlag(args, "json")) io.out(JSON.stringify(toJson(s, decision), null, 2));
-    else explain(io, req.data.method, url, s, decision);
+    // HTTPRoute: which precedence step put this rule first (GATEWAY-API-SEMANTICS §5).
+    const precedence = explainPrecedence(prepared, decided.facts, decision);
+    if (boolFlag(args, "json")) io.out(JSON.stringify({ ...(toJson(s, decision) as object), ...(precedence ? { precedence } : {}) }, null, 2));
+    else {
+      explain(io, req.data.method, url, s, decision);
+      if (precedence) io.out(`${"precedence".padEnd(18)}${precedence}`);
+    }
     return EXIT_OK;
   },
 };

@@ -9,7 +9,7 @@ import type { GatewayApiGateway } from "./gateway.ts";
 import type { HTTPRoute } from "./http-route.ts";
 
 export function gatewayApiNotes(kind: string, value: unknown, report: Report): void {
-  const w = (path: ReadonlyArray<string | number>, message: string) => report("warning", path, message, "edge-ignored");
+  const w = (path: ReadonlyArray<string | number>, message: string) => report("warning", path, message, "edge-ignored", "ignored");
   if (kind === "Gateway") {
     const g = value as GatewayApiGateway;
     for (const f of ["addresses", "infrastructure", "tls", "allowedListeners", "defaultScope"] as const)

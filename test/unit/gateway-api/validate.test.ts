@@ -45,16 +45,16 @@ describe("Gateway admission errors and edge warnings", () => {
   it("HTTPS certificateRefs load with a warning (Cloudflare terminates TLS)", () => {
     const out = issues(gateway("- { name: s, port: 443, protocol: HTTPS, tls: { certificateRefs: [{ name: cert }] } }"));
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatch(/warning: .*certificateRefs are ignored/);
+    expect(out[0]).toMatch(/warning \(ignored at the edge\): .*certificateRefs are ignored/);
   });
   it("a TLS listener loads with a warning and serves nothing", () => {
     const out = issues(gateway("- { name: t, port: 443, protocol: TLS, tls: { mode: Passthrough } }"));
-    expect(out.join("\n")).toMatch(/warning: .*protocol TLS is not served/);
-    expect(out.some((l) => !l.includes("warning:"))).toBe(false);
+    expect(out.join("\n")).toMatch(/warning \(ignored at the edge\): .*protocol TLS is not served/);
+    expect(out.some((l) => !l.includes(": warning"))).toBe(false);
   });
   it("out-of-scope Gateway API kinds load with a warning", () => {
     const out = issues("apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: { name: g }\nspec: {}\n");
-    expect(out).toEqual([expect.stringMatching(/warning: kind: GRPCRoute is ignored at the edge/)]);
+    expect(out).toEqual([expect.stringMatching(/warning \(ignored at the edge\): kind: GRPCRoute is ignored at the edge/)]);
   });
   it("v1beta1 HTTPRoutes load like v1", () => {
     expect(issues(httpRoute(to("a")).replace("gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"))).toEqual([]);
