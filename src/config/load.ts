@@ -17,6 +17,7 @@ import { isOriginsFile, originsNamespaces, parseOrigins, type OriginsFile } from
 import { knownNamespaces } from "./k8s-names.ts";
 import { GatewayApiGateway, HTTPRoute, Namespace, ReferenceGrant, GROUP } from "./gateway-api/index.ts";
 import { gatewayApiNotes } from "./gateway-api/notes.ts";
+import { CANARY_API_VERSION, Canary, type Canary as CanaryT } from "./canary.ts";
 
 /** Gateway API kinds we load, by kind (apiVersion group gateway.networking.k8s.io). */
 const GATEWAY_API_KINDS = {
@@ -38,7 +39,7 @@ type Kind = keyof typeof KINDS;
 export function loadConfig(files: SourceFile[]): { objects: ConfigObjects; issues: Issue[] } {
   const objects: ConfigObjects = {
     gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], origins: [],
-    k8sGateways: [], httpRoutes: [], referenceGrants: [], namespaces: [],
+    k8sGateways: [], httpRoutes: [], referenceGrants: [], namespaces: [], canaries: [],
   };
   const issues: Issue[] = [];
   const originFiles: Array<{ file: string; docs: ParsedDoc[] }> = [];
@@ -115,6 +116,15 @@ function loadDoc(file: string, doc: ParsedDoc, objects: ConfigObjects, issues: I
       return;
     }
     report("error", ["kind"], `unsupported kind ${describe(kind)} for ${GROUP}: expected Gateway, HTTPRoute or ReferenceGrant`, "kind");
+    return;
+  }
+  if (raw.apiVersion === CANARY_API_VERSION || kind === "Canary") {
+    if (kind !== "Canary") {
+      report("error", ["kind"], `unsupported kind ${describe(kind)} for ${CANARY_API_VERSION}: expected Canary`, "kind");
+      return;
+    }
+    const data = parseWith(Canary, v, file, doc, issues);
+    if (data !== undefined) objects.canaries!.push({ file, doc: doc.index, value: data, at, line: doc.line } satisfies Located<unknown> as Located<never>);
     return;
   }
   if (raw.apiVersion === "v1" && kind === "Namespace") {

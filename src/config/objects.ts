@@ -17,6 +17,8 @@ import type {
   ReferenceGrant as ReferenceGrantT,
 } from "./gateway-api/index.ts";
 
+import type { Canary as CanaryT } from "./canary.ts";
+
 export interface ConfigObjects {
   gateways: Located<GatewayT>[];
   virtualServices: Located<VirtualServiceT>[];
@@ -30,4 +32,6 @@ export interface ConfigObjects {
   referenceGrants: Located<ReferenceGrantT>[];
   /** v1 Namespace objects: only their labels matter (allowedRoutes selectors). */
   namespaces: Located<NamespaceT>[];
+  /** edge-gateway.dev Canary documents (automated canary analysis, src/rollout). Absent = none. */
+  canaries?: Located<CanaryT>[];
 }
