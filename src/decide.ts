@@ -162,7 +162,7 @@ function forward(
 ): Decision {
   const route = pr.route;
   if (action.destinations.length === 0) return { kind: "noRoute", vhost: match.vhost };
-  const pick = pickDestination(action, facts, opts);
+  const pick = pickDestination(rolloutAction(action, opts), facts, opts);
   const destination = pick.destination;
   // HTTPRoute backend a controller reports ResolvedRefs=False: its share of traffic gets 500 (§7.3).
   if (destination.invalid !== undefined) {
@@ -219,4 +219,26 @@ function forward(
     d.responseHeaders.push(stickyResponseOps(pick.setCookies.length > 0));
   }
   return d;
+}
+
+type RouteActionOf = Extract<Route["action"], { kind: "route" }>;
+/** The effective split of a Canary-driven action at a canary weight, made once per (action, weight). */
+const rolloutSplits = new WeakMap<RouteActionOf, { weight: number; action: RouteActionOf }>();
+
+/**
+ * A split under a running rollout (issue #14): the primary gets 100 − w and the canary w, with the
+ * same sticky identity, so raising w moves visitors only into the canary (DESIGN.md §4) and
+ * w = 0 sends every visitor back to the primary.
+ */
+function rolloutAction(action: RouteActionOf, opts: DecideOptions): RouteActionOf {
+  const r = action.rollout;
+  if (r === undefined || opts.rolloutWeights === undefined) return action;
+  const w = opts.rolloutWeights.get(r.name);
+  if (w === undefined) return action;
+  const cached = rolloutSplits.get(action);
+  if (cached && cached.weight === w) return cached.action;
+  const destinations = action.destinations.map((d, i) => ({ ...d, weight: i === r.canary ? w : i === r.primary ? 100 - w : 0 }));
+  const effective = { ...action, destinations, totalWeight: 100 };
+  rolloutSplits.set(action, { weight: w, action: effective });
+  return effective;
 }

@@ -52,6 +52,11 @@ export interface DecideOptions {
   visitorId?: string;
   /** Generate a fresh visitor id (Worker: crypto.randomUUID). */
   newVisitorId?: () => string;
+  /**
+   * Canary weights (percent) of running rollouts by Canary name (`action.rollout.name`), as the
+   * state plane last reported them; a rollout not in the map keeps the pushed weights.
+   */
+  rolloutWeights?: ReadonlyMap<string, number>;
 }
 
 /** Opaque per-isolate state owned by src/select (round-robin cursors, in-flight counts, ejections). */

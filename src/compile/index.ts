@@ -9,6 +9,7 @@
  *   clusters every referenced (host, subset, port) → endpoints + policy (clusters.ts)
  *   sticky   weighted splits made sticky by annotation or DR cookie (sticky.ts)
  */
+import { applyCanaries } from "./canary.ts";
 import { TABLE_VERSION, type Cluster, type HealthCheck, type Listener, type RouteTable, type VirtualHost } from "../table/types.ts";
 import type { ConfigObjects, Issue, Located, VirtualService } from "./input.ts";
 import { objectKey } from "./input.ts";
@@ -30,6 +31,11 @@ import { configNamespaces } from "../config/k8s-names.ts";
 import { compileGatewayApi, serviceEntryResolver, type GatewayApiVhost } from "./gateway-api/index.ts";
 
 export { canonicalJson, summarize, tableHash };
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 export interface CompileOptions {
   /** Source files in load order; only the last tie-breaker of object order (see order.ts). */
@@ -67,6 +73,10 @@ export async function compile(objects: ConfigObjects, opts: CompileOptions = {})
 
   // Gateway API front-end (DESIGN.md §10): its vhosts arrive with routes in precedence order.
   const gwApi = compileGatewayApi(objects, { diags, destinations, services: serviceEntryResolver(upstreams) });
+
+  // Canaries (#14): before clusters, so a canary written with weight 0 still gets its cluster,
+  // and before sticky splits, so the driven split is sticky like any other.
+  if (objects.canaries?.length) await applyCanaries(objects.canaries, { rules, known: new Set(byKey.keys()), destinations, diags, sha256: sha256Hex });
 
   const clusters: Record<string, Cluster> = {};
   /** Health-check annotations parsed once per host (issue #13.4, health-check.ts). */

@@ -132,6 +132,25 @@ export interface WeightedDestination extends Destination {
   authority?: string;
 }
 
+/** The Canary driving a two-destination split: its analysis, and which destination is which. */
+export interface RouteRollout {
+  /** `namespace/name` of the Canary: the rollout's identity in the state plane. */
+  name: string;
+  /** Index of the primary and of the canary in `destinations`. */
+  primary: number;
+  canary: number;
+  /** sha-256 (hex, first 16) of the Canary's analysis and destinations: a change restarts the rollout. */
+  specHash: string;
+  steps: number[];
+  intervalMs: number;
+  threshold: number;
+  minRequests: number;
+  successRate?: { min?: number; maxDrop?: number };
+  latencyP99?: { maxMs?: number; maxRatio?: number };
+  /** What counts as a failed request of either variant. */
+  failures: { statuses: Array<"5xx" | "4xx" | number>; gatewayErrors: boolean; timeouts: boolean };
+}
+
 export type RouteAction =
   | {
       kind: "route";
@@ -140,6 +159,11 @@ export type RouteAction =
       totalWeight: number;
       /** Sticky, monotone weighted assignment (DESIGN.md §4); absent = plain random per request. */
       sticky?: StickySplit;
+      /**
+       * A Canary drives this split (issue #14, src/rollout): while its rollout runs, the canary
+       * weight comes from the state plane (decide's `rolloutWeights`); otherwise these weights.
+       */
+      rollout?: RouteRollout;
     }
   | {
       kind: "redirect";
