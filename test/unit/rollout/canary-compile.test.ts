@@ -105,6 +105,12 @@ describe("Canary: loading and compiling", () => {
     expect(action.rollout!.specHash).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it("says plainly that the rollout is not executed yet (a warning, the config stays valid)", async () => {
+    const loaded = loadConfig([{ path: "routes/shop.yaml", text: BASE }, { path: "routes/canary.yaml", text: canary(GOOD) }]);
+    const c = await compile(loaded.objects);
+    expect(c.issues.filter((i) => i.code === "canary-not-running").map((i) => [i.severity, i.file])).toEqual([["warning", "routes/canary.yaml"]]);
+  });
+
   it.each([
     ["a VirtualService that does not exist", GOOD.replace("virtualService: shop", "virtualService: nope"), /routes\/canary\.yaml:5:\d+: spec\.target\.virtualService: VirtualService default\/nope does not exist/],
     ["a rule that does not exist", GOOD.replace("rule: checkout", "rule: cart"), /spec\.target\.rule: VirtualService default\/shop has no http rule named "cart" \(its rules: "checkout"\)/],
