@@ -2,7 +2,7 @@
 import type { Command } from "../lib/io.ts";
 import { EXIT_FAILURE, EXIT_OK, boolFlag } from "../lib/args.ts";
 import { MAX_FILE_BYTES_FLAG, build, printIssues, readOptions, summaryLine } from "../lib/build.ts";
-import { analyze } from "../../src/analyze/index.ts";
+import { analyze, ruleFindings } from "../../src/analyze/index.ts";
 import { findingKind, formatIssue, loadConfig, sortIssues, sourceAccepts, tally } from "../../src/config/index.ts";
 import { SourceError, readSources } from "../lib/files.ts";
 
@@ -59,8 +59,10 @@ async function istioVerdict(paths: string[], options: ReturnType<typeof readOpti
     io.err("invalid: fix the errors above");
     return EXIT_FAILURE;
   }
-  const { issues } = loadConfig(files);
-  const istio = sortIssues(issues.filter((i) => findingKind(i) === "source"));
+  const { issues, objects } = loadConfig(files);
+  // Istio's webhook also warns about unreachable rules and ineffective matches (IST0130/IST0131).
+  const ruleWarnings = ruleFindings(objects).map(({ vs: _vs, ...i }) => i);
+  const istio = sortIssues([...issues, ...ruleWarnings].filter((i) => findingKind(i) === "source"));
   for (const i of istio) io.out(formatIssue(i));
   io.out(`${files.length} file${files.length === 1 ? "" : "s"}: ${tally(istio)} (Istio's verdict only)`);
   if (!sourceAccepts(istio)) {

@@ -37,6 +37,28 @@ function routeLabel(r: Route): string {
   return `${r.name} (${r.virtualService} http[${r.ruleIndex}]${r.matchIndex !== null ? `.match[${r.matchIndex}]` : ""})`;
 }
 
+/**
+ * IST0130/IST0131 of every VirtualService, on the rules as written (rules.ts). Istio's own webhook
+ * warnings carry kind "source" (`validate --istio` prints them, as `kubectl apply` would); the
+ * catch-all-match extension is the edge's own finding.
+ */
+export function ruleFindings(objects: Pick<ConfigObjects, "virtualServices">): Array<Issue & { vs: string }> {
+  const out: Array<Issue & { vs: string }> = [];
+  for (const vs of objects.virtualServices) {
+    for (const f of analyzeRules(vs.value)) {
+      const path = ["spec", "http", f.rule, ...(f.match !== undefined ? ["match", f.match] : [])];
+      const pathText = `spec.http[${f.rule}]${f.match !== undefined ? `.match[${f.match}]` : ""}`;
+      const message =
+        f.kind === "unreachable"
+          ? `virtualService rule ${f.ruleName}${f.match !== undefined ? ` match #${f.match}` : ""} not used (${f.reason}) (Istio IST0130)`
+          : `virtualService rule ${f.ruleName} match ${f.matchName} is not used (duplicate/overlapping match in rule ${f.dup}) (Istio IST0131)`;
+      const issue = issueAt(vs, path, pathText, message, f.kind === "unreachable" ? "unreachable-route" : "duplicate-match");
+      out.push({ ...issue, ...(f.istio ? { kind: "source" as const } : {}), vs: keyOf(vs) });
+    }
+  }
+  return out;
+}
+
 export function analyze(objects: ConfigObjects, table: RouteTable): Issue[] {
   const issues: Issue[] = [];
   const vsByKey = new Map(objects.virtualServices.map((v) => [keyOf(v), v]));
@@ -45,19 +67,7 @@ export function analyze(objects: ConfigObjects, table: RouteTable): Issue[] {
   // Rules as written, per VirtualService (Istio's own IST0130/IST0131, and rules after a catch-all).
   // Added after the table's findings, except where the table already said something at that path
   // (its message names the host and the route that catches the requests).
-  const fromRules: Issue[] = [];
-  for (const vs of objects.virtualServices) {
-    const key = keyOf(vs);
-    for (const f of analyzeRules(vs.value)) {
-      const path = ["spec", "http", f.rule, ...(f.match !== undefined ? ["match", f.match] : [])];
-      const pathText = `spec.http[${f.rule}]${f.match !== undefined ? `.match[${f.match}]` : ""}`;
-      const message =
-        f.kind === "unreachable"
-          ? `virtualService rule ${f.ruleName}${f.match !== undefined ? ` match #${f.match}` : ""} not used (${f.reason}) (Istio IST0130)`
-          : `virtualService rule ${f.ruleName} match ${f.matchName} is not used (duplicate/overlapping match in rule ${f.dup}) (Istio IST0131)`;
-      fromRules.push({ ...issueAt(vs, path, pathText, message, f.kind === "unreachable" ? "unreachable-route" : "duplicate-match"), path: `${key}\u0000${pathText}` });
-    }
-  }
+  const fromRules = ruleFindings(objects).map((f) => ({ ...f, path: `${f.vs}\u0000${f.path}` }));
   const gateways = new Map(objects.gateways.map((g) => [keyOf(g), g.value]));
   for (const vs of objects.virtualServices)
     for (const f of hostsNotInGateways(vs.value, gateways))
@@ -90,7 +100,7 @@ export function analyze(objects: ConfigObjects, table: RouteTable): Issue[] {
     }
   }
 
-  for (const f of fromRules) {
+  for (const { vs: _vs, ...f } of fromRules) {
     if (tableSaid.has(f.path)) continue;
     issues.push({ ...f, path: f.path.split("\u0000")[1]! });
   }

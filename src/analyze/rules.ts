@@ -20,9 +20,10 @@
  */
 import type { HTTPMatchRequest, StringMatch, VirtualService } from "../config/index.ts";
 
+/** `istio`: Istio's webhook itself warns so (kubectl apply prints it); false for the catch-all-match extension. */
 export type RuleFinding =
-  | { kind: "unreachable"; rule: number; match?: number; ruleName: string; reason: string }
-  | { kind: "ineffective"; rule: number; match: number; ruleName: string; matchName: string; dup: string };
+  | { kind: "unreachable"; rule: number; match?: number; ruleName: string; reason: string; istio: boolean }
+  | { kind: "ineffective"; rule: number; match: number; ruleName: string; matchName: string; dup: string; istio: boolean };
 
 /** `"name"` or `#3`, as Istio names rules and matches in its messages. */
 const ruleName = (name: string | undefined, i: number) => (name ? JSON.stringify(name) : `#${i}`);
@@ -110,27 +111,28 @@ function covered(a: Overlap, b: Overlap): boolean {
 export function analyzeRules(vs: VirtualService): RuleFinding[] {
   const out: RuleFinding[] = [];
   const seen = new Map<string, number>();
-  let catchAll: { rule: number; reason: string } | null = null;
+  let catchAll: { rule: number; reason: string; istio: boolean } | null = null;
   const overlaps: Overlap[] = [];
   (vs.spec.http ?? []).forEach((r, i) => {
     const name = ruleName(r.name, i);
     if (!r.match?.length) {
-      if (catchAll) out.push({ kind: "unreachable", rule: i, ruleName: name, reason: catchAll.reason.startsWith("route without") ? "only the last rule can have no matches" : catchAll.reason });
+      if (catchAll)
+        out.push({ kind: "unreachable", rule: i, ruleName: name, reason: catchAll.istio ? "only the last rule can have no matches" : catchAll.reason, istio: catchAll.istio });
       // Only the first catch-all shadows; a later one is itself unreachable (reported above).
-      if (!catchAll) catchAll = { rule: i, reason: "route without matches defined before" };
+      if (!catchAll) catchAll = { rule: i, reason: "route without matches defined before", istio: true };
       return;
     }
     let duplicates = 0;
     r.match.forEach((m, j) => {
       if (catchAll) {
-        out.push({ kind: "unreachable", rule: i, match: j, ruleName: name, reason: catchAll.reason });
+        out.push({ kind: "unreachable", rule: i, match: j, ruleName: name, reason: catchAll.reason, istio: catchAll.istio });
         return;
       }
       const id = identity(m);
       const dup = seen.get(id);
       if (dup !== undefined) {
         const d = vs.spec.http![dup]!;
-        out.push({ kind: "ineffective", rule: i, match: j, ruleName: name, matchName: ruleName(m.name, j), dup: ruleName(d.name, dup) });
+        out.push({ kind: "ineffective", rule: i, match: j, ruleName: name, matchName: ruleName(m.name, j), dup: ruleName(d.name, dup), istio: true });
         duplicates++;
         return;
       }
@@ -139,12 +141,12 @@ export function analyzeRules(vs: VirtualService): RuleFinding[] {
       if (o) {
         const by = overlaps.find((a) => a.prefix !== o.prefix && covered(a, o));
         if (by)
-          out.push({ kind: "ineffective", rule: i, match: j, ruleName: name, matchName: `${o.matchStr} of prefix ${o.prefix}`, dup: `${by.matchStr} of prefix ${by.prefix} on ${by.ruleStr}` });
+          out.push({ kind: "ineffective", rule: i, match: j, ruleName: name, matchName: `${o.matchStr} of prefix ${o.prefix}`, dup: `${by.matchStr} of prefix ${by.prefix} on ${by.ruleStr}`, istio: true });
         overlaps.push(o);
       }
-      if (matchesEverything(m)) catchAll = { rule: i, reason: `match ${ruleName(m.name, j)} of rule ${name} matches every request (${m.uri ? "prefix /" : "no conditions"}) and is defined before` };
+      if (matchesEverything(m)) catchAll = { rule: i, reason: `match ${ruleName(m.name, j)} of rule ${name} matches every request (${m.uri ? "prefix /" : "no conditions"}) and is defined before`, istio: false };
     });
-    if (duplicates === r.match.length) out.push({ kind: "unreachable", rule: i, ruleName: name, reason: "all matches used by prior rules" });
+    if (duplicates === r.match.length) out.push({ kind: "unreachable", rule: i, ruleName: name, reason: "all matches used by prior rules", istio: true });
   });
   return out;
 }

@@ -45,7 +45,7 @@ spec: { hosts: [external-reviews.org], ports: [{ number: 443, name: https, proto
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
 metadata: { name: eu-wildcard, namespace: default }
-spec: { hosts: ["*.eu.bookinfo.com"], ports: [{ number: 443, name: https, protocol: HTTPS }], resolution: DNS }
+spec: { hosts: ["*.eu.bookinfo.com"], ports: [{ number: 443, name: https, protocol: HTTPS }], resolution: NONE }
 `;
 
 // Service reviews (port 42) and reviews-2port (ports 80, 443), as origins.

@@ -12,7 +12,7 @@
 import { describe, expect, it } from "vitest";
 import { formatIssue, loadConfig } from "../../../src/config/index.ts";
 import { compile } from "../../../src/compile/index.ts";
-import { analyze } from "../../../src/analyze/index.ts";
+import { analyze, ruleFindings } from "../../../src/analyze/index.ts";
 
 const UPSTREAM = "istio/istio pkg/config/analysis/analyzers/analyzers_test.go";
 
@@ -238,5 +238,28 @@ describe("routes analyze agrees with istioctl analyze's test data", () => {
     };
     const got = found.map((i) => [i.code!, vsAt(i.line), i.path]).sort();
     expect(got).toEqual([...c.expect].sort());
+  });
+});
+
+describe("who raises the rule findings (DESIGN.md §9)", () => {
+  it("Istio's own webhook warnings are kind source (validate --istio prints them); the catch-all-match extension is the edge's", () => {
+    const text = [CASES[0]!.yaml, CASES.find((c) => c.name.startsWith("every rule after a prefix-/"))!.yaml].join("\n---\n");
+    const { objects } = loadConfig([{ path: "case.yaml", text }]);
+    const kinds = ruleFindings(objects).map((f) => [f.vs, f.path, f.kind ?? "edge"]);
+    expect(kinds).toEqual([
+      ["foo/sample-foo-cluster01", "spec.http[1]", "source"],
+      ["default/after-catch-all", "spec.http[1].match[0]", "edge"],
+      ["default/after-catch-all", "spec.http[1].match[1]", "edge"],
+      ["default/after-catch-all", "spec.http[2]", "edge"],
+    ]);
+  });
+
+  it("validate --istio prints Istio's own IST0130 warning and still accepts the config", async () => {
+    const { runCli } = await import("../../../scripts/cli.ts");
+    const { memoryIo } = await import("../../../scripts/lib/io.ts");
+    const io = memoryIo();
+    const code = await runCli(["validate", "--istio", "examples/istio/samples/bookinfo/networking/fault-injection-details-v1.yaml"], io);
+    expect(code).toBe(0);
+    expect(io.stdout.join("\n")).toContain("spec.http[1]: virtualService rule #1 not used (only the last rule can have no matches) (Istio IST0130)");
   });
 });
