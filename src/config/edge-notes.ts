@@ -85,6 +85,7 @@ export function edgeNotes(kind: Kind, value: unknown, report: Report): void {
           istioWarning([...at, r.mirrorPercent !== undefined ? "mirrorPercent" : "mirror_percent"], 'using deprecated setting "mirrorPercent", use "mirrorPercentage" instead');
         if (r.mirror === undefined && (r.mirrorPercentage !== undefined || r.mirrorPercent !== undefined || r.mirror_percent !== undefined))
           ignored([...at, r.mirrorPercentage !== undefined ? "mirrorPercentage" : r.mirrorPercent !== undefined ? "mirrorPercent" : "mirror_percent"], "a mirror percentage without mirror has nothing to mirror: it is ignored");
+        if (r.websocketUpgrade !== undefined) ignored([...at, "websocketUpgrade"], "websocketUpgrade is ignored: Istio removed it (WebSocket upgrades need no setting)");
         if (r.retries?.retryRemoteLocalities !== undefined) ignored([...at, "retries", "retryRemoteLocalities"], "retryRemoteLocalities is ignored: the edge has no localities");
         const d = r.fault?.delay;
         if (d && d.fixedDelay === undefined) ignored([...at, "fault", "delay"], "a delay without fixedDelay delays nothing: it is ignored");
@@ -121,7 +122,7 @@ export function edgeNotes(kind: Kind, value: unknown, report: Report): void {
       if (spec.subjectAltNames) ignored(["spec", "subjectAltNames"], "subjectAltNames is ignored: fetch() verifies origin certificates against the host name");
       if (spec.workloadSelector) {
         ignored(["spec", "workloadSelector"], "workloadSelector is ignored: it selects mesh workloads; list the origins under endpoints (or in the origins file) instead");
-        if (!Object.keys(spec.workloadSelector.matchLabels ?? {}).length) istioWarning(["spec", "workloadSelector"], "service entry: workload selector specified without labels, will be applied to all services in namespace");
+        if (!Object.keys(spec.workloadSelector.labels ?? {}).length) istioWarning(["spec", "workloadSelector"], "service entry: workload selector specified without labels, will be applied to all services in namespace");
         if (spec.resolution !== "STATIC") istioWarning(["spec", "workloadSelector"], `workloadSelector should not be set when resolution is ${spec.resolution ?? "NONE"}`);
       }
       spec.hosts.forEach((h, i) => {

@@ -612,7 +612,7 @@ metadata: { name: reviews }
 spec:
   hosts: [reviews.internal]
   ports: [{ number: 443, name: https, protocol: HTTPS }]
-  resolution: STATIC
+  resolution: DNS
   endpoints:
     - { address: reviews-v1.origin.example.com, labels: { version: v1 } }
     - { address: reviews-v2.origin.example.com, labels: { version: v2 } }

@@ -250,12 +250,18 @@ export const exportTo = (serviceEntry = false) =>
 
 /** istio:val validateWorkloadSelector: `{matchLabels}` without empty keys or wildcards. */
 export const workloadSelector = () =>
-  obj({ matchLabels: z.record(z.string(), str()).optional() }).superRefine((w, ctx) => {
-    for (const [k, v] of Object.entries(w.matchLabels ?? {})) {
-      if (k === "") ctx.addIssue({ code: "custom", path: ["matchLabels"], message: "an empty key is not supported in a selector" });
-      if (k.includes("*") || v.includes("*")) ctx.addIssue({ code: "custom", path: ["matchLabels", k], message: `wildcards are not supported in a selector (${k}=${v})` });
+  obj({ matchLabels: z.record(z.string(), str()).optional() }).superRefine((w, ctx) => selectorRules(w.matchLabels, "matchLabels", ctx));
+
+/** ServiceEntry's (networking) WorkloadSelector spells it `labels` (istio:val ValidateAlphaWorkloadSelector). */
+export const alphaWorkloadSelector = () =>
+  obj({ labels: z.record(z.string(), str()).optional() }).superRefine((w, ctx) => selectorRules(w.labels, "labels", ctx));
+
+function selectorRules(labels: Record<string, string> | undefined, field: string, ctx: z.RefinementCtx): void {
+    for (const [k, v] of Object.entries(labels ?? {})) {
+      if (k === "") ctx.addIssue({ code: "custom", path: [field], message: "an empty key is not supported in a selector" });
+      if (k.includes("*") || v.includes("*")) ctx.addIssue({ code: "custom", path: [field, k], message: `wildcards are not supported in a selector (${k}=${v})` });
     }
-  });
+}
 
 /**
  * istio:val validateStringMatch / validateStringMatchRegexp. `field`:

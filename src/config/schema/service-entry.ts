@@ -9,7 +9,7 @@
  * domain socket endpoints (nothing a Worker can reach).
  */
 import { z } from "zod";
-import { apiVersion, enumOf, exportTo, fqdnProblem, host, int, isIpAddress, ISTIO_LABEL, labelMap, Metadata, obj, port, str, workloadSelector, wildcardDomainProblem } from "./common.ts";
+import { apiVersion, enumOf, exportTo, fqdnProblem, host, int, isIpAddress, ISTIO_LABEL, labelMap, Metadata, obj, port, str, alphaWorkloadSelector, wildcardDomainProblem } from "./common.ts";
 
 /** The protocols the edge speaks (http:// or https:// to the origin). */
 export const SE_PROTOCOLS = ["HTTP", "HTTPS", "HTTP2", "GRPC", "GRPC-WEB"] as const;
@@ -69,7 +69,7 @@ export const ServiceEntrySpec = obj({
   location: enumOf(["MESH_EXTERNAL", "MESH_INTERNAL"]).optional(),
   resolution: enumOf(RESOLUTIONS).optional(),
   endpoints: z.array(WorkloadEntry).optional(),
-  workloadSelector: workloadSelector().optional(),
+  workloadSelector: alphaWorkloadSelector().optional(),
   exportTo: exportTo(true),
   subjectAltNames: z.array(str()).optional(),
 }).superRefine((se, ctx) => {
@@ -119,12 +119,8 @@ export const ServiceEntrySpec = obj({
           if (!(path.startsWith("@") || (path.startsWith("/") && !path.endsWith("/")))) add(["endpoints", i, "address"], `${path} is not an absolute path to a file`);
           else if (e.ports && Object.keys(e.ports).length) add(["endpoints", i, "ports"], `unix endpoint ${a} must not include ports`);
           if ((se.ports?.length ?? 0) !== 1) add(["endpoints", i, "address"], "exactly 1 service port is required for unix endpoints");
-        } else {
-          // Istio requires IPs under STATIC; the README and examples still use DNS names there, so
-          // this step accepts any valid address until they move to resolution DNS.
-          const problem = addressProblem(a);
-          if (problem) add(["endpoints", i, "address"], problem);
-        }
+        } else if (!isIpAddress(a))
+          add(["endpoints", i, "address"], `endpoint address ${JSON.stringify(a)} is not a valid IP address (resolution STATIC takes IPs; use resolution DNS for host names)`);
         epPorts(e, i);
       });
       break;

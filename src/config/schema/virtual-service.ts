@@ -299,6 +299,8 @@ const HTTPRouteBase = obj({
   mirrors: z.array(HTTPMirrorPolicy).optional(),
   corsPolicy: CorsPolicy.optional(),
   headers: Headers.optional(),
+  /** Removed from Istio's API (upgrades need no setting); Istio's own websockets sample still has it. */
+  websocketUpgrade: bool().optional(),
 });
 
 export const HTTPRoute = HTTPRouteBase.superRefine(checkHTTPRoute);

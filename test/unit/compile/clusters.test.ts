@@ -15,7 +15,7 @@ describe("clusters from ServiceEntries (DESIGN.md §3, §1.4)", () => {
     const t = await withDestination(`{host: shop.internal}`, se("shop", `
 hosts: [shop.internal]
 ports: [{number: 80, name: http, protocol: HTTP}]
-resolution: STATIC
+resolution: DNS
 endpoints:
 - {address: origin-1.example.com}
 - {address: 127.0.0.1, ports: {http: 8081}, weight: 3}
@@ -73,7 +73,7 @@ endpoints: [{address: shop.example.com}]`) + dr("shop", `host: shop.internal\ntr
     const t = await withDestination(`{host: shop.internal, subset: v2}`, se("shop", `
 hosts: [shop.internal]
 ports: [{number: 80, name: http, protocol: HTTP}]
-resolution: STATIC
+resolution: DNS
 endpoints:
 - {address: v1.example.com, labels: {version: v1}}
 - {address: v2.example.com, labels: {version: v2, zone: a}}`) + dr("shop", `host: shop.internal\nsubsets:\n- {name: v1, labels: {version: v1}}\n- {name: v2, labels: {version: v2}}`));
@@ -87,7 +87,7 @@ endpoints:
     const t = await withDestination(`{host: shop.internal, subset: v3}`, se("shop", `
 hosts: [shop.internal]
 ports: [{number: 80, name: http, protocol: HTTP}]
-resolution: STATIC
+resolution: DNS
 endpoints: [{address: v1.example.com, labels: {version: v1}}]`) + dr("shop", `host: shop.internal\nsubsets: [{name: v3, labels: {version: v3}}]`));
     expect(t.clusters["shop.internal|v3|80"]!.endpoints).toEqual([]);
   });
@@ -110,7 +110,7 @@ describe("DestinationRule policy layering (§1.3)", () => {
   const shop = se("shop", `
 hosts: [shop.internal]
 ports: [{number: 80, name: http, protocol: HTTP}, {number: 8080, name: alt, protocol: HTTP}]
-resolution: STATIC
+resolution: DNS
 endpoints: [{address: a.example.com, labels: {v: "1"}}]`);
 
   it("fills outlierDetection defaults in ms", async () => {

@@ -103,3 +103,20 @@ describe("Istio's verdicts (test/conformance/istio)", () => {
     expect(agreeing).toBe(total);
   });
 });
+
+/** Istio's samples as shipped (examples/istio/samples, byte for byte): Istio accepts every one. */
+const SAMPLES = path.resolve(import.meta.dirname, "../../../examples/istio/samples");
+function sampleFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sampleFiles(path.join(dir, e.name)) : e.name.endsWith(".yaml") && !e.name.endsWith(".cases.yaml") && e.name !== "origins.yaml" ? [path.join(dir, e.name)] : [],
+  );
+}
+
+describe("Istio's samples validate with --istio as shipped", () => {
+  const samples = sampleFiles(SAMPLES).sort();
+  it("finds the samples", () => expect(samples.length).toBeGreaterThanOrEqual(20));
+  it.each(samples.map((f) => [path.relative(SAMPLES, f), f] as const))("samples/%s: Istio accepts it", (_n, f) => {
+    const { issues } = loadConfig([{ path: f, text: readFileSync(f, "utf8") }]);
+    expect(show(issues.filter((i) => findingKind(i) === "source" && i.severity === "error"))).toBe("");
+  });
+});
