@@ -207,7 +207,9 @@ function forward(
     retries: routeRetries(route),
     mirrors,
     corsHeaders,
-    setCookies: [...pick.setCookies, ...ep.setCookies],
+    // The split owns its visitor cookie: a load-balancer cookie of the same name (DestinationRule
+    // consistentHash.httpCookie) must never replace the id the split assigned or recognised.
+    setCookies: [...pick.setCookies, ...(action.sticky && pick.visitor !== undefined ? ep.setCookies.filter((c) => !c.startsWith(`${action.sticky!.cookie}=`)) : ep.setCookies)],
     faultConfigured: route.fault !== undefined,
   };
   if (rewritten) d.originalPath = facts.path + facts.query;

@@ -11,6 +11,7 @@
 import type { HeaderOps } from "./table/types.ts";
 import type { Decision, ForwardDecision, RequestFacts } from "./decision.ts";
 import { applyHeaderOps, type HeaderVars } from "./actions/header-ops.ts";
+import { ASSIGNING_CACHE_CONTROL } from "./select/ab-analytics.ts";
 
 /** A reply as data: what the Worker sends (`toResponse`) and what the CLI prints. */
 export interface Reply {
@@ -195,6 +196,9 @@ export function proxiedHeaders(headers: Headers, d: ForwardDecision, vars: Heade
   if (d.responseHeaders.length > 0) applyHeaderOps(headers, d.responseHeaders, upstream ? withResponse(vars, upstream) : vars);
   for (const [name, value] of d.corsHeaders) headers.set(name, value);
   for (const cookie of d.setCookies) headers.append("set-cookie", cookie);
+  // A response that sets a gateway cookie (visitor id, hash cookie) must never be stored by a
+  // shared cache: it would hand one visitor's id — and variant — to everyone (issue #18 item 4).
+  if (d.setCookies.length > 0) headers.set("cache-control", ASSIGNING_CACHE_CONTROL);
 }
 
 /** `vars` plus the upstream response headers for `%RESP(...)%`, without evaluating its getters. */

@@ -15,6 +15,7 @@ import { applyHeaderOps, type HeaderVars } from "../actions/header-ops.ts";
 import { connectionListed, HOP_BY_HOP_NAMES } from "./hop-by-hop.ts";
 import { setForwardingHeaders } from "./proxy-headers.ts";
 import { upstreamAddress } from "./authority.ts";
+import { VARIANT_HEADER } from "../select/ab-analytics.ts";
 
 export interface UpstreamPlan {
   url: string;
@@ -53,7 +54,9 @@ function clientHeaders(request: Request): { headers: Headers; webSocket: boolean
   let xffPresent = false;
   for (const name of headers.keys()) {
     // `host`: the origin's Host comes from the URL (authority.ts); a stale client Host must not leak.
-    if (HOP_BY_HOP_NAMES.has(name) || name.startsWith("x-envoy-") || name === "host") doomed.push(name);
+    // `x-edge-variant`: only the gateway says which variant a request is (a sticky split sets it
+    // after this); a client's copy must not reach an origin on any route (issue #18 item 5).
+    if (HOP_BY_HOP_NAMES.has(name) || name.startsWith("x-envoy-") || name === "host" || name === VARIANT_HEADER) doomed.push(name);
     if (name === "connection") connection = true;
     else if (name === "upgrade") upgrade = true;
     else if (name === "x-forwarded-for") xffPresent = true;

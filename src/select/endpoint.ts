@@ -22,6 +22,7 @@
  * previous_hosts predicate); when every endpoint is excluded the full list is used again,
  * as Envoy accepts a previous host once host-selection retries are exhausted.
  */
+import { cookieValues } from "./visitor.ts";
 import { clusterKey, type Cluster, type Endpoint, type LoadBalancer } from "../table/types.ts";
 import type { DecideOptions, RequestFacts, SelectState } from "../decision.ts";
 import { unitHash } from "./hash.ts";
@@ -73,17 +74,14 @@ function randomPick(eps: readonly Endpoint[], rand: () => number): Endpoint {
   return eps[weightedIndex(eps, t, rand())]!;
 }
 
+/**
+ * The hash cookie's value: the first one, surrounding double quotes stripped as Envoy does. The
+ * same parser as the sticky split's (visitor.ts cookieValues), which also splits at `, `: the
+ * runtime joins repeated Cookie header lines (HTTP/2 cookie crumbs) that way, and a parser that
+ * split at `;` only missed the visitor cookie and issued a new one over it (issue #18 item 3).
+ */
 function cookieValue(cookieHeader: string | null, name: string): string | null {
-  if (!cookieHeader) return null;
-  for (const part of cookieHeader.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
-    let v = part.slice(eq + 1).trim();
-    // Envoy strips surrounding double quotes from the cookie value before hashing.
-    if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
-    return v;
-  }
-  return null;
+  return cookieValues(cookieHeader, name)[0] ?? null;
 }
 
 function hex32(r: number): string {

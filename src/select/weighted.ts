@@ -29,6 +29,8 @@ export interface DestinationPick {
    * cookie (decide() passes it on through visitor.ts `withVisitorCookie`).
    */
   minted?: { cookie: string; id: string };
+  /** Sticky split: the visitor id the assignment used (from the request, or minted). */
+  visitor?: string;
 }
 
 /** Index chosen by `r` ∈ [0,1) among the weights (ordered walk of Σweights buckets). */
@@ -59,7 +61,7 @@ function pickSticky(action: RouteKind, facts: RequestFacts, opts: DecideOptions)
   if (id === undefined) return null;
   const index = assignSticky(id, sticky, action.destinations);
   if (index < 0) return null;
-  return { destination: action.destinations[index]!, index, setCookies, ...(minted ? { minted } : {}) };
+  return { destination: action.destinations[index]!, index, setCookies, visitor: id, ...(minted ? { minted } : {}) };
 }
 
 export function pickDestination(action: RouteKind, facts: RequestFacts, opts: DecideOptions): DestinationPick {

@@ -132,3 +132,41 @@ describe("item 7: a Host that is not an authority is a 400 from the gateway itse
     expect(r.status).toBe(200);
   });
 });
+
+const VISITOR = "0123456789abcdef0123456789abcdef";
+
+describe("items 3–5: A/B cookies and the variant header", () => {
+  it("item 3: two Cookie lines (joined with \", \" by the runtime) keep the visitor, and no cookie is issued over it", async () => {
+    const served = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      const r = await raw(`GET /split HTTP/1.1\r\nHost: site.test\r\nCookie: theme=dark\r\nCookie: ab_visitor=${VISITOR}\r\nConnection: close\r\n\r\n`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get("set-cookie") ?? [], "no Set-Cookie replaces the visitor id").toEqual([]);
+      served.add(JSON.parse(r.body).server);
+    }
+    expect(served.size, "the visitor stays on one variant").toBe(1);
+  });
+
+  it("item 4: a response that sets a gateway cookie is private, no-store even when the origin says public", async () => {
+    const r = await get("/page?echo-set-header=cache-control:public,%20max-age%3D3600");
+    expect(r.status).toBe(200);
+    expect((r.headers.get("set-cookie") ?? []).some((c) => c.startsWith("ab_visitor="))).toBe(true);
+    expect(r.headers.get("cache-control")).toEqual(["private, no-store"]);
+  });
+
+  it("item 4: a sticky split's responses vary by cookie", async () => {
+    const r = await get("/split", "site.test", `Cookie: ab_visitor=${VISITOR}\r\n`);
+    expect((r.headers.get("vary") ?? []).join(",").toLowerCase()).toContain("cookie");
+  });
+
+  it("item 5: a client's X-Edge-Variant never reaches the origin on a route without a split", async () => {
+    const r = await get("/page", "site.test", `X-Edge-Variant: origin.internal/b\r\nCookie: ab_visitor=${VISITOR}\r\n`);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body).headers["x-edge-variant"]).toBeUndefined();
+  });
+
+  it("item 5: on a split the origin gets the gateway's variant, not the client's", async () => {
+    const r = await get("/split", "site.test", `X-Edge-Variant: forged\r\nCookie: ab_visitor=${VISITOR}\r\n`);
+    expect(JSON.parse(r.body).headers["x-edge-variant"]).toMatch(/^origin\.internal\/[ab]$/);
+  });
+});

@@ -61,6 +61,48 @@ export const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export const str = (what = "a string") => z.string({ error: (iss) => `expected ${what}, got ${describe(iss.input)}` });
 
+/**
+ * A value the gateway writes into a URL or a response header (redirect `Location`, rewritten
+ * path, Set-Cookie): control characters (CR, LF, NUL, …) would split or truncate it, and a
+ * character above U+00FF cannot be carried by a `Headers` object at all — either way every
+ * matching request would be a 500 (issue #18 items 6 and 9). An edge error: Istio accepts the
+ * value, the edge cannot serve it.
+ */
+export function wireValueProblem(v: string): string | null {
+  const ctl = /[\u0000-\u001f\u007f]/.exec(v);
+  if (ctl) return `contains the control character U+${ctl[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}, which cannot travel in a URL or header`;
+  const wide = /[^\u0000-\u00ff]/u.exec(v);
+  if (wide) {
+    let enc: string;
+    try {
+      enc = ` (e.g. ${encodeURIComponent(wide[0])})`;
+    } catch {
+      enc = ""; // a lone surrogate has no UTF-8 form
+    }
+    return `contains ${JSON.stringify(wide[0])} (U+${wide[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}): URLs and header values the gateway writes are bytes; percent-encode it${enc}`;
+  }
+  return null;
+}
+
+/** A string the gateway writes into a URL or header (see wireValueProblem). */
+export const wireStr = (what: string) =>
+  z.string({ error: (iss) => `expected ${what}, got ${describe(iss.input)}` }).superRefine((v, ctx) => {
+    const p = wireValueProblem(v);
+    if (p) ctx.addIssue({ code: "custom", params: EDGE, message: `${what} ${p}` });
+  });
+
+/**
+ * An authority the gateway writes (redirect `Location`, the origin's host): `host[:port]` with a
+ * DNS-style host or a bracketed IPv6 literal. No userinfo (`good.test@evil.test` would make the
+ * Location point at evil.test for most clients), no path, query, fragment or spaces.
+ */
+export const authorityStr = (what: string) =>
+  z.string({ error: (iss) => `expected ${what}, got ${describe(iss.input)}` }).superRefine((v, ctx) => {
+    if (v.includes("@")) ctx.addIssue({ code: "custom", params: EDGE, message: `${what} ${JSON.stringify(v)} has userinfo ("@"): an authority here is host[:port] only` });
+    else if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=]+)(:\d{1,5})?$/.test(v))
+      ctx.addIssue({ code: "custom", params: EDGE, message: `${what} must be host[:port] (letters, digits, "-", ".", or a [IPv6] literal), got ${describe(v)}` });
+  });
+
 export const bool = () => z.boolean({ error: (iss) => `expected true or false, got ${describe(iss.input)}` });
 
 export const int = (min: number, max: number, what = "an integer") =>

@@ -56,7 +56,13 @@ export const HTTPCookie = obj({
     // An edge rule: the name becomes a Set-Cookie name, which must be an RFC 6265 token.
     else if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(n)) ctx.addIssue({ code: "custom", params: { kind: "edge" }, message: "cookie name must be an RFC 6265 token: the edge sets it with Set-Cookie" });
   }),
-  path: str().optional(),
+  // RFC 6265 §4.1.1 path-value (any CHAR except CTLs or ";"): an edge rule, it is written into Set-Cookie.
+  path: str("a cookie path")
+    .superRefine((v, ctx) => {
+      if (!/^[\x20-\x3a\x3c-\x7e]*$/.test(v))
+        ctx.addIssue({ code: "custom", params: { kind: "edge" }, message: `cookie path must be printable ASCII without ";" (RFC 6265 path-value; the edge sends it in Set-Cookie), got ${describe(v)}` });
+    })
+    .optional(),
   ttl: duration({ minMs: 0 }).optional(),
   attributes: z.array(obj({ name: str(), value: str().optional() })).optional(),
 });

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import {
   apiVersion, bool, duration, EDGE, enumOf, exportTo, FaultPercent, fqdnProblem, headerMap, host, int, ISTIO_HEADER_NAME, ISTIO_LABEL,
-  isIpAddress, labelMap, Metadata, obj, Percent, port, regexSource, str, stringMatch, StringMatch, dnsLabel, wildcardDomainProblem,
+  isIpAddress, labelMap, Metadata, obj, Percent, port, regexSource, str, stringMatch, StringMatch, dnsLabel, wildcardDomainProblem, wireStr, authorityStr,
 } from "./common.ts";
 import { Headers } from "./headers.ts";
 import { RETRY_ON_TOKENS } from "./retry-on.ts";
@@ -78,9 +78,9 @@ export const HTTPMatchRequest = obj({
 });
 
 export const HTTPRedirect = obj({
-  uri: str().optional(),
-  prefixRewrite: str().optional(),
-  authority: str().optional(),
+  uri: wireStr("a redirect uri").optional(),
+  prefixRewrite: wireStr("a redirect prefixRewrite").optional(),
+  authority: authorityStr("a redirect authority").optional(),
   port: port().optional(),
   derivePort: enumOf(["FROM_PROTOCOL_DEFAULT", "FROM_REQUEST_PORT"]).optional(),
   scheme: enumOf(["http", "https"]).optional(),
@@ -151,7 +151,7 @@ export const HTTPDirectResponse = obj({
 export const Delegate = obj({ name: dnsLabel("delegate name"), namespace: dnsLabel("delegate namespace").optional() });
 
 // uriRegexRewrite searches every occurrence (Envoy regex_rewrite): the stricter "search" bound.
-export const RegexRewrite = obj({ match: str("an RE2 regular expression").optional(), rewrite: str().optional() }).superRefine((r, ctx) => {
+export const RegexRewrite = obj({ match: str("an RE2 regular expression").optional(), rewrite: wireStr("a uriRegexRewrite rewrite").optional() }).superRefine((r, ctx) => {
   if (!r.match || !r.rewrite) {
     ctx.addIssue({ code: "custom", message: "uriRegexRewrite needs both match and rewrite (non-empty)" });
     return;
@@ -161,8 +161,8 @@ export const RegexRewrite = obj({ match: str("an RE2 regular expression").option
 });
 
 export const HTTPRewrite = obj({
-  uri: str().optional(),
-  authority: str().optional(),
+  uri: wireStr("a rewrite uri").optional(),
+  authority: authorityStr("a rewrite authority").optional(),
   uriRegexRewrite: RegexRewrite.optional(),
 }).superRefine((r, ctx) => {
   if (r.uri && r.uriRegexRewrite !== undefined)

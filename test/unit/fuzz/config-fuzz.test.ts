@@ -13,7 +13,7 @@
  *     random requests, and nothing the Worker renders from the decision throws (render.ts): no
  *     accepted config can turn a request into a 500;
  *  4. a forward never leaves the configured endpoint (URL origin = endpoint origin), mirrors too.
- * Bounded: FUZZ_RUNS configs per seed group, 12 requests each.
+ * Bounded: FUZZ_RUNS configs per seed group (env FUZZ_RUNS, default 300), 12 requests each.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -38,8 +38,15 @@ const SEEDS: SourceFile[] = [
   { path: "routes/hardening.yaml", text: hardeningYaml(9000) },
 ];
 
-/** Configs generated per property below (3 properties ⇒ 3 × FUZZ_RUNS configs in all). */
-export const FUZZ_RUNS = 300;
+/**
+ * Configs generated per property below (3 properties ⇒ 3 × FUZZ_RUNS configs in all). 300 in the
+ * default `npm test`; the long run is on demand: `FUZZ_RUNS=34000 npm run fuzz` (≈ 100,000 configs).
+ */
+export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 300) || 300;
+/** Added to every property's seed, so long runs can be sharded: `FUZZ_SEED=1 FUZZ_RUNS=… npm run fuzz`. */
+const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 0) || 0;
+/** Per-property time limit, scaled with FUZZ_RUNS (the default run takes well under it). */
+const PROPERTY_TIMEOUT_MS = Math.max(120_000, FUZZ_RUNS * 500);
 export const stats = { configs: 0, loadAccepted: 0, compiled: 0, requests: 0 };
 
 // ---------------------------------------------------------------------------------------------
@@ -53,6 +60,9 @@ const STRINGS = [
   "", " ", "€", "😀", "é", "\u0000", "a\r\nb", "\t", "%", "%%", "%REQ(x)%", "%REQ(:path)%", "%RESP(x)%", "%START_TIME%", "%BOGUS(", "x%y",
   "1s", "0s", "-1s", "1.5h", "99999999999999s", "1e3ms", "/", "//", "/a/../b", "http://evil.com", "evil.com", "*", "*.example.com", "a".repeat(300),
   "ROUND_ROBIN", "HTTP", "HTTPS", "SIMPLE", "FROM_REQUEST_PORT", "5xx,reset", "GET", "v1", "default", "ünïcödé", "\u202e", "\ufeff",
+  // Value classes that reach URLs and headers (issue #18 items 6 and 9): userinfo, astral and
+  // lone-surrogate characters, NUL/CR/LF inside a path, dot segments, cookie separators.
+  "good.test@evil.test", "evil.test/x", "a b", "/a\u0000b", "/a\r\nSet-Cookie: x=1", "\u{18AD5}", "/\u{1F600}", "\ud83d", "\u00ff", "/a;b", "a\u0085b", "/static../admin", "../../x",
 ];
 const NUMBERS = [0, -1, 1, 0.5, 100, 101, 599, 600, 65535, 65536, 2 ** 31, 2 ** 53 + 1, 1e308, -1e308, Number.MAX_SAFE_INTEGER, 1e-9];
 
@@ -329,9 +339,9 @@ describe(`config fuzz (${FUZZ_RUNS} configs per property)`, () => {
         const requests = fc.sample(requestArb(words), { numRuns: 12, seed: dice });
         await checkConfig([{ path: seed.path, text }], requests, dice);
       }),
-      { numRuns: FUZZ_RUNS, seed: 424242, endOnFailure: true },
+      { numRuns: FUZZ_RUNS, seed: 424242 + FUZZ_SEED, endOnFailure: true },
     );
-  }, 120_000);
+  }, PROPERTY_TIMEOUT_MS);
 
   it("raw text damage (duplicate keys, broken indentation, stray YAML syntax): located issues or a safe table", async () => {
     await fc.assert(
@@ -342,9 +352,9 @@ describe(`config fuzz (${FUZZ_RUNS} configs per property)`, () => {
         const requests = fc.sample(requestArb(words), { numRuns: 12, seed: dice });
         await checkConfig([{ path: seed.path, text }], requests, dice);
       }),
-      { numRuns: FUZZ_RUNS, seed: 777, endOnFailure: true },
+      { numRuns: FUZZ_RUNS, seed: 777 + FUZZ_SEED, endOnFailure: true },
     );
-  }, 120_000);
+  }, PROPERTY_TIMEOUT_MS);
 
   it("configs split over several files with mutations in each: located in the right file", async () => {
     await fc.assert(
@@ -355,12 +365,12 @@ describe(`config fuzz (${FUZZ_RUNS} configs per property)`, () => {
         const requests = fc.sample(requestArb([...stringsOf(docs as Json)]), { numRuns: 12, seed: dice });
         await checkConfig(files, requests, dice);
       }),
-      { numRuns: FUZZ_RUNS, seed: 99, endOnFailure: true },
+      { numRuns: FUZZ_RUNS, seed: 99 + FUZZ_SEED, endOnFailure: true },
     );
-  }, 120_000);
+  }, PROPERTY_TIMEOUT_MS);
 
   it("every string/number leaf of two seeds × boundary values (systematic, not random)", async () => {
-    const LEAF_STRINGS = ["€", "é", "a\r\nb", "%", "%REQ(x)%", "", " ", "http://evil.com/x", "a.com/x#", "😀"];
+    const LEAF_STRINGS = ["€", "é", "a\r\nb", "%", "%REQ(x)%", "", " ", "http://evil.com/x", "a.com/x#", "😀", "good.test@evil.test", "/\u{18AD5}", "\u0000", "/x/../y"];
     const LEAF_NUMBERS = [0, -1, 599, 600, 65536, 1e308, 0.5, 2 ** 53 + 1];
     const requests = fc.sample(requestArb(["/admin", "/public/x", "/rx/a", "/go/a", "/echo-header", "/", "shop.example.com", "ci.example.com"]), { numRuns: 6, seed: 5 });
     for (const seed of SEEDS.filter((x) => /hardening|resilience/.test(x.path))) {
@@ -380,7 +390,7 @@ describe(`config fuzz (${FUZZ_RUNS} configs per property)`, () => {
       });
     }
     await Promise.all(pending);
-  }, 120_000);
+  }, PROPERTY_TIMEOUT_MS);
 
   it("the unmutated seeds are accepted (so the fuzz starts from valid configs) and a summary is reported", async () => {
     for (const s of SEEDS) {

@@ -123,7 +123,7 @@ describe("random patterns", () => {
       { numRuns: 300, seed: 11 },
     );
     expect(accepted).toBeGreaterThan(200);
-  });
+  }, 60_000);
 
   it("accepted ones run in bounded time on adversarial 8 KiB inputs (120 patterns)", () => {
     fc.assert(
@@ -136,5 +136,5 @@ describe("random patterns", () => {
       }),
       { numRuns: 120, seed: 18 },
     );
-  });
+  }, 60_000);
 });
