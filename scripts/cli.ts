@@ -16,8 +16,9 @@ import { routeCommand } from "./commands/route.ts";
 import { testCommand } from "./commands/test.ts";
 import { analyzeCommand } from "./commands/analyze.ts";
 import { statusCommand } from "./commands/status.ts";
+import { gcCommand } from "./commands/gc.ts";
 
-export const COMMANDS: Command[] = [validateCommand, pushCommand, versionsCommand, rollbackCommand, diffCommand, schemaCommand, routeCommand, testCommand, analyzeCommand, statusCommand];
+export const COMMANDS: Command[] = [validateCommand, pushCommand, versionsCommand, rollbackCommand, diffCommand, schemaCommand, routeCommand, testCommand, analyzeCommand, statusCommand, gcCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));

@@ -40,3 +40,8 @@ export interface VersionHistory {
 
 /** How many versions the CLI keeps; older ones are deleted from KV after a push. */
 export const HISTORY_LIMIT = 20;
+
+/** One shard of a sharded version (src/table/shards.ts), under its content hash; shared by versions. */
+export function shardKey(id: string): string {
+  return `routes/shards/${id}`;
+}

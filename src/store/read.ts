@@ -4,10 +4,10 @@
  * good table and say why.
  */
 import type { RouteTable } from "../table/types.ts";
-import { decodeTable } from "../table/codec.ts";
-import { ACTIVE_KEY, versionKey, type ActivePointer } from "./keys.ts";
+import { ACTIVE_KEY, type ActivePointer } from "./keys.ts";
 import { getWithTimeout, KvTimeout, KV_READ_TIMEOUT_MS, type KvReader } from "./kv.ts";
 import { parsePointer } from "./pointer.ts";
+import { loadVersion } from "./version.ts";
 
 export { KV_READ_TIMEOUT_MS };
 export type { KvReader };
@@ -18,6 +18,7 @@ export type ReadFailureReason =
   | "kvTimeout" // KV did not answer within the bound
   | "badPointer" // pointer is not valid JSON / lacks `version`
   | "missingVersion" // pointer names a version that is not in KV (yet: eventual consistency)
+  | "missingShard" // the version's index names a shard that is not in KV (yet)
   | "corruptJson" // version value is not valid JSON
   | "unknownTableVersion" // compiled by a newer/older CLI than this Worker understands
   | "badTable" // JSON, right version, but not shaped like a RouteTable / hash differs
@@ -76,14 +77,8 @@ export async function readActiveTable(
   const pointer = read.pointer;
   if (pointer.version === currentVersion) return { kind: "unchanged", pointer };
 
-  let tableText: string | null;
-  try {
-    tableText = await getWithTimeout(kv, versionKey(pointer.version), timeoutMs);
-  } catch (err) {
-    return kvFailure(err);
-  }
-  if (tableText === null) return failure("missingVersion", `pointer names ${pointer.version} but ${versionKey(pointer.version)} is missing`);
-  const decoded = decodeTable(tableText, pointer.version);
-  if (!decoded.ok) return failure(decoded.problem, decoded.detail);
-  return { kind: "loaded", pointer, table: decoded.table };
+  const version = await loadVersion((key) => getWithTimeout(kv, key, timeoutMs), pointer.version);
+  if (version.ok) return { kind: "loaded", pointer, table: version.table };
+  if (version.problem === "get") return kvFailure(version.error);
+  return failure(version.problem, version.detail);
 }

@@ -9,11 +9,12 @@
  * Versions that fall out of the bounded history are deleted only after the flip.
  */
 import type { RouteTable } from "../table/types.ts";
-import { canonicalJson, decodeTable } from "../table/codec.ts";
-import { ACTIVE_KEY, HISTORY_KEY, HISTORY_LIMIT, versionKey } from "./keys.ts";
+import { parseStoredVersion, shardIdsOf, shardTable, type ShardedTable } from "../table/shards.ts";
+import { ACTIVE_KEY, HISTORY_KEY, HISTORY_LIMIT, shardKey, versionKey } from "./keys.ts";
 import type { ActivePointer, VersionEntry } from "./keys.ts";
 import type { KvPort, KvReader } from "./kv.ts";
 import { historyJson, parseHistory, parsePointer, pointerJson } from "./pointer.ts";
+import { loadVersion } from "./version.ts";
 
 export class ReleaseError extends Error {
   override name = "ReleaseError";
@@ -44,11 +45,19 @@ export async function readHistory(kv: KvReader & Named): Promise<VersionEntry[]>
 
 /** The whole table of a stored version (CLI: diff, rollback checks), or null when it is not stored. */
 export async function readVersion(kv: KvReader & Named, version: string): Promise<RouteTable | null> {
+  const read = await loadVersion((key) => kv.get(key), version);
+  if (read.ok) return read.table;
+  if (read.problem === "get") throw read.error;
+  if (read.problem === "missingVersion") return null;
+  throw new ReleaseError(`version ${short(version)} in ${where(kv)}: ${read.detail}`);
+}
+
+/** Shard ids a stored version uses ([] for a whole-table version or one that is not there). */
+async function shardsOfVersion(kv: KvReader, version: string): Promise<string[]> {
   const text = await kv.get(versionKey(version));
-  if (text === null) return null;
-  const d = decodeTable(text, version);
-  if (!d.ok) throw new ReleaseError(`version ${short(version)} in ${where(kv)}: ${d.detail}`);
-  return d.table;
+  if (text === null) return [];
+  const stored = parseStoredVersion(text, version);
+  return "kind" in stored && stored.kind === "index" ? shardIdsOf(stored.index) : [];
 }
 
 /**
@@ -87,39 +96,59 @@ export type PushOutcome =
     };
 
 /**
- * Writes the immutable form of `table` under its version unless identical content is already
- * there. Returns whether anything was written. The pointer is not touched.
+ * Writes the immutable form of `table` (DESIGN.md §11): the shards that are not stored yet, then
+ * the index under the version key. Shards are content-addressed and never rewritten, and the
+ * shards of the versions in `present` (the active one: its index is read) are known to be stored,
+ * so a one-host change writes one shard and the index. The pointer is not touched.
  */
-export async function storeVersion(kv: KvPort, table: RouteTable, stored?: boolean): Promise<{ version: string; written: boolean }> {
-  if (stored ?? (await storedAs(kv, table))) return { version: table.hash, written: false };
-  await kv.put(versionKey(table.hash), canonicalJson(table));
-  return { version: table.hash, written: true };
+export async function storeVersion(kv: KvPort, table: RouteTable, sharded?: ShardedTable, present: readonly string[] = []): Promise<{ version: string; written: boolean; shardsWritten: number }> {
+  const s = sharded ?? (await shardTable(table));
+  const key = versionKey(table.hash);
+  if ((await kv.get(key)) === s.indexJson) return { version: table.hash, written: false, shardsWritten: 0 };
+  const known = new Set<string>();
+  for (const v of present) for (const id of await shardsOfVersion(kv, v)) known.add(id);
+  let shardsWritten = 0;
+  for (const shard of s.shards) {
+    if (known.has(shard.id)) continue;
+    await kv.put(shardKey(shard.id), shard.json);
+    shardsWritten++;
+  }
+  await kv.put(key, s.indexJson);
+  return { version: table.hash, written: true, shardsWritten };
 }
-
-/** Is `table`'s version stored with exactly its content? */
-async function storedAs(kv: KvReader, table: RouteTable): Promise<boolean> {
-  return (await kv.get(versionKey(table.hash))) === canonicalJson(table);
-}
-
 /** Flips the active pointer (the last write of a push, the only write of a rollback). */
 export async function writePointer(kv: KvPort, version: string, reason: ActivePointer["reason"], now: Date): Promise<void> {
   await kv.put(ACTIVE_KEY, pointerJson(version, reason, now));
 }
 
-/** Deletes a version that no pointer or history entry names any more. */
-export async function deleteVersion(kv: KvPort, version: string): Promise<void> {
+/**
+ * Deletes a version's index and the shards no version in `kept` uses (shards are shared between
+ * versions). Reads the indexes of `kept`.
+ */
+export async function deleteVersion(kv: KvPort, version: string, kept: readonly string[]): Promise<{ shardsDeleted: number }> {
+  const mine = await shardsOfVersion(kv, version);
+  const used = new Set<string>();
+  for (const v of kept) if (v !== version) for (const id of await shardsOfVersion(kv, v)) used.add(id);
+  let shardsDeleted = 0;
+  for (const id of mine) {
+    if (used.has(id)) continue;
+    await kv.delete(shardKey(id));
+    shardsDeleted++;
+  }
   await kv.delete(versionKey(version));
+  return { shardsDeleted };
 }
 
 export async function pushVersion(kv: KvPort & Named, input: PushInput): Promise<PushOutcome> {
   const version = input.table.hash;
   const active = await readActive(kv);
-  const stored = await storedAs(kv, input.table);
+  const sharded = await shardTable(input.table);
+  const stored = (await kv.get(versionKey(version))) === sharded.indexJson;
   if (active?.version === version && stored) return { kind: "already-active", version };
   const history = await readHistory(kv);
 
-  // 1. the immutable version (skipped when identical content is already there)
-  const { written: versionWritten } = await storeVersion(kv, input.table, stored);
+  // 1. the immutable version: new shards, then the index (skipped when already stored)
+  const { written: versionWritten } = stored ? { written: false } : await storeVersion(kv, input.table, sharded, active ? [active.version] : []);
 
   // 2. the history entry (a re-pushed older version moves to the top)
   const entry: VersionEntry = { version, pushedAt: input.now.toISOString(), summary: input.summary, sources: input.sources };
@@ -134,7 +163,7 @@ export async function pushVersion(kv: KvPort & Named, input: PushInput): Promise
   const deleted: string[] = [];
   for (const d of dropped) {
     if (keep.has(d.version)) continue;
-    await deleteVersion(kv, d.version);
+    await deleteVersion(kv, d.version, [...kept.map((e) => e.version), ...keep]);
     deleted.push(d.version);
   }
   return { kind: "activated", version, previous: active?.version ?? null, versionWritten, deleted };
@@ -180,4 +209,31 @@ export async function rollback(kv: KvPort & Named, ref: string | undefined, now:
 
 export function short(version: string): string {
   return version.slice(0, 12);
+}
+
+export interface GcOutcome {
+  kept: string[];
+  deleted: string[];
+  shardsDeleted: number;
+}
+
+/**
+ * `routes gc --keep N`: keeps the newest N versions of the history (and always the active one),
+ * deletes the others' indexes and every shard that no kept version uses.
+ */
+export async function gc(kv: KvPort & Named, keepCount: number): Promise<GcOutcome> {
+  if (!Number.isInteger(keepCount) || keepCount < 1) throw new ReleaseError(`--keep must be a whole number ≥ 1, got ${keepCount}`);
+  const [active, history] = await Promise.all([readActive(kv), readHistory(kv)]);
+  const keep = new Set(active ? [active.version] : []);
+  const { kept, dropped } = trimHistory(history, keepCount, keep);
+  const keptVersions = [...new Set([...kept.map((e) => e.version), ...keep])];
+  // The history first: a version it no longer names is never a rollback target while its shards go.
+  if (dropped.length) await kv.put(HISTORY_KEY, historyJson(kept));
+  let shardsDeleted = 0;
+  const deleted: string[] = [];
+  for (const d of dropped) {
+    shardsDeleted += (await deleteVersion(kv, d.version, keptVersions)).shardsDeleted;
+    deleted.push(d.version);
+  }
+  return { kept: keptVersions, deleted, shardsDeleted };
 }

@@ -50,6 +50,8 @@ export interface Shard {
 
 export interface ShardedTable {
   index: ShardIndex;
+  /** Canonical stored bytes of the index (sorted keys: starts with `{"buckets":`). */
+  indexJson: string;
   /** Distinct shards, each once. */
   shards: Shard[];
 }
@@ -69,6 +71,7 @@ export function bucketOf(host: string, buckets: number): number {
 }
 
 export function bucketCount(exactHosts: number, hostsPerShard = HOSTS_PER_SHARD): number {
+  if (!(hostsPerShard >= 1)) throw new RangeError(`hostsPerShard must be ≥ 1, got ${hostsPerShard}`);
   let b = 1;
   while (b * hostsPerShard < exactHosts) b *= 2;
   return b;
@@ -156,7 +159,12 @@ export async function shardTable(table: RouteTable, hostsPerShard = HOSTS_PER_SH
   }
   const index: ShardIndex = { tableVersion: TABLE_VERSION, kind: "shardIndex", hash: table.hash, istio: table.istio, buckets, shards: ids, wildcard };
   if (table.warnings?.length) index.warnings = table.warnings;
-  return { index, shards: [...byId.values()] };
+  return { index, indexJson: indexJson(index), shards: [...byId.values()] };
+}
+
+export function indexJson(index: ShardIndex): string {
+  const sorted = Object.fromEntries(Object.entries(index).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return JSON.stringify(sorted);
 }
 
 /** The shard that holds `host`'s exact vhosts (if any). */
@@ -206,4 +214,37 @@ export function assembleTable(index: ShardIndex, shards: ReadonlyMap<string, Rou
   const t: RouteTable = { tableVersion: index.tableVersion, hash: index.hash, istio: index.istio, listeners, vhosts, clusters };
   if (index.warnings) t.warnings = index.warnings;
   return t;
+}
+
+/** Parsed value of a version key: an index (this CLI's pushes) or a whole table (older pushes, tests). */
+export type StoredVersion = { kind: "index"; index: ShardIndex } | { kind: "table"; text: string };
+
+/**
+ * Tells an index from a whole table and checks the index's shape; a whole table is left to
+ * decodeTable. Returns a problem string for an index that is not usable.
+ */
+export function parseStoredVersion(text: string, version: string): StoredVersion | { problem: "corruptJson" | "unknownTableVersion" | "badTable"; detail: string } {
+  // An index is small and starts with its keys sorted: `{"buckets":…` (canonical JSON). A whole
+  // table never has `buckets`, so one cheap prefix test avoids parsing a big table twice.
+  if (!text.startsWith('{"buckets":')) return { kind: "table", text };
+  let v: Partial<ShardIndex>;
+  try {
+    v = JSON.parse(text) as Partial<ShardIndex>;
+  } catch (err) {
+    return { problem: "corruptJson", detail: `index ${version}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  if (v.tableVersion !== TABLE_VERSION) {
+    return { problem: "unknownTableVersion", detail: `index ${version} has tableVersion ${JSON.stringify(v.tableVersion)}; this gateway understands ${TABLE_VERSION} (redeploy the Worker or push with a matching CLI)` };
+  }
+  const b = v.buckets;
+  if (v.kind !== "shardIndex" || typeof b !== "number" || b < 1 || (b & (b - 1)) !== 0 || !Array.isArray(v.shards) || v.shards.length !== b || !v.shards.every((s) => typeof s === "string" && s !== "") || !(v.wildcard === null || typeof v.wildcard === "string")) {
+    return { problem: "badTable", detail: `index ${version} is not a shard index` };
+  }
+  if (v.hash !== version) return { problem: "badTable", detail: `index hash ${String(v.hash)} differs from pointer version ${version}` };
+  return { kind: "index", index: v as ShardIndex };
+}
+
+/** Every distinct shard id an index names. */
+export function shardIdsOf(index: ShardIndex): string[] {
+  return [...new Set([...index.shards, ...(index.wildcard ? [index.wildcard] : [])])];
 }

@@ -7,7 +7,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { TableStore } from "../../src/store/table-store.ts";
 import type { KvReader } from "../../src/store/kv.ts";
-import { ACTIVE_KEY, versionKey } from "../../src/store/keys.ts";
+import { ACTIVE_KEY, shardKey, versionKey } from "../../src/store/keys.ts";
+import { shardIdsOf, shardTable } from "../../src/table/shards.ts";
 import type { RouteTable } from "../../src/table/types.ts";
 import { markerTable, pointTo, pushTable } from "./fixtures/tables.ts";
 
@@ -40,6 +41,11 @@ function harness(opts: { kvTimeoutMs?: number; prepare?: (t: RouteTable) => stri
       while (pending.length) await pending.shift();
     },
   };
+}
+
+/** The shard keys a load of `t` reads after its index (src/table/shards.ts), in index order. */
+async function shardKeysOf(t: RouteTable): Promise<string[]> {
+  return shardIdsOf((await shardTable(t)).index).map(shardKey);
 }
 
 /** Counts reads on the real binding. */
@@ -90,7 +96,7 @@ describe("TableStore with a real KV binding", () => {
     await h.store.get(kv, 0, h.waitUntil);
     await h.store.get(kv, 0, h.waitUntil);
     await h.settle();
-    expect(kv.reads).toEqual([ACTIVE_KEY, versionKey("v1"), ACTIVE_KEY]);
+    expect(kv.reads).toEqual([ACTIVE_KEY, versionKey("v1"), ...(await shardKeysOf(markerTable("v1"))), ACTIVE_KEY]);
   });
 
   it("does not re-check the pointer before the refresh interval has passed", async () => {
@@ -113,7 +119,7 @@ describe("TableStore with a real KV binding", () => {
     const h = harness();
     const all = await Promise.all([1, 2, 3, 4, 5].map(() => h.store.get(kv, 0, h.waitUntil)));
     expect(all.map((l) => l?.version)).toEqual(["v1", "v1", "v1", "v1", "v1"]);
-    expect(kv.reads).toEqual([ACTIVE_KEY, versionKey("v1")]);
+    expect(kv.reads).toEqual([ACTIVE_KEY, versionKey("v1"), ...(await shardKeysOf(markerTable("v1")))]);
   });
 
   it("returns null without any table and throttles retries of the load", async () => {
@@ -169,6 +175,26 @@ describe("TableStore keeps the last good table", () => {
     expect(h.store.status().lastError?.reason).toBe(reason);
     const warn = h.logs.find((l) => l.level === "warn");
     expect(warn).toMatchObject({ reason, keptVersion: "good", msg: "route table refresh failed; keeping last good table" });
+  });
+
+  it("when a shard of the new version is missing (reason missingShard)", async () => {
+    const h = await loadedHarness();
+    await pushTable(env.ROUTES, markerTable("v2-lost-shard"));
+    // The wildcard shard (the `*` vhost) is v2's own; the empty bucket shard is shared with "good".
+    const own = (await shardTable(markerTable("v2-lost-shard"))).index.wildcard!;
+    await env.ROUTES.delete(shardKey(own));
+    await refreshWith(h, env.ROUTES);
+    expect(h.store.status().lastError?.reason).toBe("missingShard");
+  });
+
+  it("when KV fails or hangs on a shard read", async () => {
+    const h = await loadedHarness({ kvTimeoutMs: 20 });
+    await pushTable(env.ROUTES, markerTable("v2-shard-fault"));
+    const shardOnly = (fail: () => Promise<string | null>): KvReader => ({ get: (key: string) => (key.startsWith("routes/shards/") ? fail() : env.ROUTES.get(key)) });
+    await refreshWith(h, shardOnly(() => Promise.reject(new Error("KV GET failed: 500"))));
+    expect(h.store.status().lastError).toMatchObject({ reason: "kvError", detail: "KV GET failed: 500" });
+    await refreshWith(h, shardOnly(() => new Promise<string | null>(() => {})));
+    expect(h.store.status().lastError?.reason).toBe("kvTimeout");
   });
 
   it("when KV throws", async () => {

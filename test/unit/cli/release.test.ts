@@ -1,11 +1,12 @@
 import { describe, it, expect } from "vitest";
-import { ACTIVE_KEY, HISTORY_KEY, HISTORY_LIMIT, versionKey } from "../../../src/store/keys.ts";
+import { ACTIVE_KEY, HISTORY_KEY, HISTORY_LIMIT, shardKey, versionKey } from "../../../src/store/keys.ts";
 import type { ActivePointer, VersionHistory } from "../../../src/store/keys.ts";
-import { pushVersion, readActive, readHistory, rollback, trimHistory, ReleaseError } from "../../../src/store/release.ts";
+import { gc, pushVersion, readActive, readHistory, readVersion, rollback, trimHistory, ReleaseError } from "../../../src/store/release.ts";
 import type { PushInput } from "../../../src/store/release.ts";
-import { canonicalJson } from "../../../src/table/codec.ts";
+import { shardTable } from "../../../src/table/shards.ts";
 import { DryRunKv } from "../../../scripts/lib/kv-writer.ts";
-import { MemoryKv, numbered } from "./fixtures.ts";
+import { MemoryKv, numbered, route, table, vhost } from "./fixtures.ts";
+import type { RouteTable } from "../../../src/table/types.ts";
 
 const T0 = new Date("2026-11-29T10:00:00.000Z");
 
@@ -19,13 +20,15 @@ async function pushAll(kv: MemoryKv, ns: number[]) {
 }
 
 describe("push", () => {
-  it("writes the version, then the history, then the pointer last", async () => {
+  it("writes the shards, then the version's index, then the history, then the pointer last", async () => {
     const kv = new MemoryKv();
     const i = input(1);
     const out = await pushVersion(kv, i);
     expect(out).toEqual({ kind: "activated", version: i.table.hash, previous: null, versionWritten: true, deleted: [] });
-    expect(kv.log).toEqual([`put ${versionKey(i.table.hash)}`, `put ${HISTORY_KEY}`, `put ${ACTIVE_KEY}`]);
-    expect(kv.data.get(versionKey(i.table.hash))).toBe(canonicalJson(i.table));
+    const sharded = await shardTable(i.table);
+    expect(kv.log).toEqual([...sharded.shards.map((s) => `put ${shardKey(s.id)}`), `put ${versionKey(i.table.hash)}`, `put ${HISTORY_KEY}`, `put ${ACTIVE_KEY}`]);
+    expect(kv.data.get(versionKey(i.table.hash))).toBe(sharded.indexJson);
+    expect(await readVersion(kv, i.table.hash)).toEqual(i.table);
     const pointer = JSON.parse(kv.data.get(ACTIVE_KEY)!) as ActivePointer;
     expect(pointer).toEqual({ version: i.table.hash, activatedAt: T0.toISOString(), reason: "push" });
     const history = JSON.parse(kv.data.get(HISTORY_KEY)!) as VersionHistory;
@@ -160,8 +163,10 @@ describe("dry run", () => {
     const dry = new DryRunKv(real);
     await pushVersion(dry, input(2));
     expect(real.log).toEqual([]);
-    expect(dry.planned.map((p) => `${p.op} ${p.key}`)).toEqual([`put ${versionKey(input(2).table.hash)}`, `put ${HISTORY_KEY}`, `put ${ACTIVE_KEY}`]);
-    expect(dry.planned[0]!.bytes).toBe(Buffer.byteLength(canonicalJson(input(2).table)));
+    const sharded = await shardTable(input(2).table);
+    const newShards = sharded.shards.filter((s) => !real.data.has(shardKey(s.id)));
+    expect(dry.planned.map((p) => `${p.op} ${p.key}`)).toEqual([...newShards.map((s) => `put ${shardKey(s.id)}`), `put ${versionKey(input(2).table.hash)}`, `put ${HISTORY_KEY}`, `put ${ACTIVE_KEY}`]);
+    expect(dry.planned.at(-3)!.bytes).toBe(Buffer.byteLength(sharded.indexJson));
     expect(dry.unread).toEqual([]);
   });
 
@@ -171,5 +176,58 @@ describe("dry run", () => {
     const dry = new DryRunKv(remoteLike);
     await pushVersion(dry, input(2));
     expect(dry.unread).toEqual([ACTIVE_KEY, versionKey(input(2).table.hash), HISTORY_KEY]);
+  });
+});
+
+/** Same content, whatever the vhost order (an assembled table lists vhosts shard by shard). */
+async function contentOf(t: RouteTable | null): Promise<string | null> {
+  return t && (await shardTable(t)).indexJson;
+}
+
+describe("sharded versions", () => {
+  /** A config of `n` hosts; host `changed` (if any) routes elsewhere. */
+  function hosts(n: number, changed = -1): RouteTable {
+    return table(Array.from({ length: n }, (_, i) => vhost(`h${i}.example`, [route("default", i === changed ? { match: { uri: { prefix: "/changed" } } } : {})])));
+  }
+  const push = (kv: MemoryKv, t: RouteTable, s: number) => pushVersion(kv, { table: t, summary: "", sources: [], now: new Date(T0.getTime() + s * 1000) });
+
+  it("a one-host change writes one shard, the index, the history and the pointer", async () => {
+    const kv = new MemoryKv();
+    await push(kv, hosts(2000), 0);
+    kv.log.length = 0;
+    await push(kv, hosts(2000, 1234), 1);
+    expect(kv.log.filter((l) => l.startsWith(`put ${shardKey("")}`))).toHaveLength(1);
+    expect(kv.log).toHaveLength(4);
+    expect(await contentOf(await readVersion(kv, hosts(2000, 1234).hash))).toBe(await contentOf(hosts(2000, 1234)));
+  });
+
+  it("a version whose shard is missing is refused by rollback and diff's read, naming the shard", async () => {
+    const kv = new MemoryKv();
+    await push(kv, hosts(3), 0);
+    await push(kv, hosts(3, 1), 1);
+    const old = (await shardTable(hosts(3))).shards[0]!.id;
+    kv.data.delete(shardKey(old));
+    await expect(readVersion(kv, hosts(3).hash)).rejects.toThrow(new RegExp(`shard ${old}`));
+    await expect(rollback(kv, undefined, T0)).rejects.toBeInstanceOf(ReleaseError);
+    expect((await readActive(kv))?.version).toBe(hosts(3, 1).hash);
+  });
+
+  it("gc --keep N deletes old indexes and only the shards no kept version uses", async () => {
+    const kv = new MemoryKv();
+    for (let i = 0; i < 4; i++) await push(kv, hosts(200, i), i);
+    const versions = [0, 1, 2, 3].map((i) => hosts(200, i).hash);
+    const out = await gc(kv, 2);
+    expect(out.deleted.sort()).toEqual([versions[0], versions[1]].sort());
+    expect(out.kept.sort()).toEqual([versions[2], versions[3]].sort());
+    // Every kept version still reads whole; the deleted ones are gone.
+    expect(await contentOf(await readVersion(kv, versions[3]!))).toBe(await contentOf(hosts(200, 3)));
+    expect(await contentOf(await readVersion(kv, versions[2]!))).toBe(await contentOf(hosts(200, 2)));
+    expect(await readVersion(kv, versions[0]!)).toBeNull();
+    // No shard is left that no kept version names.
+    const used = new Set((await Promise.all([hosts(200, 2), hosts(200, 3)].map((t) => shardTable(t)))).flatMap((s) => s.shards.map((x) => shardKey(x.id))));
+    const left = [...kv.data.keys()].filter((k) => k.startsWith(shardKey("")));
+    expect(left.sort()).toEqual([...used].sort());
+    expect(out.shardsDeleted).toBeGreaterThan(0);
+    await expect(gc(kv, 0)).rejects.toBeInstanceOf(ReleaseError);
   });
 });
