@@ -8,9 +8,10 @@
  *   4. memory: 50 MiB request and response bodies streamed through the gateway
  *   5. bundle size (gzip) from `wrangler deploy --dry-run`
  *   6. regex engines: V8 vs re2js on ordinary route regexes; worst case of the ReDoS corpus on 8 KiB
+ *   7. state plane: instructions per request with/without the STATE binding; object requests per isolate
  *
  * Prints tables and PASS/MISS per target, writes bench/RESULTS.md.
- * Options: --quick (short rounds, for trying the harness), --only=decide,load,e2e,memory,bundle,regex,
+ * Options: --quick (short rounds, for trying the harness), --only=decide,load,e2e,memory,bundle,regex,state,
  *          --rounds=N --seconds=S --variants=origin,passthrough,small,large,split (end-to-end),
  *          --concurrency=C, --no-write, --instructions (adds valgrind instruction counts per
  *          request for the Worker variants: slow, ~4 min). RESULTS.md is written only by a full run.
@@ -33,6 +34,7 @@ import { Report } from "./report.ts";
 import { fmt, fmtSpread, kib, ratios, spread } from "./stats.ts";
 import { countInstructions, valgrindAvailable, type InstructionCount } from "./instructions.ts";
 import { measureTableLoad } from "./table-load.ts";
+import { runStatePlane } from "./state-plane.ts";
 import { measureTypical, measureWorst } from "./regex-bench.ts";
 import type { RunningWorker } from "./workerd.ts";
 
@@ -278,7 +280,7 @@ async function main(): Promise<void> {
     regexSection();
   }
   let bundle: Bundle | null = null;
-  if (want("bundle") || want("e2e") || want("memory")) {
+  if (want("bundle") || want("e2e") || want("memory") || want("state")) {
     section("5. bundle");
     try {
       bundle = buildBundle(root, path.join(work, "dist"));
@@ -297,7 +299,7 @@ async function main(): Promise<void> {
   }
 
   let origin: RunningOrigin | null = null;
-  if (want("e2e")) {
+  if (want("e2e") || want("state")) {
     origin = (await startNginx(work)) ?? (await startNodeOrigin());
     cleanups.push(() => origin!.stop());
     originDescription = `${origin.description} on 127.0.0.1:${origin.port}`;
@@ -389,6 +391,29 @@ async function main(): Promise<void> {
         await runE2e(pipeline, bundle!, origin!, tables.get(large) ?? (await pipeline.compile(large.objects)));
       } catch (e) {
         report.problem(`end to end: ${(e as Error).stack ?? e}`);
+      }
+    }
+  }
+
+  if (want("state")) {
+    section("7. state plane");
+    if ("error" in pipeline || !bundle || !origin) report.problem("state plane bench: bundle, origin or pipeline missing");
+    else {
+      try {
+        await runStatePlane({
+          pipeline,
+          bundle,
+          origin,
+          report,
+          work,
+          instructions: args.has("instructions"),
+          loadSeconds: quick ? 5 : 20,
+          instrWarmup: INSTR_WARMUP,
+          instrRequests: INSTR_REQUESTS,
+          tableJson: (t) => tableJson(pipeline, t),
+        });
+      } catch (e) {
+        report.problem(`state plane: ${(e as Error).stack ?? e}`);
       }
     }
   }

@@ -16,6 +16,8 @@ export interface WorkerSpec {
   bindings?: Record<string, string>;
   /** KV namespaces by binding, each pre-filled with these key → value pairs. */
   kv?: Record<string, Record<string, string>>;
+  /** Durable Object bindings → class name exported by `script` (the state plane: STATE → GatewayState). */
+  durableObjects?: Record<string, string>;
   /** Run workerd through this executable instead (a wrapper such as valgrind; gets workerd's argv). */
   workerdWrapper?: string;
 }
@@ -28,6 +30,8 @@ export interface RunningWorker {
   pid: number | null;
   /** console.error output of the Worker so far (first ones kept). */
   errors: string[];
+  /** With durableObjects: GET https://state<path> on the object `name` of binding `binding` (bench/state-plane.ts). */
+  objectFetch?(binding: string, name: string, path: string): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -107,6 +111,9 @@ export async function startWorker(spec: WorkerSpec): Promise<RunningWorker> {
       compatibilityFlags: spec.compatibilityFlags ?? [],
       bindings: spec.bindings ?? {},
       kvNamespaces: Object.fromEntries(Object.keys(spec.kv ?? {}).map((b) => [b, `bench-${b.toLowerCase()}`])),
+      ...(spec.durableObjects
+        ? { durableObjects: Object.fromEntries(Object.entries(spec.durableObjects).map(([b, className]) => [b, { className, useSQLite: true }])) }
+        : {}),
     }),
   );
   let url: URL;
@@ -128,6 +135,15 @@ export async function startWorker(spec: WorkerSpec): Promise<RunningWorker> {
     url: url.origin,
     pid: added.length === 1 ? added[0]! : null,
     errors: logErrors,
+    ...(spec.durableObjects
+      ? {
+          objectFetch: async (binding: string, name: string, p: string) => {
+            const ns = await mf.getDurableObjectNamespace(binding);
+            const res = await ns.get(ns.idFromName(name)).fetch(`https://state${p}`);
+            return res.json();
+          },
+        }
+      : {}),
     stop: () => (stopped ??= mf.dispose()),
   };
 }
