@@ -101,10 +101,17 @@ export type PushOutcome =
  * shards of the versions in `present` (the active one: its index is read) are known to be stored,
  * so a one-host change writes one shard and the index. The pointer is not touched.
  */
-export async function storeVersion(kv: KvPort, table: RouteTable, sharded?: ShardedTable, present: readonly string[] = []): Promise<{ version: string; written: boolean; shardsWritten: number }> {
+export async function storeVersion(
+  kv: KvPort,
+  table: RouteTable,
+  sharded?: ShardedTable,
+  present: readonly string[] = [],
+  /** The caller already read the version key and found it different (saves a read). */
+  knownAbsent = false,
+): Promise<{ version: string; written: boolean; shardsWritten: number }> {
   const s = sharded ?? (await shardTable(table));
   const key = versionKey(table.hash);
-  if ((await kv.get(key)) === s.indexJson) return { version: table.hash, written: false, shardsWritten: 0 };
+  if (!knownAbsent && (await kv.get(key)) === s.indexJson) return { version: table.hash, written: false, shardsWritten: 0 };
   const known = new Set<string>();
   for (const v of present) for (const id of await shardsOfVersion(kv, v)) known.add(id);
   let shardsWritten = 0;
@@ -148,7 +155,7 @@ export async function pushVersion(kv: KvPort & Named, input: PushInput): Promise
   const history = await readHistory(kv);
 
   // 1. the immutable version: new shards, then the index (skipped when already stored)
-  const { written: versionWritten } = stored ? { written: false } : await storeVersion(kv, input.table, sharded, active ? [active.version] : []);
+  const { written: versionWritten } = stored ? { written: false } : await storeVersion(kv, input.table, sharded, active ? [active.version] : [], true);
 
   // 2. the history entry (a re-pushed older version moves to the top)
   const entry: VersionEntry = { version, pushedAt: input.now.toISOString(), summary: input.summary, sources: input.sources };

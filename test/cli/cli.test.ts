@@ -12,7 +12,8 @@ import { promisify } from "node:util";
 import { runCli } from "../../scripts/cli.ts";
 import { memoryIo } from "../../scripts/lib/io.ts";
 import { manyHosts, toYaml } from "../../bench/gen.ts";
-import { ACTIVE_KEY, HISTORY_KEY, versionKey } from "../../src/store/keys.ts";
+import { ACTIVE_KEY, HISTORY_KEY, shardKey, versionKey } from "../../src/store/keys.ts";
+import { shardIdsOf, type ShardIndex } from "../../src/table/shards.ts";
 
 const exec = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -248,12 +249,17 @@ describe("routes CLI", { timeout: 120_000 }, () => {
     const versionBytes = readFileSync(path.join(stage, `routes__versions__${hash}.json`)).length;
     const historyBytes = readFileSync(path.join(stage, "routes__history.json")).length;
     const activeBytes = readFileSync(path.join(stage, "routes__active.json")).length;
-    expect(lines.slice(start + 1, start + 7)).toEqual([
-      `  1. put ${versionKey(hash)} (${versionBytes} bytes)`,
+    // The version's shards first (src/table/shards.ts), then its index, the history, the pointer last.
+    const index = JSON.parse(readFileSync(path.join(stage, `routes__versions__${hash}.json`), "utf8")) as ShardIndex;
+    const shards = shardIdsOf(index);
+    const n = shards.length;
+    expect(lines.slice(start + 1, start + 1 + 2 * n).filter((_, i) => i % 2 === 0).map((l) => l.replace(/\(\d+ bytes\)/, "(N bytes)"))).toEqual(shards.map((id, i) => `  ${i + 1}. put ${shardKey(id)} (N bytes)`));
+    expect(lines.slice(start + 1 + 2 * n, start + 7 + 2 * n)).toEqual([
+      `  ${n + 1}. put ${versionKey(hash)} (${versionBytes} bytes)`,
       `     ${w} kv key put ${versionKey(hash)} --namespace-id ${NS} --remote --path ${stage}/routes__versions__${hash}.json`,
-      `  2. put ${HISTORY_KEY} (${historyBytes} bytes)`,
+      `  ${n + 2}. put ${HISTORY_KEY} (${historyBytes} bytes)`,
       `     ${w} kv key put ${HISTORY_KEY} --namespace-id ${NS} --remote --path ${stage}/routes__history.json`,
-      `  3. put ${ACTIVE_KEY} (${activeBytes} bytes)`,
+      `  ${n + 3}. put ${ACTIVE_KEY} (${activeBytes} bytes)`,
       `     ${w} kv key put ${ACTIVE_KEY} --namespace-id ${NS} --remote --path ${stage}/routes__active.json`,
     ]);
     expect(JSON.parse(readFileSync(path.join(stage, "routes__active.json"), "utf8"))).toMatchObject({ version: hash, reason: "push" });
@@ -269,11 +275,11 @@ describe("routes CLI", { timeout: 120_000 }, () => {
     const hash = /compiled version ([0-9a-f]{64})/.exec(r.out.join("\n"))![1]!;
     const at = r.out.indexOf(`dry run: nothing was written. A real run would write to local KV namespace ${NS} in ${path.join(state, "v3", "kv")}, in this order:`);
     expect(at).toBeGreaterThan(-1);
-    expect(r.out.slice(at + 1).filter((l) => /^ {2}\d\. /.test(l)).map((l) => l.replace(/\(\d+ bytes\)/, "(N bytes)"))).toEqual([
-      `  1. put ${versionKey(hash)} (N bytes)`,
-      `  2. put ${HISTORY_KEY} (N bytes)`,
-      `  3. put ${ACTIVE_KEY} (N bytes)`,
-    ]);
+    const planned = r.out.slice(at + 1).filter((l) => /^ {2}\d+\. /.test(l)).map((l) => l.replace(/^ {2}\d+\. /, "").replace(/\(\d+ bytes\)/, "(N bytes)"));
+    // The version's shards first, then its index, the history, the pointer last.
+    expect(planned.slice(-3)).toEqual([`put ${versionKey(hash)} (N bytes)`, `put ${HISTORY_KEY} (N bytes)`, `put ${ACTIVE_KEY} (N bytes)`]);
+    expect(planned.length).toBeGreaterThan(3);
+    expect(planned.slice(0, -3).every((l) => l.startsWith(`put ${shardKey("")}`))).toBe(true);
     const versions = await inProcess(["versions", "--local", "--persist-to", state]);
     expect(versions.out).toContain("  (none: push a config first)");
   });
@@ -289,14 +295,12 @@ describe("routes CLI", { timeout: 120_000 }, () => {
       expect(p1.err).toEqual([]);
       const hash = /compiled version ([0-9a-f]{64})/.exec(p1.out.join("\n"))![1]!;
       const calls = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
-      expect(calls.map((c) => `${c[2]} ${c[3]}`)).toEqual([
-        `get ${ACTIVE_KEY}`,
-        `get ${versionKey(hash)}`,
-        `get ${HISTORY_KEY}`,
-        `put ${versionKey(hash)}`,
-        `put ${HISTORY_KEY}`,
-        `put ${ACTIVE_KEY}`,
-      ]);
+      const ops = calls.map((c) => `${c[2]} ${c[3]}`);
+      // Reads, then the version's shards, its index, the history, the pointer last.
+      expect(ops.slice(0, 3)).toEqual([`get ${ACTIVE_KEY}`, `get ${versionKey(hash)}`, `get ${HISTORY_KEY}`]);
+      expect(ops.slice(-3)).toEqual([`put ${versionKey(hash)}`, `put ${HISTORY_KEY}`, `put ${ACTIVE_KEY}`]);
+      expect(ops.slice(3, -3).length).toBeGreaterThan(0);
+      expect(ops.slice(3, -3).every((o) => o.startsWith(`put ${shardKey("")}`))).toBe(true);
       expect(calls.every((c) => c.includes("--remote") && c[c.indexOf("--namespace-id") + 1] === NS)).toBe(true);
       const p2 = await inProcess(["push", "--remote", writeConfig(dir, { v2Weight: 30 })]);
       expect(p2.code).toBe(0);
