@@ -9,7 +9,6 @@
 import type { Canary } from "../config/canary.ts";
 import type { Located } from "../config/issue.ts";
 import { parseDuration } from "../config/duration.ts";
-import { stepsOf } from "../rollout/judge.ts";
 import type { Destinations } from "./destinations.ts";
 import type { Diagnostics } from "./diagnostics.ts";
 import type { CompiledRule } from "./rule.ts";
@@ -97,3 +96,13 @@ export async function applyCanaries(canaries: ReadonlyArray<Located<Canary>>, ct
 
 const label = (d: { host: string; subset?: string }) => (d.subset ? `${d.host}/${d.subset}` : d.host);
 
+/** Explicit stepWeights, or stepWeight, 2·stepWeight, … up to maxWeight (Flagger's two forms). */
+export function stepsOf(a: { stepWeights?: number[]; stepWeight?: number; maxWeight?: number }): number[] {
+  if (a.stepWeights && a.stepWeights.length > 0) return [...a.stepWeights];
+  const step = a.stepWeight ?? 10;
+  const max = a.maxWeight ?? 50;
+  const out: number[] = [];
+  for (let w = step; w < max; w += step) out.push(w);
+  out.push(max);
+  return out;
+}

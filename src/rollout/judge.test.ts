@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BOUNDS_MS, addInto, bucketOf, emptyHistogram, quantile, record } from "./histogram.ts";
-import { act, judge, startRollout, stepsOf, type RolloutSpec, type VariantCounts } from "./judge.ts";
+import { stepsOf } from "../compile/canary.ts";
+import { act, judge, startRollout, type RolloutSpec, type VariantCounts } from "./judge.ts";
 
 const spec: RolloutSpec = {
   name: "default/checkout",

@@ -183,14 +183,3 @@ export function act(state: RolloutState, action: "promote" | "pause" | "resume" 
       return { ...event("resume", state.canaryWeight, `${who}: resume at ${state.canaryWeight}%`), phase: "progressing" };
   }
 }
-
-/** Explicit stepWeights, or stepWeight, 2·stepWeight, … up to maxWeight (Flagger's two forms). */
-export function stepsOf(a: { stepWeights?: number[]; stepWeight?: number; maxWeight?: number }): number[] {
-  if (a.stepWeights && a.stepWeights.length > 0) return [...a.stepWeights];
-  const step = a.stepWeight ?? 10;
-  const max = a.maxWeight ?? 50;
-  const out: number[] = [];
-  for (let w = step; w < max; w += step) out.push(w);
-  out.push(max);
-  return out;
-}

@@ -32,6 +32,7 @@ const LAYERS: Array<[RegExp, number, string]> = [
   [/^src\/store\//, 3, "store"],
   [/^src\/match\//, 3, "match"],
   [/^src\/select\//, 3, "select"],
+  [/^src\/rollout\//, 3, "select"],
   [/^src\/analyze\//, 3, "analyze"],
   [/^src\/actions\//, 3.5, "actions"],
   [/^src\/prepare\.ts$/, 3.8, "decide"],
