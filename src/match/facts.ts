@@ -14,9 +14,9 @@ export type FactsResult = RequestFacts | { error: 400 | 405; reason: string };
 /**
  * Methods refused before routing with 405: TRACE/TRACK echo the request (credentials included)
  * back to the caller (cross-site tracing) and fetch() cannot send them anyway; CONNECT asks for a
- * tunnel, which the gateway never opens (Envoy refuses CONNECT without an upgrade config). In
- * workerd CONNECT reaches worker.ts `connect()` and TRACK is answered 501 by the runtime itself;
- * this check covers what does reach the Worker's fetch(). It lives in factsFromRequest only: the
+ * tunnel, which the gateway never opens (Envoy refuses CONNECT without an upgrade config). The
+ * Worker has no `connect()` handler, and workerd answers TRACK 501 itself; this check covers
+ * whatever does reach the Worker's fetch(). It lives in factsFromRequest only: the
  * pure decide() keeps its CONNECT semantics (no mirrors) for the CLI's explanations.
  */
 export const REFUSED_METHODS: ReadonlySet<string> = new Set(["CONNECT", "TRACE", "TRACK"]);
