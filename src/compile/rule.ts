@@ -65,7 +65,7 @@ export function compileRule(flat: FlatRule, vsNamespace: string, ctx: RuleContex
 function compileBody(rule: HTTPRoute, where: (f: keyof HTTPRoute) => Where, ctx: RuleContext): RouteBody {
   const { diags, destinations } = ctx;
   const routeHeaders = headerPolicy(rule.headers);
-  let authority = rule.rewrite?.authority;
+  let authority = rule.rewrite?.authority || undefined; // proto3: "" is unset
   if (routeHeaders.authority !== undefined) {
     if (authority !== undefined)
       diags.warn(where("headers").obj, [...where("headers").path, "request"], "the authority is set both by rewrite.authority and by a host/:authority header; rewrite.authority is used", "authority-twice");
@@ -78,7 +78,7 @@ function compileBody(rule: HTTPRoute, where: (f: keyof HTTPRoute) => Where, ctx:
     action = { kind: "redirect", redirectCode: r.redirectCode ?? 301 };
     if (r.uri !== undefined) action.uri = r.uri;
     if (r.prefixRewrite !== undefined) action.prefixRewrite = r.prefixRewrite;
-    if (r.authority !== undefined) action.authority = r.authority;
+    if (r.authority) action.authority = r.authority; // proto3: "" is unset
     if (r.port !== undefined) action.port = r.port;
     if (r.derivePort !== undefined) action.derivePort = r.derivePort;
     if (r.scheme !== undefined) action.scheme = r.scheme;

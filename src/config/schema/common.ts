@@ -98,6 +98,7 @@ export const wireStr = (what: string) =>
  */
 export const authorityStr = (what: string) =>
   z.string({ error: (iss) => `expected ${what}, got ${describe(iss.input)}` }).superRefine((v, ctx) => {
+    if (v === "") return; // proto3: an empty string is unset (the redirect's own rule decides if anything is left)
     if (v.includes("@")) ctx.addIssue({ code: "custom", params: EDGE, message: `${what} ${JSON.stringify(v)} has userinfo ("@"): an authority here is host[:port] only` });
     else if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=]+)(:\d{1,5})?$/.test(v))
       ctx.addIssue({ code: "custom", params: EDGE, message: `${what} must be host[:port] (letters, digits, "-", ".", or a [IPv6] literal), got ${describe(v)}` });
