@@ -12,6 +12,7 @@ import { parseDuration } from "../config/duration.ts";
 import type { Destinations } from "./destinations.ts";
 import type { Diagnostics } from "./diagnostics.ts";
 import type { CompiledRule } from "./rule.ts";
+import { sha256Hex } from "../table/codec.ts";
 import type { RouteRollout, WeightedDestination } from "../table/types.ts";
 
 export interface CanaryContext {
@@ -21,7 +22,6 @@ export interface CanaryContext {
   known: ReadonlySet<string>;
   destinations: Destinations;
   diags: Diagnostics;
-  sha256: (text: string) => Promise<string>;
 }
 
 export async function applyCanaries(canaries: ReadonlyArray<Located<Canary>>, ctx: CanaryContext): Promise<void> {
@@ -85,7 +85,7 @@ export async function applyCanaries(canaries: ReadonlyArray<Located<Canary>>, ct
       ...(a.latencyP99 ? { latencyP99: a.latencyP99 } : {}),
       failures: a.failures,
     };
-    const specHash = (await ctx.sha256(JSON.stringify({ analysis, primary: label(primary), canary: label(canary) }))).slice(0, 16);
+    const specHash = (await sha256Hex(JSON.stringify({ analysis, primary: label(primary), canary: label(canary) }))).slice(0, 16);
     const rollout: RouteRollout = { name, primary: pi, canary: ci, specHash, ...analysis };
     action.rollout = rollout;
     driven.set(`${vsKey}#${spec.target.rule}`, name);

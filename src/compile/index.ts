@@ -32,10 +32,6 @@ import { compileGatewayApi, serviceEntryResolver, type GatewayApiVhost } from ".
 
 export { canonicalJson, summarize, tableHash };
 
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 export interface CompileOptions {
   /** Source files in load order; only the last tie-breaker of object order (see order.ts). */
@@ -76,7 +72,7 @@ export async function compile(objects: ConfigObjects, opts: CompileOptions = {})
 
   // Canaries (#14): before clusters, so a canary written with weight 0 still gets its cluster,
   // and before sticky splits, so the driven split is sticky like any other.
-  if (objects.canaries?.length) await applyCanaries(objects.canaries, { rules, known: new Set(byKey.keys()), destinations, diags, sha256: sha256Hex });
+  if (objects.canaries?.length) await applyCanaries(objects.canaries, { rules, known: new Set(byKey.keys()), destinations, diags });
 
   const clusters: Record<string, Cluster> = {};
   /** Health-check annotations parsed once per host (issue #13.4, health-check.ts). */

@@ -147,11 +147,15 @@ function sortedKeys(this: unknown, key: string, value: unknown): unknown {
   return out;
 }
 
-/** sha-256 hex of the canonical JSON with `hash` set to "" (crypto.subtle: Node 22 and workerd). */
-export async function tableHash(table: RouteTable): Promise<string> {
-  const bytes = new TextEncoder().encode(canonicalJson({ ...table, hash: "" }));
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
+/** sha-256 of UTF-8 text as lower-case hex (crypto.subtle: Node 22 and workerd). */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** sha-256 hex of the canonical JSON with `hash` set to "". */
+export function tableHash(table: RouteTable): Promise<string> {
+  return sha256Hex(canonicalJson({ ...table, hash: "" }));
 }
 
 /** Counts for CLI output and logs: distinct virtual hosts, routes over all vhosts, clusters. */
