@@ -8,7 +8,7 @@ import type { Decision, ForwardDecision } from "./decision.ts";
 import { decide, decideTable } from "./decide.ts";
 import { prepare } from "./prepare.ts";
 import type { RouteTable } from "./table/types.ts";
-import { cluster, dest, req, route, scripted, table, to } from "../test/unit/match/fixtures.ts";
+import { cluster, dest, req, route, scripted, table, to } from "../test/fixtures/table.ts";
 
 const NO_RAND = () => {
   throw new Error("rand() must not be called");

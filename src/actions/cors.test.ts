@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CorsPolicy } from "../table/types.ts";
-import { req } from "../../test/unit/match/fixtures.ts";
+import { req } from "../../test/fixtures/table.ts";
 import { compileCors, evaluateCors } from "./cors.ts";
 
 const base: CorsPolicy = { allowOrigins: [{ exact: "https://a.com" }], allowMethods: [], allowHeaders: [], exposeHeaders: [], unmatchedPreflights: "FORWARD" };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RouteAction, RouteMatch } from "../table/types.ts";
-import { req } from "../../test/unit/match/fixtures.ts";
+import { req } from "../../test/fixtures/table.ts";
 import { httpsRedirectLocation, redirectLocation } from "./redirect.ts";
 
 type R = Extract<RouteAction, { kind: "redirect" }>;

@@ -1,13 +1,13 @@
 /**
  * forwardResilient(): body buffering, mirrors and budget around the retry loop, with a scripted
- * origin in virtual time (test/unit/resilience/kit.ts).
+ * origin in virtual time (test/fixtures/forward.ts).
  */
 import { describe, expect, it } from "vitest";
 import type { ForwardDecision } from "../decision.ts";
 import { shadowHost } from "./mirror.ts";
 import { DEFAULT_SETTINGS } from "../env.ts";
 import { forwardResilient, type ResilienceSettings } from "./resilience.ts";
-import { cluster, decision, mirrorTarget, plan, req, retries, scriptedFetcher, VirtualClock, type Behaviour } from "../../test/unit/resilience/kit.ts";
+import { cluster, decision, mirrorTarget, plan, req, retries, scriptedFetcher, VirtualClock, type Behaviour } from "../../test/fixtures/forward.ts";
 
 const primary = cluster(1);
 const shadow = { ...cluster(1), host: "shadow", endpoints: [{ url: "http://10.9.9.9:9090", weight: 1 }] };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cluster, decision } from "../../test/unit/resilience/kit.ts";
+import { cluster, decision } from "../../test/fixtures/forward.ts";
 import type { HeaderVars } from "../actions/header-ops.ts";
 import { proxiedResponse } from "./response.ts";
 

@@ -1,5 +1,5 @@
 /**
- * The retry loop against a scripted origin in virtual time (test/unit/resilience/kit.ts):
+ * The retry loop against a scripted origin in virtual time (test/fixtures/forward.ts):
  * attempt counts, what each attempt carried, which endpoint it went to, when it was sent.
  */
 import { describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { SubrequestBudget } from "./budget.ts";
 import { effectiveResilience } from "./retry-policy.ts";
 import { runAttempts, type LoopResult } from "./retry-loop.ts";
 import { Deadline } from "./timeouts.ts";
-import { cluster, decision, plan, req, retries, scriptedFetcher, VirtualClock, type Behaviour } from "../../test/unit/resilience/kit.ts";
+import { cluster, decision, plan, req, retries, scriptedFetcher, VirtualClock, type Behaviour } from "../../test/fixtures/forward.ts";
 
 interface RunOpts {
   body?: string;

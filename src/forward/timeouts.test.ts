@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ABORTED, AttemptSignal, boundBody, Deadline, raceAbort, sleep } from "./timeouts.ts";
-import { VirtualClock } from "../../test/unit/resilience/kit.ts";
+import { VirtualClock } from "../../test/fixtures/forward.ts";
 
 const never = new Promise<string>(() => undefined);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Route } from "../table/types.ts";
-import { req, route } from "../../test/unit/match/fixtures.ts";
+import { req, route } from "../../test/fixtures/table.ts";
 import { buildRouteIndex, candidateLists, firstAccepted } from "./route-index.ts";
 import { MatchInput } from "./route-match.ts";
 

@@ -1,7 +1,7 @@
 /** Every HTTPMatchRequest field through the compiled matcher (ISTIO-SEMANTICS §1.2). */
 import { describe, expect, it } from "vitest";
 import type { RouteMatch } from "../table/types.ts";
-import { req } from "../../test/unit/match/fixtures.ts";
+import { req } from "../../test/fixtures/table.ts";
 import { MatchInput, compileRouteMatch, matchesRoute } from "./route-match.ts";
 
 const re = (src: string) => ({ regex: src, js: `^(?:${src})$`, flags: "u" });

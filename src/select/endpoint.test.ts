@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Cluster, LoadBalancer } from "../table/types.ts";
 import type { SelectState } from "../decision.ts";
-import { cluster, req, scripted } from "../../test/unit/match/fixtures.ts";
+import { cluster, req, scripted } from "../../test/fixtures/table.ts";
 import { pickEndpoint, trackInFlight } from "./endpoint.ts";
 
 const four = ["http://e0", "http://e1", "http://e2", "http://e3"];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dest, req, scripted } from "../../test/unit/match/fixtures.ts";
+import { dest, req, scripted } from "../../test/fixtures/table.ts";
 import { rollPercent, percentToPpm } from "./dice.ts";
 import { pickDestination, weightedIndex } from "./weighted.ts";
 

@@ -6,7 +6,7 @@ import { LocalKv } from "../../scripts/lib/local-kv.ts";
 import { pushVersion, readActive, readHistory, readVersion } from "../../src/store/release.ts";
 import { runCli } from "../../scripts/cli.ts";
 import { memoryIo } from "../../scripts/lib/io.ts";
-import { numbered } from "../unit/cli/fixtures.ts";
+import { numbered } from "../fixtures/store.ts";
 
 const NS = "00000000000000000000000000000000"; // wrangler.toml's placeholder id
 const dirs: string[] = [];

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { rawFetch, type RawResponse } from "./harness/gateway.ts";
-import { cluster, dest, pointTo, pushTable, route, table } from "../worker/fixtures/tables.ts";
+import { cluster, dest, pointTo, pushTable, route, table } from "../fixtures/pushed.ts";
 import { ACTIVE_KEY, versionKey } from "../../src/store/keys.ts";
 import { KV_READ_TIMEOUT_MS } from "../../src/store/read.ts";
 import type { RouteTable } from "../../src/table/types.ts";

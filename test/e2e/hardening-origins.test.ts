@@ -29,7 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBadOrigin, okBody, SHORT_BODY_PROMISED, type BadMode, type BadOrigin } from "../../scripts/lib/load/bad-origin.ts";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
-import { cluster, dest, NO_RETRIES, route, table } from "../worker/fixtures/tables.ts";
+import { cluster, dest, NO_RETRIES, route, table } from "../fixtures/pushed.ts";
 import type { Route } from "../../src/table/types.ts";
 
 const RESET_PREFIX = "upstream connect error or disconnect/reset before headers. reset reason: ";

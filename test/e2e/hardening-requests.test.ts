@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { hardeningTable, lenientOriginView } from "../unit/fuzz/hardening-config.ts";
-import { pushTable } from "../worker/fixtures/tables.ts";
+import { pushTable } from "../fixtures/pushed.ts";
 import { rawFetch } from "./harness/gateway.ts";
 
 const ADMIN_TOKEN = "e2e-admin-token-0123456789";

@@ -7,7 +7,7 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { patternBytes, randomBody, startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
-import { cluster, dest, route, table } from "../worker/fixtures/tables.ts";
+import { cluster, dest, route, table } from "../fixtures/pushed.ts";
 
 let origin: EchoOrigin;
 let gw: Gateway;

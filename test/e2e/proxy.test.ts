@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway, type RawInit, type RawResponse } from "./harness/gateway.ts";
-import { cluster, dest, route, table } from "../worker/fixtures/tables.ts";
+import { cluster, dest, route, table } from "../fixtures/pushed.ts";
 import type { Route } from "../../src/table/types.ts";
 
 let a: EchoOrigin;

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoOrigin, type EchoOrigin, type EchoRecord } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway, type RawInit, type RawResponse } from "./harness/gateway.ts";
-import { cluster, dest, NO_RETRIES, route, table } from "../worker/fixtures/tables.ts";
+import { cluster, dest, NO_RETRIES, route, table } from "../fixtures/pushed.ts";
 import type { Cluster, OutlierDetection, RetryPolicy, Route } from "../../src/table/types.ts";
 import { clusterKey } from "../../src/table/types.ts";
 

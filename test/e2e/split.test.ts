@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
-import { cluster, dest, route, table } from "../worker/fixtures/tables.ts";
+import { cluster, dest, route, table } from "../fixtures/pushed.ts";
 
 const N = 2_000;
 const TOLERANCE_PP = 4;

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OutlierDetection, RouteTable } from "../../src/table/types.ts";
-import { NO_RETRIES, cluster, dest, pushTable, route, table } from "../worker/fixtures/tables.ts";
+import { NO_RETRIES, cluster, dest, pushTable, route, table } from "../fixtures/pushed.ts";
 import { startFleet, until, type Fleet } from "./harness/fleet.ts";
 import { startSwitchOrigin, type SwitchOrigin } from "./harness/switch-origin.ts";
 

@@ -9,7 +9,7 @@ import { prepare } from "../../src/prepare.ts";
 import { candidateLists, firstAccepted } from "../../src/match/route-index.ts";
 import { MatchInput, matchesRoute } from "../../src/match/route-match.ts";
 import { naiveDecide, naiveMatch } from "./naive-decide.ts";
-import { req, route, table, to } from "../unit/match/fixtures.ts";
+import { req, route, table, to } from "../fixtures/table.ts";
 
 function routes(n: number): Route[] {
   const out: Route[] = [];

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { createPipeline } from "../../src/pipeline.ts";
 import type { Env } from "../../src/env.ts";
-import { cluster, dest, pushTable, route, table } from "./fixtures/tables.ts";
+import { cluster, dest, pushTable, route, table } from "../fixtures/pushed.ts";
 
 const sticky = { cookie: "ab_visitor", ttlSeconds: 3600, path: "/", splitId: "default/www/home-ab" };
 const abTable = table(

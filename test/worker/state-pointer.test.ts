@@ -10,7 +10,7 @@ import { env, exports } from "cloudflare:workers";
 import worker from "../../src/worker.ts";
 import { ACTIVE_KEY, versionKey, type ActivePointer } from "../../src/store/keys.ts";
 import { stateCacheKey } from "../../src/state/location-cache.ts";
-import { markerTable, pushTable } from "./fixtures/tables.ts";
+import { markerTable, pushTable } from "../fixtures/pushed.ts";
 
 const ADMIN = { authorization: "Bearer test-admin-token", "content-type": "application/json" };
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { env, exports } from "cloudflare:workers";
 import { canonicalJson } from "../../src/table/codec.ts";
-import { pushTable, route, table } from "./fixtures/tables.ts";
+import { pushTable, route, table } from "../fixtures/pushed.ts";
 
 async function served(path: string, want: string, tries = 40): Promise<void> {
   for (let i = 0; i < tries; i++) {

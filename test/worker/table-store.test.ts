@@ -10,7 +10,7 @@ import type { KvReader } from "../../src/store/kv.ts";
 import { ACTIVE_KEY, shardKey, versionKey } from "../../src/store/keys.ts";
 import { shardIdsOf, shardTable } from "../../src/table/shards.ts";
 import type { RouteTable } from "../../src/table/types.ts";
-import { markerTable, pointTo, pushTable } from "./fixtures/tables.ts";
+import { markerTable, pointTo, pushTable } from "../fixtures/pushed.ts";
 
 interface Harness {
   store: TableStore<string>;

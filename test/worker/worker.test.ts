@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { env, exports } from "cloudflare:workers";
 import worker from "../../src/worker.ts";
 import { ACTIVE_KEY } from "../../src/store/keys.ts";
-import { markerTable, pointTo, pushTable } from "./fixtures/tables.ts";
+import { markerTable, pointTo, pushTable } from "../fixtures/pushed.ts";
 
 const ADMIN = { authorization: "Bearer test-admin-token" };
 

@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { inject } from "vitest";
 import type { RouteTable } from "../../../src/table/types.ts";
-import { pushTable } from "../../worker/fixtures/tables.ts";
+import { pushTable } from "../../fixtures/pushed.ts";
 
 export interface RawResponse {
   status: number;

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { Cluster, Route, RouteTable, StickySplit } from "../../../src/table/types.ts";
 import type { DecideOptions, Decision, ForwardDecision } from "../../../src/decision.ts";
 import { decideTable } from "../../../src/decide.ts";
-import { cluster, dest, req, route, scripted, table } from "../match/fixtures.ts";
+import { cluster, dest, req, route, scripted, table } from "../../fixtures/table.ts";
 import { randomIds } from "./ids.ts";
 
 const STICKY: StickySplit = { cookie: "ab_visitor", ttlSeconds: 2592000, path: "/", splitId: "web/www/home-ab" };

@@ -5,7 +5,7 @@ import { gc, pushVersion, readActive, readHistory, readVersion, rollback, trimHi
 import type { PushInput } from "../../../src/store/release.ts";
 import { shardTable } from "../../../src/table/shards.ts";
 import { DryRunKv } from "../../../scripts/lib/kv-writer.ts";
-import { MemoryKv, numbered, route, table, vhost } from "./fixtures.ts";
+import { MemoryKv, numbered, route, table, vhost } from "../../fixtures/store.ts";
 import type { RouteTable } from "../../../src/table/types.ts";
 
 const T0 = new Date("2026-11-29T10:00:00.000Z");

@@ -14,7 +14,7 @@ import { headersFromObject } from "../../../src/match/headers.ts";
 import { prepare } from "../../../src/prepare.ts";
 import { MatchInput } from "../../../src/match/route-match.ts";
 import { naiveDecide, naiveMatch } from "../../reference/naive-decide.ts";
-import { cluster, dest, route, table } from "./fixtures.ts";
+import { cluster, dest, route, table } from "../../fixtures/table.ts";
 
 const re = (src: string, js = src, flags = "u"): StringMatch => ({ regex: src, js: `^(?:${js})$`, flags });
 
