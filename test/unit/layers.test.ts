@@ -32,6 +32,8 @@ const LAYERS: Array<[RegExp, number, string]> = [
   [/^src\/store\//, 3, "store"],
   [/^src\/match\//, 3, "match"],
   [/^src\/select\//, 3, "select"],
+  // The admin contract of rollouts (status types, a table's Canaries): pure, used by admin/ and the CLI.
+  [/^src\/rollout\/status\.ts$/, 3, "select"],
   [/^src\/rollout\//, 3, "select"],
   [/^src\/analyze\//, 3, "analyze"],
   [/^src\/actions\//, 3.5, "actions"],
