@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseKvNamespaces, routesNamespaceId } from "../../../scripts/lib/wrangler-toml.ts";
+import { parseKvNamespaces, routesNamespaceId } from "./wrangler-toml.ts";
 
 const TOML = `
 name = "edge-gateway"  # comment

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { UsageError, formatHelp, parseArgs } from "../../../scripts/lib/args.ts";
-import type { CommandSpec } from "../../../scripts/lib/args.ts";
+import { UsageError, formatHelp, parseArgs } from "./args.ts";
+import type { CommandSpec } from "./args.ts";
 
 const spec: CommandSpec = {
   name: "push",

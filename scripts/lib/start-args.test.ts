@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { startArgs } from "../../../scripts/lib/start-args.ts";
+import { startArgs } from "./start-args.ts";
 
 describe("npm start arguments", () => {
   it("serves routes/ with the demo tour by default", () => {

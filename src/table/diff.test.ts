@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
-import { clusterKey } from "../../../src/table/types.ts";
-import { diffTables, formatDiff } from "../../../src/table/diff.ts";
-import { NO_RETRIES, cluster, route, table, vhost } from "../../fixtures/store.ts";
+import { clusterKey } from "./types.ts";
+import { diffTables, formatDiff } from "./diff.ts";
+import { NO_RETRIES, cluster, route, table, vhost } from "../../test/fixtures/store.ts";
 
 const v1 = clusterKey("reviews", "v1");
 const v2 = clusterKey("reviews", "v2");

@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
-import { RemoteKv, formatCommand, shellQuote } from "../../../scripts/lib/remote-kv.ts";
-import type { CommandResult } from "../../../scripts/lib/remote-kv.ts";
+import { RemoteKv, formatCommand, shellQuote } from "./remote-kv.ts";
+import type { CommandResult } from "./remote-kv.ts";
 
 function fakeRunner(reply: (argv: string[]) => Partial<CommandResult>) {
   const calls: string[][] = [];

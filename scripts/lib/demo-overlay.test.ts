@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { localEndpoints, moveEndpoints } from "../../../scripts/lib/demo-overlay.ts";
-import { cluster, route, table, vhost } from "../../fixtures/store.ts";
+import { localEndpoints, moveEndpoints } from "./demo-overlay.ts";
+import { cluster, route, table, vhost } from "../../test/fixtures/store.ts";
 
 const t = table([vhost("a.example.com", [route("r")])], {
   "reviews.bookinfo.internal|v1|": { ...cluster("reviews.bookinfo.internal", "v1", []), endpoints: [{ url: "http://127.0.0.1:9081", weight: 1, labels: { version: "v1" } }] },

@@ -1,12 +1,12 @@
 import { describe, it, expect } from "vitest";
-import { ACTIVE_KEY, HISTORY_KEY, HISTORY_LIMIT, shardKey, versionKey } from "../../../src/store/keys.ts";
-import type { ActivePointer, VersionHistory } from "../../../src/store/keys.ts";
-import { gc, pushVersion, readActive, readHistory, readVersion, rollback, trimHistory, ReleaseError } from "../../../src/store/release.ts";
-import type { PushInput } from "../../../src/store/release.ts";
-import { shardTable } from "../../../src/table/shards.ts";
-import { DryRunKv } from "../../../scripts/lib/kv-writer.ts";
-import { MemoryKv, numbered, route, table, vhost } from "../../fixtures/store.ts";
-import type { RouteTable } from "../../../src/table/types.ts";
+import { ACTIVE_KEY, HISTORY_KEY, HISTORY_LIMIT, shardKey, versionKey } from "./keys.ts";
+import type { ActivePointer, VersionHistory } from "./keys.ts";
+import { gc, pushVersion, readActive, readHistory, readVersion, rollback, trimHistory, ReleaseError } from "./release.ts";
+import type { PushInput } from "./release.ts";
+import { shardTable } from "../table/shards.ts";
+import { DryRunKv } from "../../scripts/lib/kv-writer.ts";
+import { MemoryKv, numbered, route, table, vhost } from "../../test/fixtures/store.ts";
+import type { RouteTable } from "../table/types.ts";
 
 const T0 = new Date("2026-11-29T10:00:00.000Z");
 
