@@ -135,6 +135,46 @@ describe("sharded tables", () => {
     expect(counts.noRoute).toBeGreaterThan(50);
   }, 120_000);
 
+  it("keep Gateway API listeners on other ports (the Host port selects the listener after a push, too)", async () => {
+    const text = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: ns }
+spec:
+  gatewayClassName: edge
+  listeners:
+    - { name: a, port: 80, protocol: HTTP, hostname: foo.example }
+    - { name: b, port: 8080, protocol: HTTP, hostname: foo.example }
+    - { name: c, port: 8080, protocol: HTTP, hostname: "*.wild.example" }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: on-80, namespace: ns }
+spec:
+  parentRefs: [{ name: gw, sectionName: a }]
+  rules: [{ filters: [{ type: RequestRedirect, requestRedirect: { hostname: eighty.example } }] }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: on-8080, namespace: ns }
+spec:
+  parentRefs: [{ name: gw, port: 8080 }]
+  rules: [{ filters: [{ type: RequestRedirect, requestRedirect: { hostname: other.example } }] }]
+`;
+    const table = (await compiled(text))!;
+    const whole = prepare(parseStoredTable(canonicalJson(table)));
+    const { index, shards } = await shardTable(table, 1);
+    const stored = new Map(shards.map((s) => [s.id, parseStoredTable(s.json)] as const));
+    const back = prepare(assembleTable(index, stored));
+    for (const host of ["foo.example", "foo.example:8080", "a.wild.example:8080", "a.wild.example"]) {
+      const f = factsFromParts({ method: "GET", scheme: "http", authority: host, path: "/p", query: "", headers: headersFromObject({ host }) });
+      if ("error" in f) throw new Error(f.reason);
+      const d = decide(back, f, { rand: () => 0.5, now: 0 });
+      expect(d).toEqual(decide(whole, f, { rand: () => 0.5, now: 0 }));
+      if (host === "foo.example:8080") expect(d).toMatchObject({ kind: "redirect", location: "http://other.example:8080/p" });
+    }
+  });
+
   it("a one-host change rewrites one shard and the index; the other shards keep their bytes", async () => {
     const hosts = Array.from({ length: 1000 }, (_, i) => `h${i}.example`);
     const text = (target: string) =>

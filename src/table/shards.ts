@@ -95,7 +95,7 @@ function subListener(l: Listener, keep: (vhost: number) => boolean, renumber: Ma
   if (!wildcard) for (const [host, v] of Object.entries(l.exact)) if (keep(v)) exact[host] = renumber.get(v)!;
   if (wildcard) for (const [sfx, v] of Object.entries(l.suffix)) suffix[sfx] = renumber.get(v)!;
   const star = wildcard && l.star !== null ? renumber.get(l.star)! : null;
-  return {
+  const out: Listener = {
     port: l.port,
     fallback: l.fallback,
     exact,
@@ -103,6 +103,35 @@ function subListener(l: Listener, keep: (vhost: number) => boolean, renumber: Ma
     suffixLengths: [...new Set(Object.keys(suffix).map((k) => k.length))].sort((a, b) => b - a),
     star,
   };
+  // Gateway API listeners on other ports (types.ts Listener.ports): every shard keeps every port's
+  // listener, with the entries of its own vhosts, so the port a Host names still selects it.
+  if (l.ports) {
+    out.ports = {};
+    for (const [port, sub] of Object.entries(l.ports)) out.ports[port] = subListener(sub, keep, renumber, wildcard);
+  }
+  return out;
+}
+
+function emptyListener(): Listener {
+  return { port: null, fallback: false, exact: {}, suffix: {}, suffixLengths: [], star: null };
+}
+
+/** Adds a shard's listener (vhost numbers offset by `base`) into the assembled one, ports included. */
+function mergeListener(to: Listener, from: Listener, base: number): void {
+  to.port = from.port;
+  to.fallback = from.fallback;
+  for (const [h, v] of Object.entries(from.exact)) to.exact[h] = base + v;
+  for (const [h, v] of Object.entries(from.suffix)) to.suffix[h] = base + v;
+  if (from.star !== null) to.star = base + from.star;
+  for (const [port, sub] of Object.entries(from.ports ?? {})) {
+    to.ports ??= {};
+    mergeListener((to.ports[port] ??= emptyListener()), sub, base);
+  }
+}
+
+function sortSuffixLengths(l: Listener): void {
+  l.suffixLengths = [...new Set(Object.keys(l.suffix).map((k) => k.length))].sort((a, b) => b - a);
+  for (const sub of Object.values(l.ports ?? {})) sortSuffixLengths(sub);
 }
 
 async function makeShard(table: RouteTable, vhostIndexes: number[], wildcard: boolean): Promise<Shard> {
@@ -186,10 +215,7 @@ export function decidingShard(index: ShardIndex, exact: RouteTable, scheme: "htt
 export function assembleTable(index: ShardIndex, shards: ReadonlyMap<string, RouteTable>): RouteTable {
   const vhosts: VirtualHost[] = [];
   const clusters: RouteTable["clusters"] = {};
-  const listeners = {
-    http: { port: null as number | null, fallback: false, exact: {} as Record<string, number>, suffix: {} as Record<string, number>, suffixLengths: [] as number[], star: null as number | null },
-    https: { port: null as number | null, fallback: false, exact: {} as Record<string, number>, suffix: {} as Record<string, number>, suffixLengths: [] as number[], star: null as number | null },
-  };
+  const listeners = { http: emptyListener(), https: emptyListener() };
   const seen = new Set<string>();
   const ids = [...index.shards, ...(index.wildcard ? [index.wildcard] : [])];
   for (const id of ids) {
@@ -200,17 +226,9 @@ export function assembleTable(index: ShardIndex, shards: ReadonlyMap<string, Rou
     const base = vhosts.length;
     vhosts.push(...s.vhosts);
     Object.assign(clusters, s.clusters);
-    for (const scheme of ["http", "https"] as const) {
-      const from = s.listeners[scheme];
-      const to = listeners[scheme];
-      to.port = from.port;
-      to.fallback = from.fallback;
-      for (const [h, v] of Object.entries(from.exact)) to.exact[h] = base + v;
-      for (const [h, v] of Object.entries(from.suffix)) to.suffix[h] = base + v;
-      if (from.star !== null) to.star = base + from.star;
-    }
+    for (const scheme of ["http", "https"] as const) mergeListener(listeners[scheme], s.listeners[scheme], base);
   }
-  for (const l of Object.values(listeners)) l.suffixLengths = [...new Set(Object.keys(l.suffix).map((k) => k.length))].sort((a, b) => b - a);
+  for (const l of Object.values(listeners)) sortSuffixLengths(l);
   const t: RouteTable = { tableVersion: index.tableVersion, hash: index.hash, istio: index.istio, listeners, vhosts, clusters };
   if (index.warnings) t.warnings = index.warnings;
   return t;
