@@ -10,6 +10,8 @@
  *   delay=<ms>           wait before sending response headers
  *   status=<code>        answer this status
  *   fail-times=<n>,key=<k>  answer 503 for the first n requests with that key, then normally
+ *   fail-status=<code>   the status of those failures instead of 503 (the conformance retry
+ *                        simulator's `responseCode`: 500, 502, 504…)
  *   reset=before|mid     destroy the socket before headers, or halfway through the body
  *   hang=1               never send headers (until the client goes away)
  *   gzip=1               gzip the JSON answer (content-encoding: gzip)
@@ -149,7 +151,7 @@ export async function startEchoOrigin(name: string, port = 0): Promise<EchoOrigi
       const key = control(req, url, "key") ?? "default";
       const n = failures.get(key) ?? 0;
       failures.set(key, n + 1);
-      if (n < failTimes) status = 503;
+      if (n < failTimes) status = Number(control(req, url, "fail-status") ?? 503);
     }
     res.setHeader("x-echo-server", name);
     res.setHeader("server", "echo-origin");

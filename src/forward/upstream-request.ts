@@ -90,7 +90,10 @@ export function planUpstream(
     {
       clientIp: facts.clientIp,
       scheme: facts.scheme,
-      originalAuthority: facts.authority,
+      // An HTTPRoute's origin should see the URLRewrite hostname as its Host (GATEWAY-API-SEMANTICS
+      // §6.4, §7.6); where the platform cannot set Host (IP endpoints, local runs), x-forwarded-host
+      // carries what Host should have been. Istio routes keep Envoy's rule: the client's Host.
+      originalAuthority: decision.match.route.rewrite?.forwardedHost ? decision.authority : facts.authority,
       requestId,
     },
     xffPresent,

@@ -222,6 +222,13 @@ export interface Rewrite {
   uri?: string;
   uriRegexRewrite?: { match: string; js: string; flags: string; rewrite: string };
   authority?: string;
+  /**
+   * HTTPRoute URLRewrite hostname: the origin should see `authority` as its Host (GATEWAY-API-
+   * SEMANTICS §6.4, §7.6), so x-forwarded-host carries it too (where the platform cannot set Host,
+   * e.g. IP endpoints, that is where the origin finds it). Istio's rewrite.authority keeps Envoy's
+   * x-forwarded-host: the client's Host.
+   */
+  forwardedHost?: true;
 }
 
 /** Retry policy with Istio's default applied when `retries` was omitted (§2.5). */

@@ -148,7 +148,10 @@ function redirectAction(f: NonNullable<HTTPRouteFilter["requestRedirect"]>, sing
 
 function rewriteOf(f: NonNullable<HTTPRouteFilter["urlRewrite"]>, singlePrefix: string | null): Rewrite | undefined {
   const r: Rewrite = {};
-  if (f.hostname !== undefined) r.authority = f.hostname;
+  if (f.hostname !== undefined) {
+    r.authority = f.hostname;
+    r.forwardedHost = true;
+  }
   if (f.path?.type === "ReplaceFullPath") r.fullPath = f.path.replaceFullPath!;
   if (f.path?.type === "ReplacePrefixMatch" && singlePrefix !== null) r.replacePrefixMatch = { prefix: singlePrefix, replacement: f.path.replacePrefixMatch! };
   return Object.keys(r).length ? r : undefined;
