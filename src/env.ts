@@ -24,6 +24,8 @@ export interface Env {
   PATH_NORMALIZATION?: string;
   /** Optional Analytics Engine dataset: one data point per request through a sticky A/B split. */
   AB_ANALYTICS?: AnalyticsEngineDataset;
+  /** Optional Analytics Engine dataset: one data point per canary rollout event (src/rollout/events.ts). */
+  ROLLOUT_ANALYTICS?: AnalyticsEngineDataset;
   /**
    * Optional state plane (src/state, DESIGN.md §11): the GatewayState Durable Object namespace.
    * Absent ⇒ the gateway runs on KV alone, exactly as without it.

@@ -19,6 +19,8 @@ import { prepare, type PreparedTable } from "./prepare.ts";
 import * as respond from "./respond.ts";
 import { abOutcome, analyticsDataPoint } from "./select/ab-analytics.ts";
 import { planeFor } from "./state/client.ts";
+import { OBJECT_TIMEOUT_MS } from "./state/pointer.ts";
+import type { Outcome } from "./rollout/counters.ts";
 import { TableStore, type LoadedTable } from "./store/table-store.ts";
 
 /** One isolate's state and I/O, handed down as is (forward/ receives it as its ForwardIo). */
@@ -82,6 +84,23 @@ function matchFields(d: Decision): LogFields {
   return f;
 }
 
+/** What decideAndAct hands back to handle(). */
+interface Acted {
+  response: Response;
+  fields: LogFields;
+  host?: string;
+  path?: string;
+  decision?: Decision;
+  /** How a forwarded request ended (canary counters, src/rollout/counters.ts). */
+  outcome?: Outcome;
+}
+
+function outcomeOf(e: Executed): Outcome {
+  if (e.failure?.kind === "timeout") return { kind: "timeout" };
+  if (e.failure) return { kind: "gatewayError" };
+  return { kind: "response", status: e.upstreamStatus ?? e.response.status };
+}
+
 function createRuntime(o: RuntimeOptions): Runtime {
   const now = o.now ?? Date.now;
   const log = o.log ?? ((line) => console.log(JSON.stringify(line)));
@@ -119,13 +138,20 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     startTime: number,
     ctx: ExecutionContext,
     s: Settings,
-  ): Promise<{ response: Response; fields: LogFields; host?: string; path?: string; decision?: Decision }> {
+    rolloutWeights: ReadonlyMap<string, number> | undefined,
+  ): Promise<Acted> {
     const facts = factsFromRequest(request, { pathNormalization: s.pathNormalization });
     if ("error" in facts) {
       if (facts.error === 405) return { response: respond.toResponse(respond.methodNotAllowed(facts.reason)), fields: { kind: "methodNotAllowed", failure: facts.reason } };
       return { response: respond.toResponse(respond.badRequest(facts.reason)), fields: { kind: "badRequest", failure: facts.reason } };
     }
-    const decision = decide(loaded.prepared, facts, { rand: rt.rand, now: startTime, state: rt.state, newVisitorId: rt.newVisitorId });
+    const decision = decide(loaded.prepared, facts, {
+      rand: rt.rand,
+      now: startTime,
+      state: rt.state,
+      newVisitorId: rt.newVisitorId,
+      ...(rolloutWeights ? { rolloutWeights } : {}),
+    });
     const fields = matchFields(decision);
     const vars = respond.headerVars(facts, request.headers, startTime, () => (request.cf?.httpProtocol as string | undefined) ?? "HTTP/1.1");
     const out = (response: Response) => ({ response, fields, host: facts.host, path: facts.path, decision });
@@ -144,7 +170,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
         if (executed.failure) fields.failure = executed.failure.detail ?? executed.failure.kind;
         // Retry trail, abandoned retries ("request body streamed once"), mirrors, subrequests.
         if (executed.notes) Object.assign(fields, executed.notes);
-        return out(executed.response);
+        return { ...out(executed.response), outcome: outcomeOf(executed) };
       }
       default:
         return out(respond.toResponse(respond.localReply(decision, vars)));
@@ -169,14 +195,28 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     const s = settingsOf(env);
     const plane = planeFor(env, s.refreshMs);
     const loaded = await loadTable(env, ctx, s, plane);
-    let result: { response: Response; fields: LogFields; host?: string; path?: string; decision?: Decision };
+    let result: Acted;
     if (!loaded) result = { response: respond.toResponse(respond.noRouteTable()), fields: { kind: "noRouteTable" } };
     else {
       // State plane: shared ejections and health verdicts join load balancing (src/state/health-client.ts).
       if (plane) plane.health.attach(rt.state);
-      result = await decideAndAct(loaded, request, requestId, startTime, ctx, s);
+      // Canary weights from the state plane (src/state/rollout-client.ts): a table with Canaries
+      // whose views this isolate has not read yet waits for them once, at most the state plane's
+      // bound; every later request takes the weights as known, without waiting.
+      let rolloutWeights: ReadonlyMap<string, number> | undefined;
+      if (plane) {
+        const wait = plane.rollouts.ready(loaded, OBJECT_TIMEOUT_MS);
+        if (wait) await wait;
+        rolloutWeights = plane.rollouts.weightsFor(loaded.table);
+      }
+      result = await decideAndAct(loaded, request, requestId, startTime, ctx, s, rolloutWeights);
       // Batched reports / view refreshes when due: background only, never awaited here.
-      if (plane) plane.health.tick(rt.state, loaded.table.clusters, (p) => ctx.waitUntil(p));
+      if (plane) {
+        plane.health.tick(rt.state, loaded.table.clusters, (p) => ctx.waitUntil(p));
+        // Canary counters (fixed-size, per variant) and weight refreshes (src/state/rollout-client.ts).
+        if (result.decision) plane.rollouts.record(loaded, result.decision, result.outcome ?? { kind: "response", status: result.response.status }, rt.now() - startTime);
+        plane.rollouts.tick(loaded, (p) => ctx.waitUntil(p));
+      }
     }
 
     const { response, fields } = result;

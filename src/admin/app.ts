@@ -13,6 +13,8 @@
 import { Hono } from "hono";
 import { SERVER_HEADER } from "../respond.ts";
 import { putPointer, stateReport } from "../state/admin.ts";
+import { actOnRollout, listRollouts, showRollout } from "../state/rollout-admin.ts";
+import { ROLLOUT_ACTIONS, ROLLOUTS_PATH, type RolloutAction } from "../rollout/status.ts";
 import { bearerAuthorized, cookieValue, csrfValid, sameOrigin, sessionCookieName, sessionValid } from "./auth.ts";
 import { consoleRoutes } from "./console.tsx";
 import type { AdminAuth, AdminDeps, AdminEnv } from "./context.ts";
@@ -95,6 +97,33 @@ export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
     return stateReport(c.env, deps.store.status(), loaded?.table.clusters);
   });
   app.put(`${ADMIN_PREFIX}/state/pointer`, async (c) => putPointer(c.env, await c.req.json().catch(() => null)));
+
+  /**
+   * Canary rollouts (src/rollout/status.ts has the contract): list, one, and operator actions.
+   * NAME is `namespace/name` (its slash as is or as %2F) or a bare name.
+   */
+  const rolloutName = (path: string): string[] =>
+    path
+      .slice(ROLLOUTS_PATH.length + 1)
+      .split("/")
+      .filter((seg) => seg !== "")
+      .map((seg) => {
+        try {
+          return decodeURIComponent(seg);
+        } catch {
+          return seg;
+        }
+      });
+  app.get(ROLLOUTS_PATH, async (c) => listRollouts(c.env, await deps.loadTable(c.env, c.executionCtx as ExecutionContext), c.get("now")));
+  app.get(`${ROLLOUTS_PATH}/*`, async (c) => showRollout(c.env, await deps.loadTable(c.env, c.executionCtx as ExecutionContext), rolloutName(c.req.path).join("/"), c.get("now")));
+  app.post(`${ROLLOUTS_PATH}/*`, async (c) => {
+    const segs = rolloutName(c.req.path);
+    const action = segs.pop();
+    if (!action || !(ROLLOUT_ACTIONS as readonly string[]).includes(action) || segs.length === 0) {
+      return c.json({ error: `expected POST ${ROLLOUTS_PATH}/NAME/ACTION with ACTION one of ${ROLLOUT_ACTIONS.join(", ")}` }, 404, { "cache-control": "no-store" });
+    }
+    return actOnRollout(c.env, await deps.loadTable(c.env, c.executionCtx as ExecutionContext), segs.join("/"), action as RolloutAction, c.get("now"));
+  });
 
   app.route("/", consoleRoutes(deps));
 

@@ -9,8 +9,8 @@
  *    at most ~one object read per location per `cacheSeconds`;
  *  - the pointer source (pointer.ts) the table store consults before KV's pointer.
  *
- * Reusable plumbing for later roles (canaries #14): add an object name (names.ts), a route in
- * object.ts, read it with `cachedRead`, report to it with a BatchReporter (reporter.ts).
+ * Roles reuse this plumbing: an object name (names.ts), a route in object.ts, reads with
+ * `cachedRead`, batched reports with `call` in waitUntil (health-client.ts, rollout-client.ts).
  *
  * One StatePlane per isolate and binding (planeFor): created on the first request that sees the
  * `STATE` binding; absent binding ⇒ null ⇒ the gateway behaves exactly as without a state plane.
@@ -21,6 +21,7 @@ import { cachedJson, defaultCache, storeJson, DEFAULT_STATE_CACHE_SECONDS, type 
 import { createPointerSource, OBJECT_BACKOFF_MS, OBJECT_TIMEOUT_MS, type StatePointerSource } from "./pointer.ts";
 import { POINTER_OBJECT } from "./names.ts";
 import { HealthClient } from "./health-client.ts";
+import { RolloutClient } from "./rollout-client.ts";
 
 /** What the Worker needs of a Durable Object namespace (a fake in unit tests). */
 export interface StateNamespace {
@@ -69,6 +70,8 @@ export class StatePlane {
   #pointer: StatePointerSource;
   /** Shared endpoint health (health-client.ts). */
   readonly health: HealthClient;
+  /** Canary rollouts: weights for decide, per-variant counters (rollout-client.ts). */
+  readonly rollouts: RolloutClient;
 
   constructor(ns: StateNamespace, settings: StateSettings, kvRecheckMs: number, deps: StatePlaneDeps = {}) {
     this.ns = ns;
@@ -85,6 +88,7 @@ export class StatePlane {
       log: this.log,
     });
     this.health = new HealthClient(this);
+    this.rollouts = new RolloutClient(this);
   }
 
   get settings(): StateSettings {

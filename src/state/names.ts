@@ -10,3 +10,8 @@ export const POINTER_OBJECT = "pointer";
 export function healthObject(clusterKey: string): string {
   return `health/${clusterKey}`;
 }
+
+/** One object per Canary (`namespace/name`) runs its rollout (rollout-object.ts). */
+export function rolloutObject(canary: string): string {
+  return `rollout/${canary}`;
+}

@@ -5,8 +5,10 @@
  *  - `pointer`            the active-version pointer (fast activation, issue #13.1);
  *  - `health/<cluster>`   one cluster's shared endpoint health: outlier detection across
  *                         isolates and active health-check verdicts (#13.3, #13.4; health-object.ts).
- * A later role (canary rollouts, #14) adds a name and a handler here; the plumbing (binding,
- * location-cached reads, batched reports) is shared.
+ *  - `rollout/<ns/name>`  one Canary's rollout (#14; rollout-object.ts): its state, the counters
+ *                         isolates flush, the alarm that judges each interval. Its events go to
+ *                         the log and, when bound, the ROLLOUT_ANALYTICS dataset.
+ * The plumbing (binding, location-cached reads, batched reports) is shared.
  *
  * The protocol is JSON over the stub's fetch (`https://state/<route>`), not RPC: a plain class
  * needs no `cloudflare:workers` import, so the entry module stays importable in Node (the unit
@@ -15,12 +17,22 @@
  */
 import type { ActivePointer } from "../store/keys.ts";
 import { ClusterHealth, handleHealth, type HealthStorage } from "./health-object.ts";
+import { eventDataPoint, eventLogLine } from "../rollout/events.ts";
+import { RolloutRunner, handleRollout, type RolloutRecord } from "./rollout-object.ts";
+import type { RolloutState } from "../rollout/judge.ts";
 
 /** The part of DurableObjectState this class uses (a fake in unit tests). */
 export interface StateStorage extends HealthStorage {
   get<T>(key: string): Promise<T | undefined>;
   put<T>(key: string, value: T): Promise<void>;
   delete(key: string): Promise<boolean>;
+  setAlarm(scheduledTime: number): Promise<void>;
+  deleteAlarm(): Promise<void>;
+}
+
+/** What the object uses of its env: the optional rollout-events dataset. */
+export interface StateEnv {
+  ROLLOUT_ANALYTICS?: { writeDataPoint(point: { indexes?: string[]; blobs?: string[]; doubles?: number[] }): void };
 }
 
 const POINTER_KEY = "pointer";
@@ -44,11 +56,35 @@ export class GatewayState {
   /** The pointer, kept in memory once read (the object is its only writer). */
   #pointer: ActivePointer | null | undefined;
   #health: ClusterHealth | undefined;
+  #rollout: RolloutRunner | undefined;
+  readonly #env: StateEnv;
   /** Requests served per route since this instance started (admin/bench: the object's load). */
   readonly #served: Record<string, number> = {};
 
-  constructor(state: { storage: StateStorage }, _env?: unknown) {
+  constructor(state: { storage: StateStorage }, env?: StateEnv) {
     this.#storage = state.storage;
+    this.#env = env ?? {};
+  }
+
+  #rolloutRunner(): RolloutRunner {
+    this.#rollout ??= new RolloutRunner(this.#storage, (s, r) => this.#rolloutEvent(s, r));
+    return this.#rollout;
+  }
+
+  /** Each rollout event: one JSON log line, and a data point when ROLLOUT_ANALYTICS is bound. */
+  #rolloutEvent(state: RolloutState, r: RolloutRecord): void {
+    const ctx = { specHash: r.spec.specHash, virtualService: r.target.virtualService, rule: r.target.rule };
+    console.log(JSON.stringify(eventLogLine(state, ctx)));
+    try {
+      this.#env.ROLLOUT_ANALYTICS?.writeDataPoint(eventDataPoint(state, ctx));
+    } catch (err) {
+      console.log(JSON.stringify({ ts: new Date().toISOString(), level: "warn", msg: "rollout event: analytics write failed", error: String(err) }));
+    }
+  }
+
+  /** Durable Object alarm: only rollouts set one (the end of an interval). */
+  async alarm(): Promise<void> {
+    await this.#rolloutRunner().alarm(Date.now());
   }
 
   async fetch(request: Request): Promise<Response> {
@@ -59,6 +95,9 @@ export class GatewayState {
       if (url.pathname.startsWith("/health/")) {
         this.#health ??= new ClusterHealth(this.#storage);
         return await handleHealth(this.#health, url.pathname.slice("/health/".length), request, Date.now());
+      }
+      if (url.pathname.startsWith("/rollout/")) {
+        return await handleRollout(this.#rolloutRunner(), url.searchParams.get("name") ?? "", url.pathname.slice("/rollout/".length), request, Date.now());
       }
       if (url.pathname === "/stats") return json({ served: this.#served });
       return json({ error: `no state route ${url.pathname}` }, 404);
