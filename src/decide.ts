@@ -24,7 +24,7 @@
  *     exists with endpoints, that endpoint choice's calls (as d).
  * Steps stop early when the decision is made (an abort skips c–e; a redirect skips c–e).
  */
-import { routeRetries, type Route, type RouteTable } from "./table/types.ts";
+import { routeRetries, type Route } from "./table/types.ts";
 import type { DecideOptions, Decision, ForwardDecision, MatchInfo, RequestFacts, UpstreamTarget } from "./decision.ts";
 import { evaluateCors } from "./actions/cors.ts";
 import { orderHeaderOps, routeResponseOps } from "./actions/header-ops.ts";
@@ -32,7 +32,7 @@ import { httpsRedirectLocation, redirectLocation } from "./actions/redirect.ts";
 import { applyRegexRewrite, replacePrefixMatch, rewriteMatchedPrefix, rewrittenPathProblem } from "./actions/rewrite.ts";
 import { findRoute, findVhost } from "./match/find.ts";
 import { listenerForPort } from "./match/vhost.ts";
-import { prepare, type PreparedRoute, type PreparedTable } from "./prepare.ts";
+import { type PreparedRoute, type PreparedTable } from "./prepare.ts";
 import { MatchInput } from "./match/route-match.ts";
 import { rollPercent } from "./select/dice.ts";
 import { pickEndpoint } from "./select/endpoint.ts";
@@ -52,22 +52,16 @@ export function decide(table: PreparedTable, facts: RequestFacts, opts: DecideOp
   return decideMatched(table, vhostIndex, routeIndex, facts, opts);
 }
 
-/** Cache of prepared tables, so a plain RouteTable can be decided on (DecideFn shape). */
-const preparedCache = new WeakMap<RouteTable, PreparedTable>();
-
-/** `DecideFn` (src/decision.ts): prepares the table on first use, then decide(). */
-export function decideTable(table: RouteTable, facts: RequestFacts, opts: DecideOptions): Decision {
-  let p = preparedCache.get(table);
-  if (!p) preparedCache.set(table, (p = prepare(table)));
-  return decide(p, facts, opts);
-}
-
 function resolveCluster(table: PreparedTable, key: string | null) {
   if (key === null || !Object.hasOwn(table.table.clusters, key)) return undefined;
   return table.table.clusters[key];
 }
 
-/** Steps 4–6 for an already matched route (shared with the naive reference matcher). */
+/**
+ * Steps 4–6 for an already matched route. Exported for one reader besides decide(): the naive
+ * reference matcher (test/reference/naive-decide.ts) finds the vhost and route its own simple way
+ * and shares only these post-match steps, so the differential tests compare steps 1–3 alone.
+ */
 export function decideMatched(
   table: PreparedTable,
   vhostIndex: number,

@@ -9,7 +9,6 @@ import type {
   HeaderOps,
   RetryPolicy,
   Route,
-  RouteTable,
   WeightedDestination,
   Destination,
 } from "./table/types.ts";
@@ -147,4 +146,3 @@ export interface ForwardDecision {
   faultConfigured: boolean;
 }
 
-export type DecideFn = (table: RouteTable, facts: RequestFacts, opts: DecideOptions) => Decision;

@@ -5,9 +5,12 @@
 import { describe, expect, it } from "vitest";
 import type { Cluster, Route, RouteTable, StickySplit } from "../../../src/table/types.ts";
 import type { DecideOptions, Decision, ForwardDecision } from "../../../src/decision.ts";
-import { decideTable } from "../../../src/decide.ts";
+import { decide } from "../../../src/decide.ts";
+import { prepare } from "../../../src/prepare.ts";
 import { cluster, dest, req, route, scripted, table } from "../../fixtures/table.ts";
 import { randomIds } from "./ids.ts";
+
+const decideTable = (t: RouteTable, f: Parameters<typeof decide>[1], o: DecideOptions): Decision => decide(prepare(t), f, o);
 
 const STICKY: StickySplit = { cookie: "ab_visitor", ttlSeconds: 2592000, path: "/", splitId: "web/www/home-ab" };
 const NO_RAND = () => {
