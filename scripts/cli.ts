@@ -17,8 +17,9 @@ import { testCommand } from "./commands/test.ts";
 import { analyzeCommand } from "./commands/analyze.ts";
 import { statusCommand } from "./commands/status.ts";
 import { gcCommand } from "./commands/gc.ts";
+import { rolloutCommand } from "./commands/rollout.ts";
 
-export const COMMANDS: Command[] = [validateCommand, pushCommand, versionsCommand, rollbackCommand, diffCommand, schemaCommand, routeCommand, testCommand, analyzeCommand, statusCommand, gcCommand];
+export const COMMANDS: Command[] = [validateCommand, pushCommand, versionsCommand, rollbackCommand, diffCommand, schemaCommand, routeCommand, testCommand, analyzeCommand, statusCommand, rolloutCommand, gcCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));

@@ -66,7 +66,12 @@ function adminUrl(base: URL, path: string): string {
   return new URL(path, base).toString();
 }
 
-async function adminJson(g: GatewayTarget, path: string, init: RequestInit, deps: GatewayDeps): Promise<{ status: number; body: Record<string, unknown> }> {
+/**
+ * One admin API call: the status and the JSON body (a non-JSON body becomes `{ error: text }`,
+ * and `json` false: an answer that is not the admin API's, e.g. the bare 404 of a gateway whose
+ * admin surface is off).
+ */
+export async function adminJson(g: GatewayTarget, path: string, init: RequestInit, deps: GatewayDeps): Promise<{ status: number; body: Record<string, unknown>; json: boolean }> {
   const f = deps.fetch ?? fetch;
   const res = await f(adminUrl(g.base, path), {
     ...init,
@@ -74,12 +79,17 @@ async function adminJson(g: GatewayTarget, path: string, init: RequestInit, deps
   });
   const text = await res.text();
   let body: Record<string, unknown> = {};
+  let json = false;
   try {
-    body = JSON.parse(text) as Record<string, unknown>;
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed !== null && typeof parsed === "object") {
+      body = parsed as Record<string, unknown>;
+      json = true;
+    } else body = { error: text.trim() };
   } catch {
     body = { error: text.trim() || `HTTP ${res.status}` };
   }
-  return { status: res.status, body };
+  return { status: res.status, body, json };
 }
 
 /**
