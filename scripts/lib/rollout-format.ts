@@ -4,7 +4,7 @@
  * each variant's metrics. The phrases come from src/rollout/describe.ts, which the console's
  * canaries page uses too.
  */
-import { entryKind, fmtAnalysis, fmtP99, fmtRate, fmtStep, fmtSteps, fmtTime, isInterval, lastEntry, type HistoryEntry } from "../../src/rollout/describe.ts";
+import { entryKind, fmtAnalysis, fmtFailures, fmtP99, fmtRate, fmtState, fmtSteps, fmtTime, isInterval, lastEntry, type HistoryEntry } from "../../src/rollout/describe.ts";
 import type { RolloutStatus } from "../../src/rollout/status.ts";
 
 /** How many history entries `status NAME` shows by default (the object keeps up to 200). */
@@ -35,14 +35,6 @@ function sourceNote(s: RolloutStatus): string | null {
   }
 }
 
-/** The phase and step in a few words: `progressing, step 2 of 4 (25%)`, `paused at …`, `aborted`. */
-export function stateLine(s: RolloutStatus): string {
-  if (s.source === "initial") return "not started";
-  if (s.source === "unreachable") return "unknown (object unreachable)";
-  const step = fmtStep(s.spec, s.state);
-  return s.state.phase === "progressing" ? `progressing, ${step}` : step;
-}
-
 /** `routes rollout status`: one row per rollout. */
 export function formatList(list: readonly RolloutStatus[]): string[] {
   if (list.length === 0) return ["no rollouts: the active route table has no Canary document"];
@@ -50,23 +42,22 @@ export function formatList(list: readonly RolloutStatus[]): string[] {
   for (const s of list) {
     const last = lastEntry(s.state);
     const why = s.source === "unreachable" ? (s.error ?? "") : s.source === "initial" ? "none yet" : last ? `${entryKind(last)}: ${last.reason}` : "";
-    rows.push([s.name, stateLine(s), `${s.weights.primary}%`, `${s.weights.canary}%`, why]);
+    rows.push([s.name, fmtState(s), `${s.weights.primary}%`, `${s.weights.canary}%`, why]);
   }
   return columns(rows, new Set([2, 3]));
 }
 
 /** `routes rollout status NAME`: the rollout, then its newest `last` history entries. */
 export function formatStatus(s: RolloutStatus, last = DEFAULT_LAST): string[] {
-  const failures = [...s.failures.statuses.map(String), ...(s.failures.gatewayErrors ? ["gateway errors"] : []), ...(s.failures.timeouts ? ["timeouts"] : [])];
   const note = sourceNote(s);
   const head = [
     ["rollout", s.name],
-    ["state", stateLine(s)],
+    ["state", fmtState(s)],
     ["drives", `VirtualService ${s.virtualService}, rule ${s.rule}: ${s.primary} (primary), ${s.canary} (canary)`],
     ["weights", `${weights(s.weights)}${s.pushedWeights.canary !== s.weights.canary ? ` (pushed: ${weights(s.pushedWeights)})` : ""}`],
     ["steps", fmtSteps(s.spec)],
     ["analysis", fmtAnalysis(s.spec)],
-    ["failures", `${failures.join(", ") || "nothing"} count as failed requests`],
+    ["failures", `${fmtFailures(s.failures)} count as failed requests`],
     ["failed checks", `${s.state.failedChecks} of ${s.spec.threshold}`],
     ["last decision", s.source === "initial" ? "none yet" : decision(lastEntry(s.state))],
     ...(note ? [["note", note]] : []),
@@ -89,5 +80,5 @@ export function formatStatus(s: RolloutStatus, last = DEFAULT_LAST): string[] {
 /** After an action: one sentence with the new phase and weights. */
 export function formatActed(action: string, s: RolloutStatus): string {
   const e = lastEntry(s.state);
-  return `${action}: ${s.name} is ${stateLine(s)}, ${weights(s.weights)}${e ? ` (${e.reason})` : ""}`;
+  return `${action}: ${s.name} is ${fmtState(s)}, ${weights(s.weights)}${e ? ` (${e.reason})` : ""}`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionsFor, entryKind, fmtAnalysis, fmtChecks, fmtDuration, fmtEntry, fmtP99, fmtRate, fmtStep, fmtSteps, fmtTime, lastEntry } from "./describe.ts";
+import { actionsFor, entryKind, fmtAnalysis, fmtChecks, fmtFailures, fmtDuration, fmtEntry, fmtP99, fmtRate, fmtStep, fmtSteps, fmtTime, lastEntry } from "./describe.ts";
 import { act, judge, startRollout, type Phase, type RolloutSpec } from "./judge.ts";
 import { emptyHistogram, record } from "./histogram.ts";
 
@@ -29,6 +29,11 @@ describe("a rollout in words", () => {
     expect(fmtP99({ requests: 3, failures: 0, successRate: 100, p99Ms: Infinity })).toBe("over 60 s");
     expect(fmtP99({ requests: 3, failures: 0, successRate: 100, p99Ms: 35.53 })).toBe("35.53 ms");
     expect(fmtRate({ requests: 0, failures: 0, successRate: null, p99Ms: null })).toBe("–");
+  });
+
+  it("lists what counts as a failed request", () => {
+    expect(fmtFailures({ statuses: ["5xx", 429], gatewayErrors: true, timeouts: false })).toBe("5xx, 429, gateway errors");
+    expect(fmtFailures({ statuses: [], gatewayErrors: false, timeouts: false })).toBe("nothing");
   });
 
   it("says where the rollout stands in each phase", () => {

@@ -4,6 +4,7 @@
  * times are formatted from the numbers the state carries, never from a clock.
  */
 import type { EventRecord, IntervalRecord, Phase, RolloutSpec, RolloutState, VariantSummary } from "./judge.ts";
+import type { RolloutStatus } from "./status.ts";
 
 export type HistoryEntry = IntervalRecord | EventRecord;
 
@@ -99,6 +100,23 @@ export function fmtStep(spec: RolloutSpec, state: RolloutState): string {
     case "aborted":
       return "aborted";
   }
+}
+
+/**
+ * A status's phase and step in a few words: `progressing, step 2 of 4 (25%)`, `paused at …`,
+ * `aborted`; `not started` / `unknown (object unreachable)` when the state is not the object's.
+ */
+export function fmtState(s: Pick<RolloutStatus, "source" | "spec" | "state">): string {
+  if (s.source === "initial") return "not started";
+  if (s.source === "unreachable") return "unknown (object unreachable)";
+  const step = fmtStep(s.spec, s.state);
+  return s.state.phase === "progressing" ? `progressing, ${step}` : step;
+}
+
+/** What counts as a failed request: `5xx, 429, gateway errors, timeouts`. */
+export function fmtFailures(f: RolloutStatus["failures"]): string {
+  const out = [...f.statuses.map(String), ...(f.gatewayErrors ? ["gateway errors"] : []), ...(f.timeouts ? ["timeouts"] : [])];
+  return out.length ? out.join(", ") : "nothing";
 }
 
 /** Which operator actions the phase allows (what judge.act changes); the rest are 409s. */
