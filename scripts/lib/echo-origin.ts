@@ -18,6 +18,11 @@
  *   size=<bytes>         answer a streamed body of this many bytes (pattern), not JSON
  *   set-header=<n>:<v>   add a response header (repeatable in the query)
  * WebSocket upgrades are accepted and every text/binary message is echoed back.
+ *
+ * The whole origin can be made to fail, as an origin that breaks in production does (the canary
+ * walkthrough in docs/canary.md): `POST /__echo/fail[?status=503][&delay=MS]` makes every later
+ * request answer that status (after that delay) until `POST /__echo/recover`; `fail()` and
+ * `recover()` do the same in tests. Only these two exact paths with POST are controls.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -32,7 +37,16 @@ export interface EchoOrigin {
   server: Server;
   /** Requests seen, newest last (method, path, headers) — for assertions at the origin. */
   seen: EchoRecord[];
+  /** From now on every request answers `status` (after `delayMs`), until recover(). */
+  fail(status?: number, delayMs?: number): void;
+  recover(): void;
   close(): Promise<void>;
+}
+
+/** The origin-wide failure mode (POST /__echo/fail), or null when healthy. */
+interface Failing {
+  status: number;
+  delayMs: number;
 }
 
 export interface EchoRecord {
@@ -122,8 +136,23 @@ function acceptWebSocket(name: string, req: IncomingMessage, socket: Duplex): vo
 export async function startEchoOrigin(name: string, port = 0): Promise<EchoOrigin> {
   const failures = new Map<string, number>();
   const seen: EchoRecord[] = [];
+  let failing: Failing | null = null;
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://origin.invalid");
+    if (req.method === "POST" && (url.pathname === "/__echo/fail" || url.pathname === "/__echo/recover")) {
+      req.resume();
+      if (url.pathname === "/__echo/recover") failing = null;
+      else {
+        const status = Number(url.searchParams.get("status") ?? 503);
+        const delayMs = Number(url.searchParams.get("delay") ?? 0);
+        if (!Number.isInteger(status) || status < 200 || status > 599 || !Number.isFinite(delayMs) || delayMs < 0) {
+          return void res.writeHead(400, { "content-type": "text/plain" }).end("status: 200-599, delay: milliseconds\n");
+        }
+        failing = { status, delayMs };
+      }
+      res.writeHead(200, { "content-type": "application/json", "x-echo-server": name });
+      return void res.end(JSON.stringify({ server: name, failing }) + "\n");
+    }
     const hash = createHash("sha256");
     let size = 0;
     for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -139,13 +168,13 @@ export async function startEchoOrigin(name: string, port = 0): Promise<EchoOrigi
     };
     seen.push(record);
 
-    const delay = Number(control(req, url, "delay") ?? 0);
+    const delay = Number(control(req, url, "delay") ?? 0) + (failing?.delayMs ?? 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (control(req, url, "hang")) return; // headers never come; the client gives up
     const reset = control(req, url, "reset");
     if (reset === "before") return void req.socket.destroy();
 
-    let status = Number(control(req, url, "status") ?? 200);
+    let status = failing?.status ?? Number(control(req, url, "status") ?? 200);
     const failTimes = Number(control(req, url, "fail-times") ?? 0);
     if (failTimes > 0) {
       const key = control(req, url, "key") ?? "default";
@@ -203,6 +232,12 @@ export async function startEchoOrigin(name: string, port = 0): Promise<EchoOrigi
     port: actual,
     server,
     seen,
+    fail: (status = 503, delayMs = 0) => {
+      failing = { status, delayMs };
+    },
+    recover: () => {
+      failing = null;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
