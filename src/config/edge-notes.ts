@@ -30,7 +30,9 @@ export function edgeNotes(kind: Kind, value: unknown, report: Report): void {
         const proto = s.port.protocol.toUpperCase();
         if (!(GATEWAY_PROTOCOLS as readonly string[]).includes(proto))
           edgeError([...at, "port", "protocol"], `a ${s.port.protocol} server cannot be served: the edge is an HTTP gateway (${GATEWAY_PROTOCOLS.join(", ")}); L4 traffic needs Cloudflare Spectrum or a TCP proxy in front of the origin`);
-        if (s.bind !== undefined) ignored([...at, "bind"], "bind is ignored: the edge listens on Cloudflare's anycast addresses");
+        if (s.bind?.startsWith("unix://"))
+          edgeError([...at, "bind"], "a server bound to a unix domain socket has no public listener at the edge: remove bind and give the server a port");
+        else if (s.bind !== undefined) ignored([...at, "bind"], "bind is ignored: the edge listens on Cloudflare's anycast addresses");
         if (s.defaultEndpoint !== undefined) ignored([...at, "defaultEndpoint"], "defaultEndpoint is ignored (Istio does not implement it for Gateways either)");
         const tls = s.tls;
         if (!tls) return;
@@ -39,7 +41,7 @@ export function edgeNotes(kind: Kind, value: unknown, report: Report): void {
         if (isTlsProtocol(s.port.protocol)) {
           if (mode === "PASSTHROUGH" || mode === "AUTO_PASSTHROUGH")
             edgeError([...at, "tls", "mode"], `TLS ${mode}${tls.mode === undefined ? " (the default when tls.mode is absent)" : ""} cannot be served: ${TLS_BY_CLOUDFLARE} and routes on HTTP; set mode: SIMPLE (with credentialName) to terminate TLS and route by VirtualService`);
-          if ((mode === "PASSTHROUGH" || mode === "AUTO_PASSTHROUGH") && (tls.caCrl || tls.serverCertificate || tls.privateKey || tls.caCertificates || tls.credentialName))
+          if ((mode === "PASSTHROUGH" || mode === "AUTO_PASSTHROUGH") && (tls.caCrl || tls.serverCertificate || tls.privateKey || tls.caCertificates || tls.tlsCertificates?.length || tls.credentialName || tls.credentialNames?.length))
             istioWarning([...at, "tls"], `${mode} mode does not use certificates, they will be ignored`);
           if (mode === "MUTUAL" || mode === "OPTIONAL_MUTUAL" || mode === "ISTIO_MUTUAL")
             ignored([...at, "tls", "mode"], `${mode} client-certificate checks are not made by the Worker: configure Cloudflare mTLS rules for them (the server is served as SIMPLE)`);
@@ -48,6 +50,19 @@ export function edgeNotes(kind: Kind, value: unknown, report: Report): void {
           if (tls[f] !== undefined && isTlsProtocol(s.port.protocol)) ignored([...at, "tls", f], `${f} is ignored: ${TLS_BY_CLOUDFLARE}`);
         for (const f of ["minProtocolVersion", "maxProtocolVersion", "cipherSuites"] as const)
           if (tls[f] !== undefined) ignored([...at, "tls", f], `${f} is ignored: TLS versions and cipher suites are set in the Cloudflare dashboard (SSL/TLS → Edge Certificates)`);
+        // istio:val validateTLSOptions warnings: more than two certificates, unknown or repeated cipher suites.
+        if ((mode === "SIMPLE" || mode === "MUTUAL" || mode === "OPTIONAL_MUTUAL") && !tls.credentialName && !tls.credentialNames?.length && (tls.tlsCertificates?.length ?? 0) > 2)
+          istioWarning([...at, "tls", "tlsCertificates"], `${mode === "SIMPLE" ? "SIMPLE" : "MUTUAL"} TLS can support up to 2 server certificates`);
+        const seen = new Set<string>();
+        const unknown = new Set<string>();
+        const repeated = new Set<string>();
+        for (const cs of tls.cipherSuites ?? []) {
+          if (!isValidCipherSuite(cs)) unknown.add(cs);
+          else if (seen.has(cs)) repeated.add(cs);
+          else seen.add(cs);
+        }
+        if (unknown.size) istioWarning([...at, "tls", "cipherSuites"], `ignoring invalid cipher suites: ${[...unknown].sort().join(", ")}`);
+        if (repeated.size) istioWarning([...at, "tls", "cipherSuites"], `ignoring duplicate cipher suites: ${[...repeated].sort().join(", ")}`);
         if ((tls.minProtocolVersion === "TLSV1_0" || tls.minProtocolVersion === "TLSV1_1") && !tls.cipherSuites?.length)
           istioWarning([...at, "tls", "minProtocolVersion"], "TLS versions below TLSV1_2 require setting compatible cipher suites");
       });
@@ -123,11 +138,32 @@ export function edgeNotes(kind: Kind, value: unknown, report: Report): void {
       if (spec.workloadSelector) {
         ignored(["spec", "workloadSelector"], "workloadSelector is ignored: it selects mesh workloads; list the origins under endpoints (or in the origins file) instead");
         if (!Object.keys(spec.workloadSelector.labels ?? {}).length) istioWarning(["spec", "workloadSelector"], "service entry: workload selector specified without labels, will be applied to all services in namespace");
-        if (spec.resolution !== "STATIC") istioWarning(["spec", "workloadSelector"], `workloadSelector should not be set when resolution is ${spec.resolution ?? "NONE"}`);
+        // istio:val ValidateServiceEntry warns for NONE only (validation_test.go TestValidateServiceEntries "selector and resolution DNS": no warning).
+        if ((spec.resolution ?? "NONE") === "NONE") istioWarning(["spec", "workloadSelector"], "workloadSelector should not be set when resolution mode is NONE");
       }
       spec.hosts.forEach((h, i) => {
         if (h.includes("*") && h.length !== 1 && !h.startsWith("*.")) istioWarning(["spec", "hosts", i], `partial wildcard ${JSON.stringify(h)} not allowed`);
       });
+      // istio:val ValidateServiceEntry warnings (validation_test.go TestValidateServiceEntries "protocol unset
+      // for addresses empty", "protocol is TCP for addresses empty", "discovery type DNS, multi hosts set
+      // with IP address and https port", "network set with no address on endpoint").
+      if (!spec.addresses?.length)
+        spec.ports?.forEach((p, i) => {
+          if (!p.protocol || p.protocol === "TCP")
+            istioWarning(["spec", "ports", i], "addresses are required for ports serving TCP (or unset) protocol when IP auto-allocation is not enabled");
+        });
+      const resolution = spec.resolution ?? "NONE";
+      if ((resolution === "DNS" || resolution === "DNS_ROUND_ROBIN") && spec.addresses?.length && spec.hosts.length > 1) {
+        const tcp = spec.ports?.findIndex((p) => ["TCP", "HTTPS", "TLS", "MONGO", "REDIS", "MYSQL"].includes((p.protocol ?? "").toUpperCase())) ?? -1;
+        if (tcp >= 0) istioWarning(["spec", "hosts"], "service entry can not have more than one host specified simultaneously with address and tcp port");
+      }
+      if (resolution === "STATIC")
+        spec.endpoints?.forEach((e, i) => {
+          if (!e.address && e.network) {
+            istioWarning(["spec", "endpoints", i], `address is unset with network ${JSON.stringify(e.network)}`);
+            edgeError(["spec", "endpoints", i, "address"], `an endpoint without an address is reached through network ${JSON.stringify(e.network)}'s gateway inside the mesh, which the edge cannot do: give it an address (or list its origin in the origins file)`);
+          }
+        });
       spec.ports?.forEach((p, i) => {
         if (p.protocol && !isHttpProtocol(p.protocol) && !isTlsProtocol(p.protocol))
           ignored(["spec", "ports", i, "protocol"], `port ${p.number} (${p.protocol}) is ignored for L4 traffic: the edge proxies HTTP; requests routed to it are sent as HTTP`);
@@ -157,7 +193,7 @@ function policyNotes(
   const cp = p.connectionPool;
   for (const f of ["http1MaxPendingRequests", "http2MaxRequests", "maxRetries"] as const)
     if (cp?.http?.[f] !== undefined) edgeWarning([...at, "connectionPool", "http", f], `${f} ${notEnforced}`);
-  for (const f of ["maxRequestsPerConnection", "idleTimeout", "h2UpgradePolicy", "useClientProtocol", "maxConcurrentStreams"] as const)
+  for (const f of ["maxRequestsPerConnection", "idleTimeout", "h2UpgradePolicy", "useClientProtocol", "maxConcurrentStreams", "http2KeepAlive"] as const)
     if (cp?.http?.[f] !== undefined) ignored([...at, "connectionPool", "http", f], `${f} ${fetchOwns}`);
   for (const f of ["maxConnections", "tcpKeepalive", "maxConnectionDuration", "idleTimeout"] as const)
     if (cp?.tcp?.[f] !== undefined) ignored([...at, "connectionPool", "tcp", f], `tcp.${f} ${fetchOwns}`);
@@ -177,9 +213,27 @@ function policyNotes(
   const lb = p.loadBalancer;
   if (lb?.warmup || lb?.warmupDurationSecs) ignored([...at, "loadBalancer", lb.warmup ? "warmup" : "warmupDurationSecs"], "slow-start warmup is ignored at the edge");
   if (lb?.localityLbSetting) ignored([...at, "loadBalancer", "localityLbSetting"], "localityLbSetting is ignored: locality-aware balancing needs mesh localities, and the edge has none");
+  // istio:agent ValidateLocalityLbSetting: failover without outlier detection never triggers.
+  if ((lb?.localityLbSetting?.failover?.length || lb?.localityLbSetting?.failoverPriority?.length) && !p.outlierDetection)
+    istioWarning([...at, "loadBalancer", "localityLbSetting"], "outlier detection policy must be provided for failover");
   if (lb?.consistentHash?.minimumRingSize) istioWarning([...at, "loadBalancer", "consistentHash", "minimumRingSize"], "consistentHash minimumRingSize is deprecated, use ringHash instead");
   if (p.proxyProtocol) ignored([...at, "proxyProtocol"], "proxyProtocol is ignored: fetch() cannot send a PROXY protocol header (the origin sees Cloudflare's connection)");
   if (p.tunnel)
     edgeError([...at, "tunnel"], "tunnel cannot be served: traffic would go through an HTTP CONNECT/POST proxy, which fetch() cannot do; reach the origin directly (ServiceEntry endpoints) or remove the tunnel");
   p.portLevelSettings?.forEach((pl, i) => policyNotes(pl as TrafficPolicy, [...at, "portLevelSettings", i], ignored, edgeError, edgeWarning, istioWarning));
+}
+
+/**
+ * istio:security IsValidCipherSuite: the BoringSSL names Envoy accepts (`bssl ciphers -openssl-name
+ * ALL` without PSK), "" and ALL, and any expression starting with an operator (-, +, !, [).
+ */
+const CIPHER_SUITES = new Set([
+  "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305", "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA",
+  "ECDHE-ECDSA-AES256-SHA", "ECDHE-RSA-AES256-SHA", "AES128-GCM-SHA256", "AES256-GCM-SHA384", "AES128-SHA", "AES256-SHA", "DES-CBC3-SHA",
+]);
+function isValidCipherSuite(cs: string): boolean {
+  if (cs === "" || cs === "ALL") return true;
+  if (!/^[\p{L}\p{N}]/u.test(cs)) return true;
+  return CIPHER_SUITES.has(cs);
 }

@@ -9,7 +9,8 @@
  * - scheme, method, authority: header matchers on `:scheme`, `:method` (case-sensitive), and
  *   `:authority` = the Host header exactly as received, port included.
  * - headers: the header must be present; value matchers see `Headers.get` (repeated values
- *   joined with ", ").
+ *   joined with ", "). Pseudo-header names (`:authority`, `:method`, `:scheme`, `:path`) read
+ *   the request line, as Envoy does.
  * - withoutHeaders: Envoy `invert_match` with `treat_missing_header_as_empty` for value
  *   matchers (missing ⇒ ""); a presence matcher inverted means "absent".
  * - queryParams: see query.ts (first value, not decoded, names case-sensitive).
@@ -68,19 +69,43 @@ function compileUri(uri: StringMatch, ignoreCase: boolean): UriTest {
   return (i) => m(i.facts.path);
 }
 
+/**
+ * Where a header matcher reads its value. Istio accepts the HTTP/2 pseudo-headers as match names
+ * (istio:val pseudoHeaders); Envoy reads them from the request line, and a request has no
+ * `:status` (ISTIO-SEMANTICS §1.2 headers).
+ */
+function headerReader(name: string): (i: MatchInput) => string | null {
+  switch (name) {
+    case ":authority":
+      return (i) => i.facts.authority;
+    case ":method":
+      return (i) => i.facts.method;
+    case ":scheme":
+      return (i) => i.facts.scheme;
+    case ":path":
+      return (i) => i.fullPath;
+    case ":status":
+      return () => null;
+    default:
+      return (i) => i.facts.headers.get(name);
+  }
+}
+
 function headerTest(name: string, sm: StringMatch): (i: MatchInput) => boolean {
-  if ("present" in sm) return (i) => i.facts.headers.has(name);
+  const read = headerReader(name);
+  if ("present" in sm) return (i) => read(i) !== null;
   const m = compileStringMatch(sm);
   return (i) => {
-    const v = i.facts.headers.get(name);
+    const v = read(i);
     return v !== null && m(v);
   };
 }
 
 function withoutHeaderTest(name: string, sm: StringMatch): (i: MatchInput) => boolean {
-  if ("present" in sm) return (i) => !i.facts.headers.has(name);
+  const read = headerReader(name);
+  if ("present" in sm) return (i) => read(i) === null;
   const m = compileStringMatch(sm);
-  return (i) => !m(i.facts.headers.get(name) ?? "");
+  return (i) => !m(read(i) ?? "");
 }
 
 function queryTest(name: string, sm: StringMatch): (i: MatchInput) => boolean {

@@ -166,8 +166,13 @@ const StringMatchShape = {
 };
 
 
-/** istio:val validHeaderRegex: the header names Istio accepts in matches and CORS lists. */
-export const ISTIO_HEADER_NAME = /^[-_A-Za-z0-9]+$/;
+/**
+ * istio:val validHeaderNameRegex: an RFC 7230 token (tchar), the header names Istio accepts in
+ * matches and CORS lists (validation_test.go TestValidateHTTPHeaderName "funky!$#_").
+ */
+export const ISTIO_HEADER_NAME = HEADER_TOKEN;
+/** istio:val pseudoHeaders: accepted as match names (TestValidateHTTPHeaderName ":authority"). */
+export const PSEUDO_HEADERS: ReadonlySet<string> = new Set([":method", ":scheme", ":authority", ":path", ":status"]);
 /** JWT claim routing (`@request.auth.claims.<name>`), gateways only (istio:val ValidateHTTPHeaderNameOrJwtClaimRoute). */
 export const JWT_CLAIM = /^@request\.auth\.claims(\.[^.]+|\[[^\]]+\])+$/;
 
@@ -175,8 +180,9 @@ export const JWT_CLAIM = /^@request\.auth\.claims(\.[^.]+|\[[^\]]+\])+$/;
 export const headerMap = <V extends z.ZodType>(value: V) =>
   z.record(
     z.string().superRefine((n, ctx) => {
-      if (!ISTIO_HEADER_NAME.test(n) && !JWT_CLAIM.test(n))
-        ctx.addIssue({ code: "custom", message: `header name ${describe(n)} is not valid: Istio accepts letters, digits, "-" and "_" (or @request.auth.claims.<claim>)` });
+      if (n === "") ctx.addIssue({ code: "custom", message: "header name cannot be empty" });
+      else if (!ISTIO_HEADER_NAME.test(n) && !PSEUDO_HEADERS.has(n) && !JWT_CLAIM.test(n))
+        ctx.addIssue({ code: "custom", message: `header name ${describe(n)} is not valid: Istio accepts an RFC 7230 token (letters, digits and !#$%&'*+-.^_\`|~), a pseudo-header (:authority, :method, :path, :scheme) or @request.auth.claims.<claim>` });
     }),
     value,
   );

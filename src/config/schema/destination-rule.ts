@@ -15,7 +15,7 @@ import { z } from "zod";
 import {
   apiVersion, bool, duration, enumOf, exportTo, host, int, ISTIO_LABEL, labelMap, Metadata, obj, port, str, uint32, workloadSelector,
 } from "./common.ts";
-import { describe } from "../duration.ts";
+import { describe, durationProblem, parseDurationNs } from "../duration.ts";
 
 const int32 = (what = "a non-negative integer") => int(0, 2_147_483_647, what);
 const negOk = (what: string) =>
@@ -24,12 +24,26 @@ const negOk = (what: string) =>
     else if (v < 0) ctx.addIssue({ code: "custom", message: `${what} must be non-negative, got ${v}` });
   });
 
+const anyDuration = () =>
+  z.string({ error: (iss) => `expected a duration like "15s", got ${describe(iss.input)}` }).superRefine((v, ctx) => {
+    if (parseDurationNs(v) === null) ctx.addIssue({ code: "custom", message: `expected a duration like "15s", got ${JSON.stringify(v)}` });
+  });
+
 export const TCPSettings = obj({
   maxConnections: negOk("maxConnections").optional(),
   connectTimeout: duration().optional(),
   tcpKeepalive: obj({ probes: uint32().optional(), time: duration().optional(), interval: duration().optional() }).optional(),
   maxConnectionDuration: duration().optional(),
-  idleTimeout: duration().optional(),
+  // istio:val validateConnectionPool skips the check when the value is under 1 ms (0s disables the timeout).
+  idleTimeout: z
+    .string({ error: (iss) => durationProblem(iss.input) ?? "expected a duration" })
+    .superRefine((v, ctx) => {
+      const ns = parseDurationNs(v);
+      if (ns !== null && ns >= 0n && ns < 1_000_000n) return;
+      const problem = durationProblem(v);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
 });
 
 export const HTTPSettings = obj({
@@ -41,6 +55,9 @@ export const HTTPSettings = obj({
   h2UpgradePolicy: enumOf(["DEFAULT", "DO_NOT_UPGRADE", "UPGRADE"]).optional(),
   useClientProtocol: bool().optional(),
   maxConcurrentStreams: negOk("maxConcurrentStreams").optional(),
+  // HTTP/2 PING keepalive (testdata/crds/destinationrule-valid.yaml bookinfo-ratings-http2-ping):
+  // any protobuf Duration; istio:val validateConnectionPool does not check it.
+  http2KeepAlive: obj({ interval: anyDuration().optional(), timeout: anyDuration().optional() }).optional(),
 }).superRefine((h, ctx) => {
   if (h.h2UpgradePolicy === "UPGRADE" && h.useClientProtocol)
     ctx.addIssue({ code: "custom", path: ["useClientProtocol"], message: "useClientProtocol must not be true when h2UpgradePolicy is UPGRADE" });
@@ -114,15 +131,20 @@ export const LoadBalancerSettings = obj({
     failoverPriority: z.array(str()).optional(),
     enabled: bool().optional(),
   })
-    .superRefine((l, ctx) => {
-      if (l.distribute?.length && l.failover?.length) ctx.addIssue({ code: "custom", message: "can not simultaneously specify 'distribute' and 'failover'" });
-      l.failover?.forEach((f, i) => {
-        if (f.from === f.to) ctx.addIssue({ code: "custom", path: ["failover", i], message: "locality lb failover settings must specify different regions" });
-      });
-    })
+    .superRefine((l, ctx) => localityProblems(l).forEach(([path, message]) => ctx.addIssue({ code: "custom", path, message })))
     .optional(),
   warmupDurationSecs: duration().optional(),
-  warmup: obj({ duration: duration(), minimumPercent: z.number().optional(), aggression: z.number().optional() }).optional(),
+  // istio:val validateLoadBalancer + the CRD test data (testdata/crds/destinationrule-invalid.yaml):
+  // duration required, minimumPercent at most 100, aggression at least 1.
+  warmup: obj({
+    duration: duration(),
+    minimumPercent: z.number().superRefine((v, ctx) => {
+      if (v > 100 || v < 0) ctx.addIssue({ code: "custom", message: `minimumPercent must be from 0 to 100, got ${v}` });
+    }).optional(),
+    aggression: z.number().superRefine((v, ctx) => {
+      if (v < 1) ctx.addIssue({ code: "custom", message: `aggression must be greater than or equal to 1, got ${v}` });
+    }).optional(),
+  }).optional(),
 }).superRefine((lb, ctx) => {
   if (lb.simple !== undefined && lb.consistentHash !== undefined)
     ctx.addIssue({ code: "custom", path: ["consistentHash"], message: "loadBalancer takes simple or consistentHash, not both" });
@@ -254,3 +276,56 @@ export type TrafficPolicy = z.infer<typeof TrafficPolicy>;
 export type Subset = z.infer<typeof Subset>;
 export type DestinationRuleSpec = z.infer<typeof DestinationRuleSpec>;
 export type DestinationRule = z.infer<typeof DestinationRule>;
+
+type LocalitySetting = {
+  distribute?: Array<{ from?: string; to?: Record<string, number> }>;
+  failover?: Array<{ from?: string; to?: string }>;
+  failoverPriority?: string[];
+};
+const TOPOLOGY_LABELS = ["topology.kubernetes.io/region", "topology.kubernetes.io/zone", "topology.istio.io/subzone"];
+
+/** istio:agent ValidateLocalityLbSetting (agent/validation_test.go TestValidateLocalityLbSetting). */
+export function localityProblems(l: LocalitySetting): Array<[Array<string | number>, string]> {
+  const out: Array<[Array<string | number>, string]> = [];
+  if (l.distribute?.length && l.failover?.length) return [[[], "can not simultaneously specify 'distribute' and 'failover'"]];
+  if (l.failover?.length) {
+    const label = l.failoverPriority?.find((p) => TOPOLOGY_LABELS.includes(p));
+    if (label) return [[["failoverPriority"], `can not simultaneously set 'failover' and topology label '${label}' in 'failoverPriority'`]];
+  }
+  const sources: string[] = [];
+  for (const [i, d] of (l.distribute ?? []).entries()) {
+    sources.push(d.from ?? "");
+    const weights = Object.entries(d.to ?? {});
+    if (weights.some(([, w]) => w <= 0 || w > 100)) return [...out, [["distribute", i, "to"], "locality weight must be in range [1, 100]"]];
+    const total = weights.reduce((a, [, w]) => a + w, 0);
+    if (total !== 100) return [...out, [["distribute", i, "to"], `total locality weight ${total} != 100`]];
+    const p = localitiesProblem(weights.map(([k]) => k));
+    if (p) out.push([["distribute", i, "to"], p]);
+  }
+  const p = localitiesProblem(sources);
+  if (p) out.push([["distribute"], p]);
+  l.failover?.forEach((f, i) => {
+    const from = f.from ?? "";
+    const to = f.to ?? "";
+    if (from === to) out.push([["failover", i], "locality lb failover settings must specify different regions"]);
+    if (from.includes("/") || to.includes("/")) out.push([["failover", i], "locality lb failover only specify region"]);
+    if (from.includes("*") || to.includes("*")) out.push([["failover", i], "locality lb failover region should not contain '*' wildcard"]);
+  });
+  return out;
+}
+
+/** istio:agent validateLocalities: at most one trailing "*", no empty part, no overlap between entries. */
+function localitiesProblem(localities: string[]): string | null {
+  const seen: string[][] = [];
+  for (const loc of localities) {
+    const stars = loc.split("*").length - 1;
+    if (stars > 1 || (stars === 1 && !loc.endsWith("*"))) return `locality ${loc} wildcard '*' number can not exceed 1 and must be in the end`;
+    const parts = loc.split("/", 3);
+    if (loc === "" || parts.some((x) => x === "")) return `locality ${loc} must not contain empty region/zone/subzone info`;
+    // Two localities overlap when one is a prefix of the other, "*" (or a missing level) matching all.
+    const covers = (a: string[], b: string[]) => a.every((x, i) => x === "*" || (i < b.length && x === b[i]));
+    for (const prev of seen) if (covers(prev, parts) || covers(parts, prev)) return `locality ${loc} overlap with previous specified ones`;
+    seen.push(parts);
+  }
+  return null;
+}

@@ -8,14 +8,15 @@
  * with a warning (edge-notes.ts); L4 servers (TCP, TLS, Mongo…) and TLS passthrough are edge errors.
  */
 import { z } from "zod";
-import { apiVersion, bool, DNS1123_LABEL, enumOf, hostProblem, isIpAddress, ISTIO_LABEL, Metadata, obj, port, str, stringMap } from "./common.ts";
+import { apiVersion, bool, DNS1123_LABEL, enumOf, hostProblem, int, isIpAddress, ISTIO_LABEL, Metadata, obj, str, stringMap } from "./common.ts";
 import { isHttpProtocol, isTlsProtocol, protocolName } from "./service-entry.ts";
 
 /** The server protocols the edge serves. */
 export const GATEWAY_PROTOCOLS = ["HTTP", "HTTPS", "HTTP2", "GRPC", "GRPC-WEB"] as const;
 
 export const GatewayPort = obj({
-  number: port(),
+  // 0 only with a unix:// bind (istio:val validateServerPort / validateServerBind; checked in Server).
+  number: int(0, 65535, "a port number"),
   protocol: protocolName(),
   name: str("a port name").superRefine((n, ctx) => {
     if (n === "") ctx.addIssue({ code: "custom", message: "port name must be set" });
@@ -50,29 +51,38 @@ export const ServerTLSSettings = obj({
   maxProtocolVersion: enumOf(["TLS_AUTO", "TLSV1_0", "TLSV1_1", "TLSV1_2", "TLSV1_3"]).optional(),
   cipherSuites: z.array(str()).optional(),
 }).superRefine((t, ctx) => {
-  const add = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
+  // istio:val validateTLSOptions, rule by rule (its warnings — cipher suites, more than two
+  // certificates, certificates on PASSTHROUGH — are in edge-notes.ts).
+  const add = (path: Array<string | number>, message: string) => ctx.addIssue({ code: "custom", path, message });
   const mode = t.mode ?? "PASSTHROUGH";
-  const hasCreds = Boolean(t.credentialName || t.credentialNames?.length || t.tlsCertificates?.length);
   if (mode === "ISTIO_MUTUAL") {
     if (t.serverCertificate) add(["serverCertificate"], "ISTIO_MUTUAL TLS cannot have an associated server certificate");
     if (t.privateKey) add(["privateKey"], "ISTIO_MUTUAL TLS cannot have an associated private key");
     if (t.caCertificates) add(["caCertificates"], "ISTIO_MUTUAL TLS cannot have an associated CA bundle");
+    if (t.tlsCertificates?.length) add(["tlsCertificates"], "ISTIO_MUTUAL TLS cannot have associated tlsCertificates");
     if (t.credentialName) add(["credentialName"], "ISTIO_MUTUAL TLS cannot have an associated credentialName");
+    if (t.credentialNames?.length) add(["credentialNames"], "ISTIO_MUTUAL TLS cannot have associated credentialNames");
     return;
   }
-  if ((mode === "SIMPLE" || mode === "MUTUAL" || mode === "OPTIONAL_MUTUAL") && hasCreds) {
-    if (t.caCrl && t.credentialName) add(["caCrl"], "caCrl is not supported with credentialName: put the CRL in the credential");
-    return;
+  // One certificate source only: a file pair, credentialName, credentialNames or tlsCertificates.
+  const sources = [t.serverCertificate && t.privateKey, t.credentialName, t.credentialNames?.length, t.tlsCertificates?.length].filter(Boolean).length;
+  if (sources > 1) add([], "only one of credentialName, credentialNames, serverCertificate/privateKey, tlsCertificates should be specified");
+  const terminating = mode === "SIMPLE" || mode === "MUTUAL" || mode === "OPTIONAL_MUTUAL";
+  // Credentials fetched by name carry their own certificates and CA: nothing more is required.
+  if (terminating && (t.credentialName || t.credentialNames?.length)) return;
+  if (terminating) {
+    const prefix = mode === "SIMPLE" ? "SIMPLE TLS" : "MUTUAL TLS";
+    if (mode !== "SIMPLE" && !t.caCertificates) add(["caCertificates"], `${prefix} requires a client CA bundle (or credentialName)`);
+    const certs = t.tlsCertificates?.length ? t.tlsCertificates.map((c, i) => ({ c, at: ["tlsCertificates", i] as Array<string | number> })) : [{ c: t, at: [] as Array<string | number> }];
+    for (const { c, at } of certs) {
+      if (!c.serverCertificate) add([...at, "serverCertificate"], `${prefix} requires a server certificate (or credentialName)`);
+      if (!c.privateKey) add([...at, "privateKey"], `${prefix} requires a private key (or credentialName)`);
+    }
   }
-  if (mode === "SIMPLE") {
-    if (!t.serverCertificate) add(["serverCertificate"], "SIMPLE TLS requires a server certificate (or credentialName)");
-    if (!t.privateKey) add(["privateKey"], "SIMPLE TLS requires a private key (or credentialName)");
-  } else if (mode === "MUTUAL" || mode === "OPTIONAL_MUTUAL") {
-    if (!t.serverCertificate) add(["serverCertificate"], "MUTUAL TLS requires a server certificate (or credentialName)");
-    if (!t.privateKey) add(["privateKey"], "MUTUAL TLS requires a private key (or credentialName)");
-    if (!t.caCertificates) add(["caCertificates"], "MUTUAL TLS requires a client CA bundle (or credentialName)");
+  if (t.caCrl) {
+    if (t.credentialName) add(["caCrl"], "caCrl is not supported with credentialName: put the CRL in the credential");
+    if (mode === "SIMPLE") add(["caCrl"], "caCrl is not supported with SIMPLE TLS");
   }
-  if (t.caCrl && mode === "SIMPLE") add(["caCrl"], "caCrl is not supported with SIMPLE TLS");
 });
 
 /** `[namespace/]dnsName` (ISTIO-SEMANTICS §1.1 server.hosts). */
@@ -111,6 +121,9 @@ export const Server = obj({
   defaultEndpoint: str().optional(),
 }).superRefine((s, ctx) => {
   if (s.hosts.length === 0) ctx.addIssue({ code: "custom", path: ["hosts"], message: "a server needs at least one host" });
+  const unixBind = s.bind?.startsWith("unix://") === true;
+  if (s.port.number === 0 && !unixBind) ctx.addIssue({ code: "custom", path: ["port", "number"], message: "expected a port number from 1 to 65535, got 0 (0 only with a unix:// bind)" });
+  if (s.port.number !== 0 && unixBind) ctx.addIssue({ code: "custom", path: ["port", "number"], message: "port number must be 0 for a unix domain socket bind" });
   const proto = s.port.protocol;
   if (isTlsProtocol(proto) && s.tls === undefined)
     ctx.addIssue({ code: "custom", path: ["tls"], message: "an HTTPS/TLS server needs tls settings (for example {mode: SIMPLE, credentialName: …})" });

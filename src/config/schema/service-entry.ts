@@ -113,8 +113,10 @@ export const ServiceEntrySpec = obj({
     case "STATIC":
       se.endpoints?.forEach((e, i) => {
         const a = e.address ?? "";
-        if (a === "") add(["endpoints", i], "an endpoint needs an address");
-        else if (a.startsWith("unix://")) {
+        // istio:val validateWorkloadEntry: an endpoint without address is allowed (with a warning) when it names a network.
+        if (a === "") {
+          if (!e.network) add(["endpoints", i], "an endpoint needs an address");
+        } else if (a.startsWith("unix://")) {
           const path = a.slice(7);
           if (!(path.startsWith("@") || (path.startsWith("/") && !path.endsWith("/")))) add(["endpoints", i, "address"], `${path} is not an absolute path to a file`);
           else if (e.ports && Object.keys(e.ports).length) add(["endpoints", i, "ports"], `unix endpoint ${a} must not include ports`);

@@ -261,7 +261,7 @@ const CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT"
 const headerOrStar = () =>
   str("a header name or *").superRefine((h, ctx) => {
     if (h !== "*" && !ISTIO_HEADER_NAME.test(h))
-      ctx.addIssue({ code: "custom", message: `expected a header name (letters, digits, "-", "_") or "*", got ${describe(h)}` });
+      ctx.addIssue({ code: "custom", message: `expected a header name (an RFC 7230 token) or "*", got ${describe(h)}` });
   });
 
 export const CorsPolicy = obj({
