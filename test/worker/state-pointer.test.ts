@@ -50,12 +50,12 @@ afterAll(async () => {
 
 describe("fast activation through the pointer object", () => {
   it("serves KV's pointer while the object holds none", async () => {
-    await pushTable(env.ROUTES, markerTable("sp1"));
+    await pushTable(env.ROUTES, await markerTable("sp1"));
     await untilServed("sp1");
   });
 
   it("serves the version the object names although KV's pointer still names the old one", async () => {
-    await env.ROUTES.put(versionKey("sp2"), JSON.stringify(markerTable("sp2")));
+    await env.ROUTES.put(versionKey("sp2"), JSON.stringify(await markerTable("sp2")));
     const res = await putPointer(pointerNow("sp2"));
     expect(res.status).toBe(200);
     const body = (await res.json()) as { pointer: ActivePointer; previous: ActivePointer | null };
@@ -91,7 +91,7 @@ describe("fast activation through the pointer object", () => {
   });
 
   it("lets a later KV flip win (a push without --gateway still lands)", async () => {
-    await env.ROUTES.put(versionKey("sp3"), JSON.stringify(markerTable("sp3")));
+    await env.ROUTES.put(versionKey("sp3"), JSON.stringify(await markerTable("sp3")));
     await env.ROUTES.put(ACTIVE_KEY, JSON.stringify(pointerNow("sp3", 60_000)));
     await untilServed("sp3");
   });
@@ -106,7 +106,7 @@ describe("a failing or hanging object never touches requests", () => {
       idFromName: (n: string) => n,
       get: () => ({ fetch: async () => Promise.reject(new Error("object gone")) }),
     } as unknown as DurableObjectNamespace;
-    await env.ROUTES.put(versionKey("sp4"), JSON.stringify(markerTable("sp4")));
+    await env.ROUTES.put(versionKey("sp4"), JSON.stringify(await markerTable("sp4")));
     await env.ROUTES.put(ACTIVE_KEY, JSON.stringify(pointerNow("sp4", 120_000)));
     const pending: Promise<unknown>[] = [];
     let version: string | null = null;

@@ -66,7 +66,7 @@ beforeEach(async () => {
 
 describe("TableStore with a real KV binding", () => {
   it("makes a cold isolate wait for the first load and prepares the table once", async () => {
-    await pushTable(env.ROUTES, markerTable("v1"));
+    await pushTable(env.ROUTES, await markerTable("v1"));
     const h = harness();
     const loaded = await h.store.get(env.ROUTES, 0, h.waitUntil);
     expect(loaded?.version).toBe("v1");
@@ -75,11 +75,11 @@ describe("TableStore with a real KV binding", () => {
   });
 
   it("serves the cached table during a refresh and switches after a pointer flip (CONFIG_REFRESH_SECONDS=0)", async () => {
-    await pushTable(env.ROUTES, markerTable("v1"));
+    await pushTable(env.ROUTES, await markerTable("v1"));
     const h = harness();
     await h.store.get(env.ROUTES, 0, h.waitUntil);
     await h.settle();
-    await pushTable(env.ROUTES, markerTable("v2"));
+    await pushTable(env.ROUTES, await markerTable("v2"));
     const during = await h.store.get(env.ROUTES, 0, h.waitUntil);
     expect(during?.version).toBe("v1"); // not blocked on the refresh it started
     expect(h.pending.length).toBe(1);
@@ -90,17 +90,17 @@ describe("TableStore with a real KV binding", () => {
   });
 
   it("re-reads only the pointer while the version is unchanged", async () => {
-    await pushTable(env.ROUTES, markerTable("v1"));
+    await pushTable(env.ROUTES, await markerTable("v1"));
     const kv = counting(env.ROUTES);
     const h = harness();
     await h.store.get(kv, 0, h.waitUntil);
     await h.store.get(kv, 0, h.waitUntil);
     await h.settle();
-    expect(kv.reads).toEqual([ACTIVE_KEY, versionKey("v1"), ...(await shardKeysOf(markerTable("v1"))), ACTIVE_KEY]);
+    expect(kv.reads).toEqual([ACTIVE_KEY, versionKey("v1"), ...(await shardKeysOf(await markerTable("v1"))), ACTIVE_KEY]);
   });
 
   it("does not re-check the pointer before the refresh interval has passed", async () => {
-    await pushTable(env.ROUTES, markerTable("v1"));
+    await pushTable(env.ROUTES, await markerTable("v1"));
     const kv = counting(env.ROUTES);
     const h = harness();
     await h.store.get(kv, 30_000, h.waitUntil);
@@ -114,12 +114,12 @@ describe("TableStore with a real KV binding", () => {
   });
 
   it("shares one load between concurrent cold requests (single flight)", async () => {
-    await pushTable(env.ROUTES, markerTable("v1"));
+    await pushTable(env.ROUTES, await markerTable("v1"));
     const kv = counting(env.ROUTES);
     const h = harness();
     const all = await Promise.all([1, 2, 3, 4, 5].map(() => h.store.get(kv, 0, h.waitUntil)));
     expect(all.map((l) => l?.version)).toEqual(["v1", "v1", "v1", "v1", "v1"]);
-    expect(kv.reads).toEqual([ACTIVE_KEY, versionKey("v1"), ...(await shardKeysOf(markerTable("v1")))]);
+    expect(kv.reads).toEqual([ACTIVE_KEY, versionKey("v1"), ...(await shardKeysOf(await markerTable("v1")))]);
   });
 
   it("returns null without any table and throttles retries of the load", async () => {
@@ -130,14 +130,14 @@ describe("TableStore with a real KV binding", () => {
     expect(await h.store.get(kv, 30_000, h.waitUntil)).toBeNull();
     expect(kv.reads.length).toBe(1);
     h.clock.t += 5_000;
-    await pushTable(env.ROUTES, markerTable("v1"));
+    await pushTable(env.ROUTES, await markerTable("v1"));
     expect((await h.store.get(kv, 30_000, h.waitUntil))?.version).toBe("v1");
   });
 });
 
 describe("TableStore keeps the last good table", () => {
   async function loadedHarness(opts: Parameters<typeof harness>[0] = {}): Promise<Harness> {
-    await pushTable(env.ROUTES, markerTable("good"));
+    await pushTable(env.ROUTES, await markerTable("good"));
     const h = harness(opts);
     expect((await h.store.get(env.ROUTES, 0, h.waitUntil))?.version).toBe("good");
     await h.settle();
@@ -159,12 +159,12 @@ describe("TableStore keeps the last good table", () => {
     [
       "the table version is unknown",
       "unknownTableVersion",
-      async () => pushTable(env.ROUTES, { hash: "v99", raw: JSON.stringify({ ...markerTable("v99"), tableVersion: 99 }) }),
+      async () => pushTable(env.ROUTES, { hash: "v99", raw: JSON.stringify({ ...await markerTable("v99"), tableVersion: 99 }) }),
     ],
     [
       "the table hash differs from the pointer",
       "badTable",
-      async () => pushTable(env.ROUTES, { hash: "x1", raw: JSON.stringify(markerTable("x2")) }),
+      async () => pushTable(env.ROUTES, { hash: "x1", raw: JSON.stringify(await markerTable("x2")) }),
     ],
     ["the pointer is not JSON", "badPointer", async () => env.ROUTES.put(ACTIVE_KEY, "v2")],
     ["the pointer was deleted", "noPointer", async () => env.ROUTES.delete(ACTIVE_KEY)],
@@ -179,9 +179,9 @@ describe("TableStore keeps the last good table", () => {
 
   it("when a shard of the new version is missing (reason missingShard)", async () => {
     const h = await loadedHarness();
-    await pushTable(env.ROUTES, markerTable("v2-lost-shard"));
+    await pushTable(env.ROUTES, await markerTable("v2-lost-shard"));
     // The wildcard shard (the `*` vhost) is v2's own; the empty bucket shard is shared with "good".
-    const own = (await shardTable(markerTable("v2-lost-shard"))).index.wildcard!;
+    const own = (await shardTable(await markerTable("v2-lost-shard"))).index.wildcard!;
     await env.ROUTES.delete(shardKey(own));
     await refreshWith(h, env.ROUTES);
     expect(h.store.status().lastError?.reason).toBe("missingShard");
@@ -189,7 +189,7 @@ describe("TableStore keeps the last good table", () => {
 
   it("when KV fails or hangs on a shard read", async () => {
     const h = await loadedHarness({ kvTimeoutMs: 20 });
-    await pushTable(env.ROUTES, markerTable("v2-shard-fault"));
+    await pushTable(env.ROUTES, await markerTable("v2-shard-fault"));
     const shardOnly = (fail: () => Promise<string | null>): KvReader => ({ get: (key: string) => (key.startsWith("routes/shards/") ? fail() : env.ROUTES.get(key)) });
     await refreshWith(h, shardOnly(() => Promise.reject(new Error("KV GET failed: 500"))));
     expect(h.store.status().lastError).toMatchObject({ reason: "kvError", detail: "KV GET failed: 500" });
@@ -216,7 +216,7 @@ describe("TableStore keeps the last good table", () => {
         return t.hash;
       },
     });
-    await pushTable(env.ROUTES, markerTable("v2"));
+    await pushTable(env.ROUTES, await markerTable("v2"));
     await refreshWith(h, env.ROUTES);
     expect(h.store.status().lastError).toMatchObject({ reason: "prepareFailed", detail: "bad regex" });
   });
@@ -225,7 +225,7 @@ describe("TableStore keeps the last good table", () => {
     const h = await loadedHarness();
     await pointTo(env.ROUTES, "nope");
     await refreshWith(h, env.ROUTES);
-    await pushTable(env.ROUTES, markerTable("v3"));
+    await pushTable(env.ROUTES, await markerTable("v3"));
     await h.store.get(env.ROUTES, 0, h.waitUntil);
     await h.settle();
     expect((await h.store.get(env.ROUTES, 0, h.waitUntil))?.version).toBe("v3");

@@ -34,7 +34,7 @@ describe("the Worker and its route table", () => {
   });
 
   it("loads a pushed table and routes with it, naming the version", async () => {
-    await pushTable(env.ROUTES, markerTable("v1"));
+    await pushTable(env.ROUTES, await markerTable("v1"));
     const res = await fetchUntilVersion("v1");
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("table v1");
@@ -42,7 +42,7 @@ describe("the Worker and its route table", () => {
   });
 
   it("switches to a new version after a pointer flip", async () => {
-    await pushTable(env.ROUTES, markerTable("v2"));
+    await pushTable(env.ROUTES, await markerTable("v2"));
     const res = await fetchUntilVersion("v2");
     expect(await res.text()).toBe("table v2");
   });
@@ -62,7 +62,7 @@ describe("the Worker and its route table", () => {
   });
 
   it("hides the version header when EXPOSE_CONFIG_VERSION is off", async () => {
-    await pushTable(env.ROUTES, markerTable("v2"));
+    await pushTable(env.ROUTES, await markerTable("v2"));
     const res = await worker.fetch(new Request("http://a.example/"), { ...env, EXPOSE_CONFIG_VERSION: "false" }, {
       waitUntil: () => {},
       passThroughOnException: () => {},
