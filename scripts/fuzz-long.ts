@@ -5,7 +5,7 @@
  * first shard also runs the fixed systematic leaf sweep (deterministic: other shards would repeat it). Shards run one after another by default (`--jobs N` runs N at
  * once on a machine with cores to spare), each a fresh vitest process, so a shard that finds
  * something stops alone and the rest go on. `--until HH:MM` (UTC) starts no shard after that
- * time and stops a running one at it. Prints, per shard and in total, the random configs run and
+ * time and stops a running one at it (its configs count up to its last progress line). Prints, per shard and in total, the random configs run and
  * any failure (fast-check's seed and path reproduce it:
  * `FUZZ_SEED=k FUZZ_RUNS=<runs> npm run fuzz`).
  *
@@ -54,7 +54,7 @@ function runShard(seed: number): Promise<ShardResult> {
     const only = seed === first ? [] : ["-t", "^(?!.*every string/number leaf)"];
     const child = spawn(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--project", "unit", "test/unit/fuzz/config-fuzz.test.ts", ...only], {
       cwd: ROOT,
-      env: { ...process.env, FUZZ_RUNS: String(runs), FUZZ_SEED: String(seed), NO_COLOR: "1", FORCE_COLOR: "0" },
+      env: { ...process.env, FUZZ_RUNS: String(runs), FUZZ_SEED: String(seed), FUZZ_PROGRESS: "500", NO_COLOR: "1", FORCE_COLOR: "0" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -67,9 +67,12 @@ function runShard(seed: number): Promise<ShardResult> {
       if (timer) clearTimeout(timer);
       const summary = /config fuzz: [^\n]*/.exec(out)?.[0] ?? "";
       const ok = code === 0 && summary !== "";
-      // Each property that completed ran `runs` random configs; a failed shard reports nothing we can count.
+      // The summary line counts the random configs; a shard stopped at --until (or failed) counts
+      // what its last progress line reported.
+      const random = /\((\d+) random\)/.exec(summary)?.[1];
+      const progress = [...out.matchAll(/config fuzz progress: (\d+) random configs checked/g)].at(-1)?.[1];
       const failure = ok || stopped ? "" : (/(Property failed[\s\S]{0,1500})/.exec(out)?.[1] ?? out.slice(-2000));
-      resolve({ seed, ok, stopped, randomConfigs: ok ? 3 * runs : 0, summary, failure, seconds: Math.round((Date.now() - started) / 1000) });
+      resolve({ seed, ok, stopped, randomConfigs: Number(ok ? random : progress) || 0, summary, failure, seconds: Math.round((Date.now() - started) / 1000) });
     });
   });
 }
@@ -83,7 +86,7 @@ async function worker(): Promise<void> {
     const r = await runShard(seed);
     results.push(r);
     total += r.randomConfigs;
-    console.log(`shard FUZZ_SEED=${seed} FUZZ_RUNS=${runs}: ${r.ok ? "passed" : r.stopped ? "stopped at --until (not counted)" : "FAILED"} in ${r.seconds} s; ${r.randomConfigs} random configs; ${r.summary}; total so far ${total}`);
+    console.log(`shard FUZZ_SEED=${seed} FUZZ_RUNS=${runs}: ${r.ok ? "passed" : r.stopped ? "stopped at --until" : "FAILED"} in ${r.seconds} s; ${r.randomConfigs} random configs; ${r.summary}; total so far ${total}`);
     if (r.failure) console.log(r.failure);
   }
 }

@@ -129,7 +129,7 @@ export function analyze(objects: ConfigObjects, table: RouteTable): Issue[] {
       }
     });
   }
-  issues.push(...riskyRoutes(table, (key) => vsByKey.get(key)));
+  issues.push(...riskyRoutes(table, (key) => vsByKey.get(key), objects));
   return issues;
 }
 

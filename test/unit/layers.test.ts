@@ -13,7 +13,8 @@
  *  - `decision.ts` (RequestFacts, Decision) is the contract match/select/decide share: table layer;
  *  - `actions/` (what a matched route does: CORS, rewrite, redirect, header operations) after
  *    match/select, then `prepare.ts` (the table compiled for decide: matchers + actions) and
- *    decide; `analyze/` reads config + table;
+ *    decide; `analyze/` reads config + table and runs decide() on sample requests (redirect
+ *    loops), so it comes after decide;
  *  - `env.ts` (bindings + settings), `state/` (Durable Objects) and `admin/` sit with the
  *    pipeline, `cases/` (golden cases, `routes route`) after respond: the CLI's decide + respond.
  */
@@ -35,10 +36,10 @@ const LAYERS: Array<[RegExp, number, string]> = [
   // The admin contract of rollouts (status types, a table's Canaries): pure, used by admin/ and the CLI.
   [/^src\/rollout\/status\.ts$/, 3, "select"],
   [/^src\/rollout\//, 3, "select"],
-  [/^src\/analyze\//, 3, "analyze"],
   [/^src\/actions\//, 3.5, "actions"],
   [/^src\/prepare\.ts$/, 3.8, "decide"],
   [/^src\/decide\.ts$/, 4, "decide"],
+  [/^src\/analyze\//, 4.5, "analyze"],
   [/^src\/respond\.ts$/, 5, "respond"],
   [/^src\/forward\//, 5, "forward"],
   [/^src\/cases\//, 5.5, "cases"],

@@ -47,7 +47,15 @@ export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 300) || 300;
 const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 0) || 0;
 /** Per-property time limit, scaled with FUZZ_RUNS (the default run takes well under it). */
 const PROPERTY_TIMEOUT_MS = Math.max(120_000, FUZZ_RUNS * 500);
-export const stats = { configs: 0, loadAccepted: 0, compiled: 0, requests: 0 };
+export const stats = { configs: 0, random: 0, loadAccepted: 0, compiled: 0, requests: 0 };
+/** Long runs (scripts/fuzz-long.ts) print a line per this many random configs checked, so a shard stopped at a deadline still counts. */
+const PROGRESS_EVERY = Number(process.env.FUZZ_PROGRESS ?? 0) || 0;
+
+/** One random config checked without a finding. */
+function counted(): void {
+  stats.random++;
+  if (PROGRESS_EVERY && stats.random % PROGRESS_EVERY === 0) console.log(`config fuzz progress: ${stats.random} random configs checked`);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Mutations of the parsed documents.
@@ -360,6 +368,7 @@ describe(`config fuzz (${FUZZ_RUNS} configs per property)`, () => {
         const words = [...stringsOf(docs as Json)];
         const requests = fc.sample(requestArb(words), { numRuns: 12, seed: dice });
         await checkConfig([{ path: seed.path, text }], requests, dice);
+        counted();
       }),
       { numRuns: FUZZ_RUNS, seed: 424242 + FUZZ_SEED, endOnFailure: true },
     );
@@ -372,6 +381,7 @@ describe(`config fuzz (${FUZZ_RUNS} configs per property)`, () => {
         for (const d of damages) text = damage(text, d);
         const requests = fc.sample(requestArb(wordsOfSeed(seed.text)), { numRuns: 12, seed: dice });
         await checkConfig([{ path: seed.path, text }], requests, dice);
+        counted();
       }),
       { numRuns: FUZZ_RUNS, seed: 777 + FUZZ_SEED, endOnFailure: true },
     );
@@ -385,6 +395,7 @@ describe(`config fuzz (${FUZZ_RUNS} configs per property)`, () => {
         const files = docs.map((d, k) => ({ path: `routes/split-${k}.yaml`, text: render([d]) }));
         const requests = fc.sample(requestArb([...stringsOf(docs as Json)]), { numRuns: 12, seed: dice });
         await checkConfig(files, requests, dice);
+        counted();
       }),
       { numRuns: FUZZ_RUNS, seed: 99 + FUZZ_SEED, endOnFailure: true },
     );
@@ -421,7 +432,7 @@ describe(`config fuzz (${FUZZ_RUNS} configs per property)`, () => {
       expect(table, s.path).not.toBeNull();
     }
     // Printed for the report: how much of the fuzz got past each gate.
-    console.log(`config fuzz: ${stats.configs} configs, ${stats.loadAccepted} loaded without errors, ${stats.compiled} compiled, ${stats.requests} requests decided and rendered`);
+    console.log(`config fuzz: ${stats.configs} configs (${stats.random} random), ${stats.loadAccepted} loaded without errors, ${stats.compiled} compiled, ${stats.requests} requests decided and rendered`);
     expect(stats.configs).toBeGreaterThanOrEqual(3 * FUZZ_RUNS);
   });
 });
