@@ -9,7 +9,7 @@
  * any failure (fast-check's seed and path reproduce it:
  * `FUZZ_SEED=k FUZZ_RUNS=<runs> npm run fuzz`).
  *
- *   node --experimental-strip-types scripts/fuzz-long.ts --configs 100000 [--runs 3400] [--first 1] [--jobs 1] [--until 20:50]
+ *   npm run fuzz:long -- --configs 100000 [--runs 3400] [--first 1] [--jobs 1] [--until 20:50]
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";

@@ -147,6 +147,12 @@ describe("items 3–5: A/B cookies and the variant header", () => {
     expect(served.size, "the visitor stays on one variant").toBe(1);
   });
 
+  it("two Cookie lines reach the origin as the runtime joined them (one header, \", \"), not re-joined with \"; \"", async () => {
+    const r = await raw(`GET /page HTTP/1.1\r\nHost: site.test\r\nCookie: theme=dark\r\nCookie: ab_visitor=${VISITOR}\r\nConnection: close\r\n\r\n`);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body).headers.cookie).toBe(`theme=dark, ab_visitor=${VISITOR}`);
+  });
+
   it("item 4: a response that sets a gateway cookie is private, no-store even when the origin says public", async () => {
     const r = await get("/page?echo-set-header=cache-control:public,%20max-age%3D3600");
     expect(r.status).toBe(200);

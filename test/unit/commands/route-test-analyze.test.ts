@@ -359,6 +359,26 @@ describe("routes analyze / validate", () => {
   });
 });
 
+describe("routes analyze / validate: risky configs (issue #18 item 8)", () => {
+  // The shop with two risky edits: the redirect lands under its own prefix, and a response header
+  // echoes the request's cookies.
+  const RISKY = SHOP.replace("prefixRewrite: /catalog/", "prefixRewrite: /old/catalog/")
+    .replace('set: { x-beta: "1" }', 'set: { x-beta: "1" }\n        response:\n          set: { x-seen-cookie: "%REQ(Cookie)%" }');
+  const d = dir({ "shop.yaml": RISKY });
+  const file = path.join(d, "shop.yaml");
+
+  it("analyze and validate print the redirect loop and the echoed cookie at file:line:col", async () => {
+    const loop = position(RISKY, "redirect:");
+    const secret = position(RISKY, "x-seen-cookie", '"%REQ(Cookie)%"');
+    for (const command of ["analyze", "validate"]) {
+      const r = await cli(command, d);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`${file}:${loop.line}:${loop.col}: warning: spec.http[1].redirect: redirect loop: GET http://shop.example.com/old/ → 308 http://shop.example.com/old/catalog/ → 308 http://shop.example.com/old/catalog/catalog/`);
+      expect(r.out).toContain(`${file}:${secret.line}:${secret.col}: warning: spec.http[0].headers.response.set.x-seen-cookie: response header x-seen-cookie copies the request's cookie`);
+    }
+  });
+});
+
 describe("golden cases schema", () => {
   it("the committed schema/cases.schema.json is what `npm run routes -- schema` generates now", () => {
     // If this fails, src/cases/schema.ts changed: run `npm run routes -- schema` and commit schema/.
