@@ -9,6 +9,7 @@ describe("settings(env)", () => {
       pathNormalization: "BASE",
       resilience: { retryBufferLimitBytes: 1_048_576, subrequestBudget: 50, mirrorShadowHostSuffix: "" },
       accessLog: { mode: "errors", sample: 1 },
+      state: { refreshMs: 5000, cacheSeconds: 2, healthCheckWindowMs: 55_000 },
       warnings: [],
     });
   });
@@ -23,6 +24,9 @@ describe("settings(env)", () => {
       MIRROR_SHADOW_HOST_SUFFIX: "-shadow",
       ACCESS_LOG: "all",
       ACCESS_LOG_SAMPLE: "0.1",
+      STATE_REFRESH_SECONDS: "1",
+      STATE_CACHE_SECONDS: "0",
+      HEALTH_CHECK_WINDOW_SECONDS: "0",
     });
     expect(s).toEqual({
       refreshMs: 0,
@@ -30,6 +34,7 @@ describe("settings(env)", () => {
       pathNormalization: "MERGE_SLASHES",
       resilience: { retryBufferLimitBytes: 2048, subrequestBudget: 1000, mirrorShadowHostSuffix: "-shadow" },
       accessLog: { mode: "all", sample: 0.1 },
+      state: { refreshMs: 1000, cacheSeconds: 0, healthCheckWindowMs: 0 },
       warnings: [],
     });
   });

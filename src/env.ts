@@ -59,9 +59,7 @@ export interface Env {
 export const DEFAULT_CONFIG_REFRESH_SECONDS = 30;
 
 function configRefreshMs(env: Pick<Env, "CONFIG_REFRESH_SECONDS">): number {
-  const raw = env.CONFIG_REFRESH_SECONDS;
-  const n = raw === undefined || raw.trim() === "" ? NaN : Number(raw);
-  return (Number.isFinite(n) && n >= 0 ? n : DEFAULT_CONFIG_REFRESH_SECONDS) * 1000;
+  return seconds(env.CONFIG_REFRESH_SECONDS, DEFAULT_CONFIG_REFRESH_SECONDS) * 1000;
 }
 
 function exposeConfigVersion(env: Pick<Env, "EXPOSE_CONFIG_VERSION">): boolean {
@@ -100,6 +98,37 @@ function accessLog(env: Partial<Env>, warnings: string[]): AccessLogSettings {
   return { mode, sample };
 }
 
+/** Default STATE_REFRESH_SECONDS: how often an isolate re-reads the pointer object's copy. */
+export const DEFAULT_STATE_REFRESH_SECONDS = 5;
+/** Default STATE_CACHE_SECONDS, the per-location TTL of state documents: the "+ 2 s" of the propagation bound. */
+export const DEFAULT_STATE_CACHE_SECONDS = 2;
+/** Default HEALTH_CHECK_WINDOW_SECONDS: rounds within one Cron minute, ending before the next run. */
+export const DEFAULT_HEALTH_CHECK_WINDOW_SECONDS = 55;
+
+/** The state plane's vars (src/state). */
+export interface StateSettings {
+  /** Pointer re-check period with the state plane (STATE_REFRESH_SECONDS). */
+  refreshMs: number;
+  /** Per-location copy TTL (STATE_CACHE_SECONDS; 0 = no copy). */
+  cacheSeconds: number;
+  /** How long one Cron Trigger run keeps probing in rounds (HEALTH_CHECK_WINDOW_SECONDS). */
+  healthCheckWindowMs: number;
+}
+
+/** A non-negative number of seconds, or `fallback` when the var is missing or not one. */
+function seconds(raw: string | undefined, fallback: number): number {
+  const n = raw === undefined || raw.trim() === "" ? NaN : Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+function stateSettings(env: Partial<Env>): StateSettings {
+  return {
+    refreshMs: seconds(env.STATE_REFRESH_SECONDS, DEFAULT_STATE_REFRESH_SECONDS) * 1000,
+    cacheSeconds: seconds(env.STATE_CACHE_SECONDS, DEFAULT_STATE_CACHE_SECONDS),
+    healthCheckWindowMs: seconds(env.HEALTH_CHECK_WINDOW_SECONDS, DEFAULT_HEALTH_CHECK_WINDOW_SECONDS) * 1000,
+  };
+}
+
 export interface Settings {
   /** CONFIG_REFRESH_SECONDS in ms. */
   refreshMs: number;
@@ -107,6 +136,7 @@ export interface Settings {
   pathNormalization: PathNormalization;
   resilience: ResilienceSettings;
   accessLog: AccessLogSettings;
+  state: StateSettings;
   /** Vars whose value was not understood, each naming the default kept. */
   warnings: string[];
 }
@@ -129,6 +159,7 @@ function parse(env: Partial<Env>): Settings {
       mirrorShadowHostSuffix: (env.MIRROR_SHADOW_HOST_SUFFIX ?? "").trim(),
     },
     accessLog: accessLog(env, warnings),
+    state: stateSettings(env),
     warnings,
   };
 }

@@ -182,7 +182,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
    * object first and is re-checked every STATE_REFRESH_SECONDS (src/state/pointer.ts); without
    * it, from KV every CONFIG_REFRESH_SECONDS, as always.
    */
-  function loadTable(env: Env, ctx: ExecutionContext, s: Settings = settingsOf(env), plane = planeFor(env, s.refreshMs)): Promise<LoadedTable<PreparedTable> | null> {
+  function loadTable(env: Env, ctx: ExecutionContext, s: Settings = settingsOf(env), plane = planeFor(env, s)): Promise<LoadedTable<PreparedTable> | null> {
     const kvRefresh = s.refreshMs;
     const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
     if (!plane) return rt.store.get(env.ROUTES, kvRefresh, waitUntil);
@@ -193,7 +193,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     const startTime = rt.now();
     const requestId = requestIdOf(request.headers);
     const s = settingsOf(env);
-    const plane = planeFor(env, s.refreshMs);
+    const plane = planeFor(env, s);
     const loaded = await loadTable(env, ctx, s, plane);
     let result: Acted;
     if (!loaded) result = { response: respond.toResponse(respond.noRouteTable()), fields: { kind: "noRouteTable" } };

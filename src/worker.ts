@@ -15,7 +15,7 @@
  * finds a Durable Object class among the entry module's named exports, by the class_name of
  * wrangler.toml's binding). Nothing else: workerd treats every named export as an entrypoint.
  */
-import type { Env } from "./env.ts";
+import { settings, type Env } from "./env.ts";
 import { createPipeline } from "./pipeline.ts";
 import { internalError, SERVER_HEADER, toResponse } from "./respond.ts";
 import { ADMIN_PREFIX, createAdminApp } from "./admin/app.ts";
@@ -98,7 +98,7 @@ export default {
       await scheduledHealthChecks(
         statePlaneOf(env),
         async () => (await pipeline.loadTable(env, ctx))?.table.clusters ?? null,
-        env.HEALTH_CHECK_WINDOW_SECONDS,
+        settings(env).state.healthCheckWindowMs,
         (url, init) => fetch(url, init as RequestInit),
         pipeline.runtime.log,
       );

@@ -51,7 +51,7 @@ function reply(value: unknown, status = 200): Response {
 const NO_PLANE = { error: "no state plane: the STATE Durable Object binding is not configured (wrangler.toml)" };
 
 export function statePlaneOf(env: Env): StatePlane | null {
-  return planeFor(env, settings(env).refreshMs);
+  return planeFor(env, settings(env));
 }
 
 /** What the object holds right now (uncached), or why it could not say. */

@@ -15,9 +15,9 @@
  * One StatePlane per isolate and binding (planeFor): created on the first request that sees the
  * `STATE` binding; absent binding ⇒ null ⇒ the gateway behaves exactly as without a state plane.
  */
-import type { Env } from "../env.ts";
+import type { Env, Settings, StateSettings } from "../env.ts";
 import type { ActivePointer } from "../store/keys.ts";
-import { cachedJson, defaultCache, storeJson, DEFAULT_STATE_CACHE_SECONDS, type CacheLike } from "./location-cache.ts";
+import { cachedJson, defaultCache, storeJson, type CacheLike } from "./location-cache.ts";
 import { createPointerSource, OBJECT_BACKOFF_MS, OBJECT_TIMEOUT_MS, type StatePointerSource } from "./pointer.ts";
 import { POINTER_OBJECT } from "./names.ts";
 import { HealthClient } from "./health-client.ts";
@@ -29,29 +29,8 @@ export interface StateNamespace {
   get(id: never): { fetch(input: string, init?: RequestInit): Promise<Response> };
 }
 
-/** Default STATE_REFRESH_SECONDS: how often an isolate re-reads the pointer object's copy. */
-export const DEFAULT_STATE_REFRESH_SECONDS = 5;
 /** KV's pointer is re-read at least this rarely while the object answers (unless CONFIG_REFRESH_SECONDS is 0). */
 export const KV_RECHECK_FLOOR_MS = 30_000;
-
-export interface StateSettings {
-  /** Pointer re-check period with the state plane (STATE_REFRESH_SECONDS). */
-  refreshMs: number;
-  /** Per-location copy TTL (STATE_CACHE_SECONDS; 0 = no copy). */
-  cacheSeconds: number;
-}
-
-function seconds(raw: string | undefined, fallback: number): number {
-  const n = raw === undefined || raw.trim() === "" ? NaN : Number(raw);
-  return Number.isFinite(n) && n >= 0 ? n : fallback;
-}
-
-export function stateSettings(env: Pick<Env, "STATE_REFRESH_SECONDS" | "STATE_CACHE_SECONDS">): StateSettings {
-  return {
-    refreshMs: seconds(env.STATE_REFRESH_SECONDS, DEFAULT_STATE_REFRESH_SECONDS) * 1000,
-    cacheSeconds: seconds(env.STATE_CACHE_SECONDS, DEFAULT_STATE_CACHE_SECONDS),
-  };
-}
 
 export class StateTimeout extends Error {}
 
@@ -134,16 +113,16 @@ export class StatePlane {
 const planes = new WeakMap<object, StatePlane>();
 
 /**
- * This isolate's plane for `env.STATE`, or null without the binding. `kvRefreshMs` is
- * CONFIG_REFRESH_SECONDS: KV's pointer is re-read every max(it, 30 s), or on every refresh when 0.
+ * This isolate's plane for `env.STATE` with `s` = settings(env), or null without the binding.
+ * KV's pointer is re-read every max(CONFIG_REFRESH_SECONDS, 30 s), or on every refresh when 0.
  */
-export function planeFor(env: Env, kvRefreshMs: number, deps?: StatePlaneDeps): StatePlane | null {
+export function planeFor(env: Env, s: Pick<Settings, "refreshMs" | "state">, deps?: StatePlaneDeps): StatePlane | null {
   const ns = env.STATE as unknown as StateNamespace | undefined;
   if (!ns) return null;
   let p = planes.get(ns);
   if (!p) {
-    const kvRecheckMs = kvRefreshMs === 0 ? 0 : Math.max(kvRefreshMs, KV_RECHECK_FLOOR_MS);
-    planes.set(ns, (p = new StatePlane(ns, stateSettings(env), kvRecheckMs, deps)));
+    const kvRecheckMs = s.refreshMs === 0 ? 0 : Math.max(s.refreshMs, KV_RECHECK_FLOOR_MS);
+    planes.set(ns, (p = new StatePlane(ns, s.state, kvRecheckMs, deps)));
   }
   return p;
 }

@@ -20,9 +20,6 @@
 /** Synthetic origin of the cache keys (not a real host; the Cache API needs an http(s) URL). */
 export const STATE_CACHE_ORIGIN = "https://state.edge-gateway.invalid";
 
-/** The default per-location TTL of state documents: the "+ 2 s" of the propagation bound. */
-export const DEFAULT_STATE_CACHE_SECONDS = 2;
-
 export interface CacheLike {
   match(request: string): Promise<Response | undefined>;
   put(request: string, response: Response): Promise<void>;

@@ -22,7 +22,6 @@ import type { HealthView, ProbeReport, ProbeResult } from "./health-object.ts";
 import { clusterRef, viewPath } from "./health-client.ts";
 import { healthObject } from "./names.ts";
 
-export const DEFAULT_HEALTH_CHECK_WINDOW_SECONDS = 55;
 export const PROBE_USER_AGENT = "edge-gateway-health-check/1";
 
 export type ProbeFetch = (url: string, init: RequestInit & { cf?: Record<string, unknown> }) => Promise<Response>;
@@ -121,7 +120,7 @@ export async function runHealthChecks(
 export async function scheduledHealthChecks(
   plane: StatePlane | null,
   loadClusters: () => Promise<Record<string, Cluster> | null>,
-  windowSeconds: string | undefined,
+  windowMs: number,
   fetcher: ProbeFetch,
   log: (entry: Record<string, unknown>) => void,
 ): Promise<ProbeRun | null> {
@@ -133,8 +132,6 @@ export async function scheduledHealthChecks(
     log({ ts: new Date().toISOString(), level: "warn", msg: "health checks are configured but there is no state plane (STATE binding) to publish them: not probing" });
     return null;
   }
-  const n = windowSeconds === undefined || windowSeconds.trim() === "" ? NaN : Number(windowSeconds);
-  const windowMs = (Number.isFinite(n) && n >= 0 ? n : DEFAULT_HEALTH_CHECK_WINDOW_SECONDS) * 1000;
   const run = await runHealthChecks(plane, clusters, fetcher, windowMs);
   const failing = run.clusters.flatMap((c) => c.results.filter((r) => !r.ok).map((r) => `${c.cluster} ${r.url}: ${r.detail}`));
   const unpublished = run.clusters.filter((c) => !c.published).map((c) => `${c.cluster}: ${c.error}`);
