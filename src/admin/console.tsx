@@ -16,6 +16,9 @@ import { SERVER_HEADER } from "../respond.ts";
 import { ACTIVE_KEY, type ActivePointer } from "../store/keys.ts";
 import { readActive, readHistory, readVersion, ReleaseError, rollback, short } from "../store/release.ts";
 import { putPointer, statePlaneOf, stateReport } from "../state/admin.ts";
+import { actOnRollout, listRollouts, showRollout } from "../state/rollout-admin.ts";
+import { ROLLOUT_ACTIONS, type RolloutAction, type RolloutList, type RolloutStatus } from "../rollout/status.ts";
+import { fmtState } from "../rollout/describe.ts";
 import { diffTables, formatDiff } from "../table/diff.ts";
 import type { AdminContext, AdminDeps, AdminEnv } from "./context.ts";
 import { clearedSessionCookie, csrfToken, issueSession, sameOrigin, sessionCookie, tokensEqual } from "./auth.ts";
@@ -28,6 +31,7 @@ import { OverviewPage, type KvProbe, type StatePlaneReport } from "./ui/overview
 import { HealthPage, type HealthReport } from "./ui/health.tsx";
 import { RoutesPage } from "./ui/routes.tsx";
 import { RollbackConfirmPage, VersionsPage, type DiffView } from "./ui/versions.tsx";
+import { CanariesPage, RolloutConfirmPage, RolloutPage } from "./ui/canaries.tsx";
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -262,6 +266,63 @@ export function consoleRoutes(deps: AdminDeps): Hono<AdminEnv> {
       plane = res.ok ? " The state plane's pointer is set too." : ` The state plane refused its pointer (${res.status}); isolates switch when they re-read KV.`;
     }
     return versionsPage(c, { notice: `Rolled back: ${short(outcome.version)} is active (was ${outcome.previous ? short(outcome.previous) : "none"}).${plane}` });
+  });
+
+  /**
+   * Canaries (issue #14): the rollouts API's own functions (src/state/rollout-admin.ts), read as
+   * the JSON it answers, so the page shows exactly what `routes rollout status` prints.
+   */
+  async function canariesPage(c: AdminContext, extra: { notice?: string; error?: string } = {}, status: 200 | 400 | 404 | 409 | 503 = 200) {
+    const t = await loaded(c);
+    const { rollouts } = (await (await listRollouts(c.env, t ?? null, c.get("now"))).json()) as RolloutList;
+    return c.html(<CanariesPage viewer={await viewerOf(c)} rollouts={rollouts} statePlane={statePlaneOf(c.env) !== null} {...extra} />, status);
+  }
+
+  /** One rollout's page; an unknown name is the list with a 404. */
+  async function rolloutPage(c: AdminContext, name: string, extra: { notice?: string; error?: string } = {}, status: 200 | 409 | 503 = 200) {
+    const t = await loaded(c);
+    const res = await showRollout(c.env, t ?? null, name, c.get("now"));
+    if (res.status !== 200) return canariesPage(c, { error: ((await res.json()) as { error: string }).error }, 404);
+    const rollout = (await res.json()) as RolloutStatus;
+    return c.html(<RolloutPage viewer={await viewerOf(c)} rollout={rollout} statePlane={statePlaneOf(c.env) !== null} {...extra} />, status);
+  }
+
+  const actionOf = (v: unknown): RolloutAction | null => (typeof v === "string" && (ROLLOUT_ACTIONS as readonly string[]).includes(v) ? (v as RolloutAction) : null);
+  /** A Canary's namespace/name: DNS labels and one slash, far below this bound. */
+  const NAME_MAX = 512;
+
+  ui.get(`${UI}/canaries`, (c) => canariesPage(c));
+  ui.get(`${UI}/canaries/rollout`, (c) => rolloutPage(c, (c.req.query("name") ?? "").slice(0, NAME_MAX)));
+
+  /** The confirmation page: what the action does, then a form that does it (session: with the CSRF token). */
+  ui.get(`${UI}/canaries/confirm`, async (c) => {
+    const name = (c.req.query("name") ?? "").slice(0, NAME_MAX);
+    const action = actionOf(c.req.query("action"));
+    if (!action) return canariesPage(c, { error: `no such action ${JSON.stringify(c.req.query("action") ?? "")}: promote, pause, resume or abort` }, 400);
+    const t = await loaded(c);
+    const res = await showRollout(c.env, t ?? null, name, c.get("now"));
+    if (res.status !== 200) return canariesPage(c, { error: ((await res.json()) as { error: string }).error }, 404);
+    const rollout = (await res.json()) as RolloutStatus;
+    const viewer = await viewerOf(c);
+    return c.html(<RolloutConfirmPage viewer={viewer} rollout={rollout} action={action} csrf={viewer.kind === "session" ? viewer.csrf : null} />);
+  });
+
+  /** The action itself: POST /__gateway/rollouts/NAME/ACTION's function; its 404/409/503 become the page's error. */
+  ui.post(`${UI}/canaries/act`, async (c) => {
+    const form = await c.req.parseBody();
+    const name = typeof form.name === "string" ? form.name.slice(0, NAME_MAX) : "";
+    const action = actionOf(form.action);
+    if (name === "" || !action) return canariesPage(c, { error: "no rollout or action named" }, 400);
+    const t = await loaded(c);
+    const res = await actOnRollout(c.env, t ?? null, name, action, c.get("now"));
+    const body = (await res.json()) as RolloutStatus | { error: string };
+    if (res.status === 200) {
+      const s = body as RolloutStatus;
+      return c.html(<RolloutPage viewer={await viewerOf(c)} rollout={s} statePlane notice={`${action}: ${s.name} is ${fmtState(s)}, primary ${s.weights.primary}%, canary ${s.weights.canary}%.`} />);
+    }
+    const error = `${action} ${name}: ${(body as { error: string }).error}`;
+    if (res.status === 404) return canariesPage(c, { error }, 404);
+    return rolloutPage(c, name, { error }, res.status === 409 ? 409 : 503);
   });
 
   return ui;

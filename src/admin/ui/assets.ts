@@ -57,6 +57,11 @@ header.top button { background:transparent; border-color:#9fb3c8; color:#fff; }
 tr.active td { background:#eef5fc; font-weight:600; }
 .badge { display:inline-block; padding:0 .4rem; border-radius:3px; font-size:.85em; background:#e1e7ee; color:var(--fg); }
 .badge.active { background:var(--ok); color:#fff; }
+.badge.bad { background:var(--bad); color:#fff; }
+tr.bad-row td { background:#fdf3f4; }
+ul.actions { list-style:none; padding:0; margin:.4rem 0; }
+ul.actions a { display:inline-block; padding:.35rem .8rem; border:1px solid var(--accent); border-radius:4px; text-decoration:none; }
+table.history td, table.history th { white-space:nowrap; } table.history td:last-child { white-space:normal; }
 .login { max-width:420px; margin:3rem auto; }
 [hidden] { display:none !important; }
 `;

@@ -8,13 +8,14 @@ import type { Child } from "hono/jsx";
 
 export const UI = "/__gateway/ui";
 
-export type Page = "overview" | "routes" | "explain" | "versions" | "health";
+export type Page = "overview" | "routes" | "explain" | "versions" | "canaries" | "health";
 
 const NAV: Array<[Page, string, string]> = [
   ["overview", "Overview", `${UI}/`],
   ["routes", "Routes", `${UI}/routes`],
   ["explain", "Explain", `${UI}/explain`],
   ["versions", "Versions", `${UI}/versions`],
+  ["canaries", "Canaries", `${UI}/canaries`],
   ["health", "Health", `${UI}/health`],
 ];
 
