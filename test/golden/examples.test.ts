@@ -33,11 +33,14 @@ describe("routes/ examples", () => {
 const canary = await runGolden(["examples/canary"]);
 
 describe("examples/canary (docs/canary.md walkthrough)", () => {
-  it("compiles without errors, with its Canary, and every rule has a case", () => {
+  it("compiles without errors, with its two Canaries, and every rule has a case", () => {
     expect(canary.issues.filter((i) => i.severity === "error").map(formatIssue)).toEqual([]);
     expect(canary.results.length).toBeGreaterThan(0);
     expect(canary.coverage?.entries.filter((e) => e.hits === 0)).toEqual([]);
-    expect(canariesOf(canary.table!).map((c) => [c.rollout.name, c.rule, c.primary, c.canary, c.rollout.steps])).toEqual([["default/checkout", "checkout", "checkout.internal/v1", "checkout.internal/v2", [20, 50]]]);
+    expect(canariesOf(canary.table!).map((c) => [c.rollout.name, c.rule, c.primary, c.canary, c.rollout.steps])).toEqual([
+      ["default/checkout", "checkout", "checkout.internal/v1", "checkout.internal/v2", [20, 50]],
+      ["default/search", "search", "search.internal/v1", "search.internal/v2", [20, 50]],
+    ]);
   });
 
   for (const r of canary.results) {
