@@ -11,6 +11,7 @@ import type { DestinationRule, Gateway, ServiceEntry, TrafficPolicy, VirtualServ
 import type { Report } from "./issue.ts";
 import { GATEWAY_PROTOCOLS } from "./schema/gateway.ts";
 import { isHttpProtocol, isTlsProtocol } from "./schema/service-entry.ts";
+import { isIpAddress } from "./schema/common.ts";
 
 type Kind = "Gateway" | "VirtualService" | "DestinationRule" | "ServiceEntry";
 type Path = ReadonlyArray<string | number>;
@@ -74,9 +75,15 @@ export function edgeNotes(kind: Kind, value: unknown, report: Report): void {
       vs.spec.tcp?.forEach((_, i) =>
         edgeError(["spec", "tcp", i], "tcp routes cannot be served: the edge proxies HTTP only; route TCP with Cloudflare Spectrum, or serve the origin over HTTP with an http route"),
       );
-      vs.spec.tls?.forEach((_, i) =>
-        edgeError(["spec", "tls", i], "tls (SNI passthrough) routes cannot be served: Cloudflare terminates TLS; use an http route on an HTTPS server (tls.mode SIMPLE)"),
-      );
+      vs.spec.tls?.forEach((t, i) => {
+        edgeError(["spec", "tls", i], "tls (SNI passthrough) routes cannot be served: Cloudflare terminates TLS; use an http route on an HTTPS server (tls.mode SIMPLE)");
+        // istio:val validateSniHost (validation_test.go TestValidateVirtualService "ip address as sni host").
+        t.match?.forEach((m, j) =>
+          m.sniHosts.forEach((h, k) => {
+            if (isIpAddress(h)) istioWarning(["spec", "tls", i, "match", j, "sniHosts", k], `using an IP address (${JSON.stringify(h)}) goes against SNI spec and most clients do not support this`);
+          }),
+        );
+      });
       vs.spec.gateways?.forEach((g, i) => {
         if (g !== "mesh" && !g.includes("/") && g.includes(".")) {
           const [name, ns] = g.split(".");
