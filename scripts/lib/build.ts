@@ -5,7 +5,8 @@
  */
 import { formatIssue, loadConfig, sortIssues, tally } from "../../src/config/index.ts";
 import type { ConfigObjects, Issue } from "../../src/config/index.ts";
-import { compile, summarize } from "../../src/compile/index.ts";
+import { compile } from "../../src/compile/index.ts";
+import { tableSummary } from "../../src/table/describe.ts";
 import type { RouteTable } from "../../src/table/types.ts";
 import { SourceError, readSources, type ReadOptions } from "./files.ts";
 import { UsageError, stringFlag, type FlagSpec, type ParsedArgs } from "./args.ts";
@@ -85,9 +86,9 @@ function dedupe(issues: Issue[]): Issue[] {
 
 /** "3 hosts, 12 routes, 5 upstreams" — stored in the history and printed by versions. */
 export function summaryLine(table: RouteTable): string {
-  const s = summarize(table);
+  const s = tableSummary(table);
   const n = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
-  return `${n(s.hosts, "host")}, ${n(s.routes, "route")}, ${n(s.clusters, "upstream")}`;
+  return `${n(s.vhosts, "host")}, ${n(s.routes, "route")}, ${n(s.clusters, "upstream")}`;
 }
 
 /**

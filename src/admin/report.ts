@@ -2,22 +2,8 @@
  * What the `/__gateway/config` admin endpoint (and the console's overview) reports about this
  * isolate's table: the active version, when this isolate loaded it, the last refresh error.
  */
-import type { RouteTable } from "../table/types.ts";
+import { tableSummary } from "../table/describe.ts";
 import type { TableStore } from "../store/table-store.ts";
-
-export function tableSummary(t: RouteTable) {
-  const clusters = Object.values(t.clusters);
-  return {
-    tableVersion: t.tableVersion,
-    istio: t.istio,
-    hosts: t.vhosts.map((v) => v.domain),
-    vhosts: t.vhosts.length,
-    routes: t.vhosts.reduce((n, v) => n + v.routes.length, 0),
-    clusters: clusters.length,
-    endpoints: clusters.reduce((n, c) => n + c.endpoints.length, 0),
-    warnings: t.warnings?.length ?? 0,
-  };
-}
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -25,12 +25,12 @@ import { Upstreams } from "./upstreams.ts";
 import { Destinations } from "./destinations.ts";
 import { buildCluster } from "./clusters.ts";
 import { HEALTH_CHECK_PATH, parseHealthCheck } from "./health-check.ts";
-import { canonicalJson, summarize, tableHash } from "../table/codec.ts";
+import { canonicalJson, tableHash } from "../table/codec.ts";
 import { stickySplitFor } from "./sticky.ts";
 import { configNamespaces } from "../config/k8s-names.ts";
 import { compileGatewayApi, serviceEntryResolver, type GatewayApiVhost } from "./gateway-api/index.ts";
 
-export { canonicalJson, summarize, tableHash };
+export { canonicalJson, tableHash };
 
 
 export interface CompileOptions {

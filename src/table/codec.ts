@@ -157,10 +157,3 @@ export async function sha256Hex(text: string): Promise<string> {
 export function tableHash(table: RouteTable): Promise<string> {
   return sha256Hex(canonicalJson({ ...table, hash: "" }));
 }
-
-/** Counts for CLI output and logs: distinct virtual hosts, routes over all vhosts, clusters. */
-export function summarize(table: RouteTable): { hosts: number; routes: number; clusters: number } {
-  let routes = 0;
-  for (const vh of table.vhosts) routes += vh.routes.length;
-  return { hosts: table.vhosts.length, routes, clusters: Object.keys(table.clusters).length };
-}

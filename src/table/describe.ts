@@ -13,6 +13,7 @@ import type {
   Rewrite,
   RouteAction,
   RouteMatch,
+  RouteTable,
   StringMatch,
 } from "./types.ts";
 
@@ -131,4 +132,22 @@ export function describeCors(c: CorsPolicy | undefined): string {
 
 export function describeTimeout(ms: number | undefined): string {
   return ms === undefined ? "none" : `${ms}ms`;
+}
+
+/**
+ * The one summary of a table: what the admin endpoint and the console report about the active
+ * table, and the counts the CLI prints and stores in the history (summaryLine).
+ */
+export function tableSummary(t: RouteTable) {
+  const clusters = Object.values(t.clusters);
+  return {
+    tableVersion: t.tableVersion,
+    istio: t.istio,
+    hosts: t.vhosts.map((v) => v.domain),
+    vhosts: t.vhosts.length,
+    routes: t.vhosts.reduce((n, v) => n + v.routes.length, 0),
+    clusters: clusters.length,
+    endpoints: clusters.reduce((n, c) => n + c.endpoints.length, 0),
+    warnings: t.warnings?.length ?? 0,
+  };
 }
