@@ -89,8 +89,6 @@ export async function applyCanaries(canaries: ReadonlyArray<Located<Canary>>, ct
     const rollout: RouteRollout = { name, primary: pi, canary: ci, specHash, ...analysis };
     action.rollout = rollout;
     driven.set(`${vsKey}#${spec.target.rule}`, name);
-    // Honest until the rollout runtime lands: nothing steps the weights yet.
-    ctx.diags.warn(c, ["kind"], `Canary ${name}: automated rollouts are not executed yet (the state-plane rollout object and the per-variant counters are still to come); the split keeps its pushed weights until then`, "canary-not-running");
   }
 }
 

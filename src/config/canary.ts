@@ -21,7 +21,7 @@
  *       failures: { statuses: ["5xx"], gatewayErrors: true, timeouts: true }
  *
  * The compiler checks the references (the rule exists and splits between exactly these two
- * destinations); the rollout itself runs in the state plane (src/state/rollout.ts).
+ * destinations); the rollout itself runs in the state plane (src/state/rollout-object.ts).
  */
 import { z } from "zod";
 import { describe } from "./duration.ts";

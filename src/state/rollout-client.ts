@@ -43,6 +43,8 @@ export interface RolloutTable {
 /** At most this many rollouts per background task (bounded fan-out per isolate). */
 export const MAX_ROLLOUTS_PER_TICK = 16;
 export const MIN_FLUSH_MS = 250;
+/** Flushes a background task may chain for counts that arrived while it ran (bounded waitUntil). */
+export const MAX_FOLLOW_UPS = 3;
 export const MAX_FLUSH_MS = 1_000;
 
 export const viewPath = (name: string) => `/rollout/view?name=${encodeURIComponent(name)}`;
@@ -185,7 +187,7 @@ export class RolloutClient {
     waitUntil(this.#inflight);
   }
 
-  async #run(info: TableInfo, activatedAt: string | undefined, flush: boolean, views: boolean): Promise<void> {
+  async #run(info: TableInfo, activatedAt: string | undefined, flush: boolean, views: boolean, followUps = MAX_FOLLOW_UPS): Promise<void> {
     const now = this.#plane.now();
     const jobs: Array<Promise<void>> = [];
     const reported = new Set<string>();
@@ -204,6 +206,12 @@ export class RolloutClient {
       jobs.push(this.#readViews(info.canaries.filter((c) => !reported.has(c.rollout.name)).slice(0, MAX_ROLLOUTS_PER_TICK), activatedAt));
     }
     await Promise.all(jobs);
+    // Requests that ended while this task ran found it in flight and started nothing: their
+    // counts go out one flush period later from here, or they would wait for the next request.
+    if (this.#pending.size > 0 && followUps > 0) {
+      await sleep(Math.max(0, this.#lastFlush + info.flushMs - this.#plane.now()));
+      await this.#run(info, activatedAt, true, false, followUps - 1);
+    }
   }
 
   #learn(v: RolloutView): void {

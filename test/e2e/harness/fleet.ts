@@ -43,9 +43,16 @@ export interface FleetOptions {
   vars?: Record<string, string>;
   /** Share KV (and the objects' storage) with the CLI's `--local --persist-to DIR`. */
   persistDir?: string;
-  /** false = no STATE binding (the gateway without a state plane). */
-  state?: boolean;
+  /**
+   * false = no STATE binding (the gateway without a state plane); "down" = STATE bound to an
+   * object that never answers (a state plane that is slow or gone: every call times out).
+   */
+  state?: boolean | "down";
 }
+
+/** A Durable Object class whose every request hangs (the "down" state plane). */
+const HANGING_STATE = `export class Hanging { fetch() { return new Promise(() => {}); } }
+export default { fetch() { return new Response("state stub"); } };`;
 
 export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const logs: string[] = [];
@@ -60,11 +67,15 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     bindings: { CONFIG_REFRESH_SECONDS: "30", ADMIN_TOKEN, ...opts.vars },
     ...(opts.state === false
       ? {}
-      : { durableObjects: { STATE: i === 0 ? { className: "GatewayState", useSQLite: true } : { className: "GatewayState", scriptName: "gw0", useSQLite: true } } }),
+      : opts.state === "down"
+        ? { durableObjects: { STATE: { className: "Hanging", scriptName: "hanging-state" } } }
+        : { durableObjects: { STATE: i === 0 ? { className: "GatewayState", useSQLite: true } : { className: "GatewayState", scriptName: "gw0", useSQLite: true } } }),
   }));
+  const stateWorkers =
+    opts.state === "down" ? [{ name: "hanging-state", modules: true, script: HANGING_STATE, compatibilityDate: "2026-11-01", durableObjects: { HANGING: "Hanging" } }] : [];
   const mf = new Miniflare(
     convertV4MiniflareOptions({
-      workers,
+      workers: [...workers, ...stateWorkers],
       ...(opts.persistDir ? { resourcePersistencePath: join(resolve(opts.persistDir), "v3") } : {}),
       handleStructuredLogs: (log) => {
         logs.push(log.message);
