@@ -190,3 +190,59 @@ describe("request credentials copied into response headers (issue #18 item 8)", 
     expect((await findings(http)).filter((i) => i.code === "secret-in-response")).toEqual([]);
   });
 });
+
+describe("HTTPRoutes: findings point at the HTTPRoute, never at a VirtualService of the same name", () => {
+  const GW = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: default }
+spec:
+  gatewayClassName: edge
+  listeners: [{ name: http, hostname: app.example.com, port: 80, protocol: HTTP }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: app, namespace: default }
+spec:
+  parentRefs: [{ name: gw }]
+  hostnames: [app.example.com]
+  rules:
+    - matches: [{ path: { type: PathPrefix, value: /old } }]
+      filters: [{ type: RequestRedirect, requestRedirect: { path: { type: ReplaceFullPath, replaceFullPath: /old/new } } }]
+`;
+  it("a RequestRedirect that lands under its own PathPrefix is a redirect loop at the HTTPRoute rule's filters", async () => {
+    const { objects, issues } = loadConfig([{ path: "r.yaml", text: GW }]);
+    expect(issues.filter((i) => i.severity === "error")).toEqual([]);
+    const { table } = await compile(objects);
+    const f = analyze(objects, table!).filter((i) => i.code === "redirect-loop");
+    expect(f).toEqual([expect.objectContaining({ file: "r.yaml", path: "spec.rules[0].filters" })]);
+    expect(f[0]!.message).toContain("GET http://app.example.com/old → 302 http://app.example.com/old/new → 302 http://app.example.com/old/new");
+  });
+});
+
+describe("HTTPRoute ResponseHeaderModifier copying a credential (the Worker expands %REQ()% there too)", () => {
+  it("warns at the filter's value", async () => {
+    const text = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: default }
+spec:
+  gatewayClassName: edge
+  listeners: [{ name: http, hostname: app.example.com, port: 80, protocol: HTTP }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: app, namespace: default }
+spec:
+  parentRefs: [{ name: gw }]
+  rules:
+    - filters:
+        - type: ResponseHeaderModifier
+          responseHeaderModifier: { add: [{ name: X-Who, value: "%REQ(authorization)%" }] }
+      backendRefs: [{ name: web, port: 80 }]
+`;
+    const { objects, issues } = loadConfig([{ path: "r.yaml", text }]);
+    expect(issues.filter((i) => i.severity === "error")).toEqual([]);
+    const { table } = await compile(objects);
+    const f = analyze(objects, table!).filter((i) => i.code === "secret-in-response");
+    expect(f).toEqual([expect.objectContaining({ file: "r.yaml", line: 16, path: "spec.rules[0].filters[0].responseHeaderModifier.add[0].value" })]);
+  });
+});

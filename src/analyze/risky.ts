@@ -24,6 +24,9 @@
  *    with `%REQ(name)%` (cookie, authorization, proxy-authorization, and names that say token,
  *    secret, api key, password, session, credential or auth): it reflects HttpOnly cookies and
  *    tokens to page scripts, and into any cache that stores the response.
+ * Findings of routes that came from an HTTPRoute point at its rule (`spec.rules[i].filters` /
+ * `.backendRefs`); the header scan reads VirtualServices and HTTPRoutes' ResponseHeaderModifier
+ * filters (the Worker expands `%REQ()%` in both, as Envoy does under Istio).
  */
 import type { ConfigObjects, Issue, Located, VirtualService } from "../config/index.ts";
 import type { Route, RouteTable, StringMatch, VirtualHost } from "../table/types.ts";
@@ -43,10 +46,35 @@ export function issueAt(obj: Located<unknown>, path: ReadonlyArray<string | numb
 
 type VsLookup = (key: string) => Located<VirtualService> | undefined;
 
+/**
+ * Where a table route was written: its VirtualService rule (`spec.http[i]`) or, for a route that
+ * came from an HTTPRoute (it carries `precedence`), its HTTPRoute rule (`spec.rules[i]`). Both
+ * kinds are keyed `namespace/name`, so the kind decides which list to look in.
+ */
+interface RouteSource {
+  obj: Located<unknown>;
+  rule: Array<string | number>;
+  vs?: Located<VirtualService>;
+}
+type Locate = (r: Route) => RouteSource | undefined;
+
+function locator(vsOf: VsLookup, objects?: Pick<ConfigObjects, "httpRoutes">): Locate {
+  const httpRoutes = new Map((objects?.httpRoutes ?? []).map((h) => [`${h.value.metadata.namespace ?? "default"}/${h.value.metadata.name}`, h]));
+  return (r) => {
+    if (r.precedence !== undefined) {
+      const h = httpRoutes.get(r.virtualService);
+      return h ? { obj: h, rule: ["spec", "rules", r.ruleIndex] } : undefined;
+    }
+    const vs = vsOf(r.virtualService);
+    return vs ? { obj: vs, rule: ["spec", "http", r.ruleIndex], vs } : undefined;
+  };
+}
+
 export function riskyRoutes(table: RouteTable, vsOf: VsLookup, objects?: ConfigObjects): Issue[] {
   const issues: Issue[] = [];
   const seen = new Set<string>();
   const push = (r: Route, rel: Array<string | number>, message: string, code: string) => {
+    if (r.precedence !== undefined) return; // Envoy prefix_rewrite: VirtualService routes only
     const vs = vsOf(r.virtualService);
     const path = ["spec", "http", r.ruleIndex, ...rel];
     const key = `${r.virtualService}#${JSON.stringify(path)}#${code}`;
@@ -68,8 +96,9 @@ export function riskyRoutes(table: RouteTable, vsOf: VsLookup, objects?: ConfigO
       }
     }
   }
-  issues.push(...requestLoops(table, vsOf, objects));
-  issues.push(...redirectLoops(table, vsOf));
+  const locate = locator(vsOf, objects);
+  issues.push(...requestLoops(table, locate, objects));
+  issues.push(...redirectLoops(table, locate));
   if (objects) issues.push(...secretsInResponses(objects));
   return issues;
 }
@@ -124,7 +153,7 @@ function destinationPath(
  * Destinations and mirrors whose endpoint is a host this gateway serves (`request-loop`). One
  * finding per written destination; the message says where the endpoint comes from.
  */
-export function requestLoops(table: RouteTable, vsOf: VsLookup, objects?: ConfigObjects): Issue[] {
+function requestLoops(table: RouteTable, locate: Locate, objects?: ConfigObjects): Issue[] {
   const served = servedBy(table);
   const resolve = objects ? hostResolver(objects) : null;
   const out: Issue[] = [];
@@ -141,18 +170,19 @@ export function requestLoops(table: RouteTable, vsOf: VsLookup, objects?: Config
           const h = hostOfUrl(e.url);
           const own = h === null ? null : served(h);
           if (!own) continue;
-          const vs = vsOf(r.virtualService);
-          const rel = destinationPath(vs, r, t.host, t.mirror, resolve);
+          const src = locate(r);
+          // An HTTPRoute's backendRefs name Services, not hosts: the finding points at the list.
+          const rel = src?.vs ? destinationPath(src.vs, r, t.host, t.mirror, resolve) : ["backendRefs"];
           const key = `${r.virtualService}#${r.ruleIndex}#${JSON.stringify(rel)}`;
-          if (!vs || seen.has(key)) break;
+          if (!src || seen.has(key)) break;
           seen.add(key);
           const source = cluster.external
             ? `no ServiceEntry names ${t.host}, so the gateway fetches ${e.url}`
             : `its endpoint is ${e.url}`;
           out.push(
             issueAt(
-              vs,
-              ["spec", "http", r.ruleIndex, ...rel],
+              src.obj,
+              [...src.rule, ...rel],
               `${t.mirror === null ? "destination" : "mirror"} ${t.host}: ${source}, a host this gateway serves itself (virtual host ${own.domain}) — a request loop through the gateway whenever that fetch reaches the Worker again (a host of another zone routed to this Worker, or the global_fetch_strictly_public flag): each request goes round until Cloudflare stops it (error 1019 after 16 Worker hops); give the origin its own hostname (a ServiceEntry endpoint) instead`,
               "request-loop",
             ),
@@ -296,16 +326,16 @@ export function findRedirectLoops(table: RouteTable): RedirectLoop[] {
   return out;
 }
 
-function redirectLoops(table: RouteTable, vsOf: VsLookup): Issue[] {
+function redirectLoops(table: RouteTable, locate: Locate): Issue[] {
   const out: Issue[] = [];
   for (const loop of findRedirectLoops(table)) {
-    const vs = vsOf(loop.route.virtualService);
-    if (!vs) continue;
+    const src = locate(loop.route);
+    if (!src) continue;
     const shown = loop.chain.slice(0, 4).join(" → ") + (loop.chain.length > 4 ? " → …" : "");
     out.push(
       issueAt(
-        vs,
-        ["spec", "http", loop.route.ruleIndex, "redirect"],
+        src.obj,
+        [...src.rule, src.vs ? "redirect" : "filters"],
         `redirect loop: ${shown} — this rule redirects its own Location again (${loop.cycle ? "the same Location comes back" : `still redirecting after ${MAX_HOPS} hops`}), so clients never arrive; add a match that excludes the target (e.g. \`scheme: {exact: http}\` for an https redirect) or send it to a path or host this rule does not match`,
         "redirect-loop",
       ),
@@ -330,6 +360,10 @@ export function copiedRequestHeaders(value: string): string[] {
   return out;
 }
 
+function secretMessage(name: string, secrets: string[]): string {
+  return `response header ${name} copies the request's ${secrets.join(", ")} (%REQ(${secrets[0]})%) into every response: it hands credentials (HttpOnly cookies, tokens) to page scripts and to any cache that stores the response; copy it into a request header for the origin instead, or drop it`;
+}
+
 type Ops = { set?: Record<string, string> | undefined; add?: Record<string, string> | undefined } | undefined;
 
 function secretsInOps(vs: Located<VirtualService>, base: Array<string | number>, ops: Ops, out: Issue[]): void {
@@ -338,25 +372,37 @@ function secretsInOps(vs: Located<VirtualService>, base: Array<string | number>,
       if (typeof value !== "string") continue;
       const secrets = copiedRequestHeaders(value).filter(isCredentialHeader);
       if (!secrets.length) continue;
-      out.push(
-        issueAt(
-          vs,
-          [...base, kind, name],
-          `response header ${name} copies the request's ${secrets.join(", ")} (%REQ(${secrets[0]})%) into every response: it hands credentials (HttpOnly cookies, tokens) to page scripts and to any cache that stores the response; copy it into a request header for the origin instead, or drop it`,
-          "secret-in-response",
-        ),
-      );
+      out.push(issueAt(vs, [...base, kind, name], secretMessage(name, secrets), "secret-in-response"));
     }
   }
 }
 
+type Filters = ReadonlyArray<{ responseHeaderModifier?: { set?: Array<{ name: string; value: string }> | undefined; add?: Array<{ name: string; value: string }> | undefined } | undefined }> | undefined;
+
+function secretsInFilters(obj: Located<unknown>, base: Array<string | number>, filters: Filters, out: Issue[]): void {
+  (filters ?? []).forEach((f, k) => {
+    for (const kind of ["set", "add"] as const) {
+      (f.responseHeaderModifier?.[kind] ?? []).forEach((h, m) => {
+        const secrets = copiedRequestHeaders(h.value).filter(isCredentialHeader);
+        if (secrets.length) out.push(issueAt(obj, [...base, "filters", k, "responseHeaderModifier", kind, m, "value"], secretMessage(h.name, secrets), "secret-in-response"));
+      });
+    }
+  });
+}
+
 /** Response header operations that copy a request credential (`secret-in-response`), on the rules as written. */
-export function secretsInResponses(objects: Pick<ConfigObjects, "virtualServices">): Issue[] {
+export function secretsInResponses(objects: Pick<ConfigObjects, "virtualServices"> & Partial<Pick<ConfigObjects, "httpRoutes">>): Issue[] {
   const out: Issue[] = [];
   for (const vs of objects.virtualServices) {
     (vs.value.spec.http ?? []).forEach((rule, i) => {
       secretsInOps(vs, ["spec", "http", i, "headers", "response"], rule.headers?.response, out);
       (rule.route ?? []).forEach((d, j) => secretsInOps(vs, ["spec", "http", i, "route", j, "headers", "response"], d.headers?.response, out));
+    });
+  }
+  for (const hr of objects.httpRoutes ?? []) {
+    (hr.value.spec.rules ?? []).forEach((rule, i) => {
+      secretsInFilters(hr, ["spec", "rules", i], rule.filters, out);
+      (rule.backendRefs ?? []).forEach((b, j) => secretsInFilters(hr, ["spec", "rules", i, "backendRefs", j], b.filters, out));
     });
   }
   return out;
