@@ -13,6 +13,8 @@
  *  - a DestinationRule for a host that no route or mirror sends traffic to;
  *  - a DestinationRule subset whose labels select no ServiceEntry endpoint (⇒ 503 no healthy upstream);
  *  - risky routes (src/analyze/risky.ts): a prefix rewrite that reaches further than its prefix;
+ *  - HTTPRoutes (http-routes.ts): matches that can never be chosen under the Gateway API
+ *    precedence, and route hostnames no attached listener serves;
  * The loader and the compiler add their own warnings (mesh-only or unbound VirtualServices,
  * IP/non-standard-port endpoints, weights); `analyze` prints all of them together.
  */
@@ -23,6 +25,7 @@ import { hostResolver } from "../config/k8s-names.ts";
 import { analyzeRules } from "./rules.ts";
 import { hostsNotInGateways } from "./gateway-hosts.ts";
 import { riskyRoutes } from "./risky.ts";
+import { httpRouteFindings } from "./http-routes.ts";
 
 function issueAt(obj: Located<unknown>, path: ReadonlyArray<string | number>, pathText: string, message: string, code: string): Issue {
   const at = obj.at(path);
@@ -130,6 +133,7 @@ export function analyze(objects: ConfigObjects, table: RouteTable): Issue[] {
     });
   }
   issues.push(...riskyRoutes(table, (key) => vsByKey.get(key), objects));
+  issues.push(...httpRouteFindings(objects, table));
   return issues;
 }
 

@@ -189,5 +189,12 @@ export function attachRoute(
     const domains = [...set].filter((d) => owningListener(listeners, l.scheme, l.port, sampleHost(d)) === l).sort();
     if (domains.length) result.push({ listener: l, domains });
   }
+  if (out.size && !result.length)
+    diags.warn(
+      route,
+      r.spec.hostnames ? ["spec", "hostnames"] : ["spec", "parentRefs"],
+      `every hostname HTTPRoute ${key} would serve is owned by a more specific listener (listener isolation): it is attached to nothing and serves nothing`,
+      "unattached",
+    );
   return result;
 }
