@@ -212,7 +212,10 @@ function forward(
   // Sticky split: variant to the origin, cache safety on the response (src/select/ab-analytics.ts).
   if (action.sticky && d.variant) {
     d.requestHeaders.push(variantRequestOps(d.variant));
-    d.responseHeaders.push(stickyResponseOps(pick.setCookies.length > 0));
+    const header = action.sticky.header;
+    // A minted Header session is an assignment too: not for shared caches.
+    d.responseHeaders.push(stickyResponseOps(pick.setCookies.length > 0 || pick.headerMinted === true, header ?? "cookie"));
+    if (pick.responseHeader) d.responseHeaders.push({ set: [pick.responseHeader] });
   }
   return d;
 }

@@ -36,8 +36,8 @@ export function variantRequestOps(variant: string): HeaderOps {
  * Response header ops for a sticky split: append last, after every route/destination op, so
  * they win. `assigning` = this response sets the visitor cookie.
  */
-export function stickyResponseOps(assigning: boolean): HeaderOps {
-  const ops: HeaderOps = { add: [["vary", "cookie"]] };
+export function stickyResponseOps(assigning: boolean, varyOn = "cookie"): HeaderOps {
+  const ops: HeaderOps = { add: [["vary", varyOn]] };
   if (assigning) ops.set = [["cache-control", ASSIGNING_CACHE_CONTROL]];
   return ops;
 }

@@ -31,6 +31,10 @@ export interface DestinationPick {
   minted?: { cookie: string; id: string };
   /** Sticky split: the visitor id the assignment used (from the request, or minted). */
   visitor?: string;
+  /** Header session (StickySplit.header): the response header that returns the id. */
+  responseHeader?: [string, string];
+  /** Header session: the id was minted by this request (an assignment, like a Set-Cookie). */
+  headerMinted?: true;
 }
 
 /** Index chosen by `r` ∈ [0,1) among the weights (ordered walk of Σweights buckets). */
@@ -48,12 +52,14 @@ export function weightedIndex(items: ReadonlyArray<{ weight: number }>, total: n
 
 function pickSticky(action: RouteKind, facts: RequestFacts, opts: DecideOptions): DestinationPick | null {
   const sticky = action.sticky!;
-  let id = visitorIdFromRequest(facts.headers, sticky);
+  // A Header session (GEP-1619) reads the id from its request header: same id rules as the cookie.
+  let id = sticky.header !== undefined ? normalizeVisitorId(facts.headers.get(sticky.header)) : visitorIdFromRequest(facts.headers, sticky);
   const setCookies: string[] = [];
   let minted: DestinationPick["minted"];
+  const fromRequest = id !== undefined;
   if (id === undefined && !sticky.appOwned) {
     id = normalizeVisitorId(opts.visitorId) ?? (opts.newVisitorId ? mintVisitorId(opts.newVisitorId) : undefined);
-    if (id !== undefined) {
+    if (id !== undefined && sticky.header === undefined) {
       setCookies.push(visitorSetCookie(sticky, id, facts.scheme === "https"));
       minted = { cookie: sticky.cookie, id };
     }
@@ -61,7 +67,13 @@ function pickSticky(action: RouteKind, facts: RequestFacts, opts: DecideOptions)
   if (id === undefined) return null;
   const index = assignSticky(id, sticky, action.destinations);
   if (index < 0) return null;
-  return { destination: action.destinations[index]!, index, setCookies, visitor: id, ...(minted ? { minted } : {}) };
+  const pick: DestinationPick = { destination: action.destinations[index]!, index, setCookies, visitor: id, ...(minted ? { minted } : {}) };
+  // The gateway returns the session header on every response, so a client can always echo it back.
+  if (sticky.header !== undefined) {
+    pick.responseHeader = [sticky.header, id];
+    if (!fromRequest) pick.headerMinted = true;
+  }
+  return pick;
 }
 
 export function pickDestination(action: RouteKind, facts: RequestFacts, opts: DecideOptions): DestinationPick {

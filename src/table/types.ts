@@ -205,6 +205,12 @@ export interface StickySplit {
    * weighted random. Absent/false: the gateway mints and sets the visitor id.
    */
   appOwned?: boolean;
+  /**
+   * HTTPRoute sessionPersistence of type Header (GEP-1619): the id travels in this request header
+   * (lower-case name) instead of a cookie, and the gateway returns it in the response header of
+   * the same name. `cookie` then holds the same name and no cookie is read or set.
+   */
+  header?: string;
 }
 
 /** HTTPRoute `ReplacePrefixMatch`: the matched PathPrefix `prefix` (no trailing "/") becomes `replacement`. */

@@ -75,7 +75,10 @@ interface Loaded {
 
 async function load(test: string): Promise<Loaded> {
   const dir = join(ROOT, "tests", test);
-  const paths = [infraDir, ...(existsSync(join(dir, "gateway.yaml")) ? [] : [join(ROOT, "base", "same-namespace.yaml")]), dir];
+  return loadPaths(test, [infraDir, ...(existsSync(join(dir, "gateway.yaml")) ? [] : [join(ROOT, "base", "same-namespace.yaml")]), dir]);
+}
+
+async function loadPaths(test: string, paths: string[]): Promise<Loaded> {
   const run = await runGolden(paths);
   const errors = run.issues.filter((i) => i.severity === "error");
   if (!run.table || errors.length) throw new Error(`${test} does not compile: ${errors.map(formatIssue).join("\n")}`);
@@ -252,5 +255,61 @@ describe("HTTPRouteRetry end to end (GATEWAY-API-SEMANTICS §8.2 vectors on the 
   });
   it("no retry block → a 500 is not retried (Istio's default policy retries connection failures only)", async () => {
     expect(await attempt("/no-retry", "r4", 1, 500)).toEqual({ status: 500, tries: 1 });
+  });
+});
+
+describe("sessionPersistence end to end (GEP-1619's planned checks, on the conformance backends)", () => {
+  let sessionDir = "";
+  afterAll(() => rmSync(sessionDir, { recursive: true, force: true }));
+  beforeAll(async () => {
+    // Its own folder: infraDir is read whole by every other config.
+    sessionDir = mkdtempSync(join(tmpdir(), "gwapi-e2e-session-"));
+    const file = join(sessionDir, "session.yaml");
+    writeFileSync(
+      file,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: session, namespace: gateway-conformance-infra }
+spec:
+  parentRefs: [{ name: same-namespace }]
+  rules:
+    - matches: [{ path: { value: /session-cookie } }]
+      sessionPersistence: { cookie: { name: sid } }
+      backendRefs: [{ name: infra-backend-v1, port: 8080 }, { name: infra-backend-v2, port: 8080 }]
+    - matches: [{ path: { value: /session-header } }]
+      sessionPersistence: { type: Header, header: { name: x-session } }
+      backendRefs: [{ name: infra-backend-v1, port: 8080 }, { name: infra-backend-v2, port: 8080 }]
+`,
+    );
+    await loadPaths("session", [join(infraDir, "namespaces.yaml"), join(infraDir, "origins.yaml"), join(ROOT, "base", "same-namespace.yaml"), file]);
+  }, 60_000);
+
+  it("Cookie: the first response sets a session cookie (no Max-Age, not for shared caches); 30 requests with it reach one backend; new sessions reach both", async () => {
+    const first = await gw.fetch("http://gw.conformance.example/session-cookie");
+    expect(first.status).toBe(200);
+    const setCookie = first.headers.get("set-cookie")!;
+    expect(setCookie).toMatch(/^sid=[0-9a-f]{32}; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(first.headers.get("cache-control")).toContain("no-store");
+    const server = first.headers.get("x-echo-server");
+    for (let i = 0; i < 30; i++) {
+      const res = await gw.fetch("http://gw.conformance.example/session-cookie", { headers: { cookie: setCookie.split(";")[0]! } });
+      expect(res.headers.get("x-echo-server")).toBe(server);
+      expect(res.headers.get("set-cookie")).toBeNull();
+    }
+    const seen = new Set<string>();
+    for (let i = 0; i < 30; i++) seen.add((await gw.fetch("http://gw.conformance.example/session-cookie")).headers.get("x-echo-server")!);
+    expect([...seen].sort()).toEqual(["infra-backend-v1", "infra-backend-v2"]);
+  });
+
+  it("Header: the id comes back in x-session; sending it keeps the backend", async () => {
+    const first = await gw.fetch("http://gw.conformance.example/session-header");
+    const id = first.headers.get("x-session")!;
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(first.headers.get("set-cookie")).toBeNull();
+    for (let i = 0; i < 30; i++) {
+      const res = await gw.fetch("http://gw.conformance.example/session-header", { headers: { "x-session": id } });
+      expect(res.headers.get("x-echo-server")).toBe(first.headers.get("x-echo-server"));
+      expect(res.headers.get("x-session")).toBe(id);
+    }
   });
 });

@@ -19,6 +19,7 @@ import type { HTTPHeaderFilter, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTP
 import { parseGatewayDuration } from "../../config/gateway-api/index.ts";
 import type { Backends } from "./backends.ts";
 import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_RETRY_ATTEMPTS } from "../retries.ts";
+import { sessionSplit } from "./session.ts";
 
 export interface GatewayApiMatch {
   match: RouteMatch;
@@ -258,6 +259,11 @@ function compileBody(route: Located<HTTPRoute>, rule: HTTPRouteRule, at: Path, s
   });
 
   action ??= routeAction(route, rule, at, ctx);
+  if (action.kind === "route") {
+    const sticky = sessionSplit(route, rule, at[2] as number, action.destinations, diags);
+    if (sticky) action.sticky = sticky;
+  } else if (rule.sessionPersistence)
+    diags.warn(route, [...at, "sessionPersistence"], "this rule answers without a backend (redirect or local reply): sessionPersistence has nothing to keep", "session-persistence");
   // A single backendRef's own filters apply to every request of the rule: lift the ones the table
   // keeps per rule (redirect, rewrite) so HTTPRouteBackendRequestRedirect/URLRewrite hold (§7.5).
   const refs = (rule.backendRefs ?? []).filter((b) => (b.weight ?? 1) > 0);

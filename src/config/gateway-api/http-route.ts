@@ -245,6 +245,14 @@ export const SessionPersistence = obj({
   cookieConfig: obj({ lifetimeType: enumOf(["Session", "Permanent"]).optional() }).optional(),
   cookie: obj({ name: str().optional(), path: str().optional(), lifetimeType: enumOf(["Session", "Permanent"]).optional() }).optional(),
   header: obj({ name: headerName() }).optional(),
+}).superRefine((sp, ctx) => {
+  // The CRD's CEL rules on the main shape (§9): each type takes only its own block, and a
+  // Permanent cookie needs the absoluteTimeout that becomes its lifetime.
+  const type = sp.type ?? "Cookie";
+  if (type === "Cookie" && sp.header !== undefined) ctx.addIssue({ code: "custom", path: ["header"], message: "header is only allowed when type is Header" });
+  if (type === "Header" && sp.cookie !== undefined) ctx.addIssue({ code: "custom", path: ["cookie"], message: "cookie is only allowed when type is Cookie" });
+  if (sp.cookie?.lifetimeType === "Permanent" && sp.absoluteTimeout === undefined)
+    ctx.addIssue({ code: "custom", path: ["cookie", "lifetimeType"], message: "absoluteTimeout must be specified when cookie lifetimeType is Permanent" });
 });
 
 export const HTTPRouteRule = obj({
