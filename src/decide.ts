@@ -24,7 +24,7 @@
  *     exists with endpoints, that endpoint choice's calls (as d).
  * Steps stop early when the decision is made (an abort skips c–e; a redirect skips c–e).
  */
-import { routeRetries, type Route } from "./table/types.ts";
+import { destinationLabel, routeRetries, type Route } from "./table/types.ts";
 import type { DecideOptions, Decision, ForwardDecision, MatchInfo, RequestFacts, UpstreamTarget } from "./decision.ts";
 import { evaluateCors } from "./actions/cors.ts";
 import { orderHeaderOps, routeResponseOps } from "./actions/header-ops.ts";
@@ -208,7 +208,7 @@ function forward(
   };
   if (rewritten) d.originalPath = facts.path + facts.query;
   if (route.timeoutMs !== undefined) d.timeoutMs = route.timeoutMs;
-  if (weighted) d.variant = destination.subset ? `${destination.host}/${destination.subset}` : destination.host;
+  if (weighted) d.variant = destinationLabel(destination);
   // Sticky split: variant to the origin, cache safety on the response (src/select/ab-analytics.ts).
   if (action.sticky && d.variant) {
     d.requestHeaders.push(variantRequestOps(d.variant));

@@ -22,6 +22,7 @@ import { planeFor } from "./state/client.ts";
 import { OBJECT_TIMEOUT_MS } from "./state/pointer.ts";
 import type { Outcome } from "./rollout/counters.ts";
 import { TableStore, type LoadedTable } from "./store/table-store.ts";
+import { destinationLabel } from "./table/types.ts";
 
 /** One isolate's state and I/O, handed down as is (forward/ receives it as its ForwardIo). */
 export interface Runtime extends ForwardIo {
@@ -75,11 +76,10 @@ function matchFields(d: Decision): LogFields {
     f.vhost = d.match.vhost;
   } else if ("vhost" in d && d.vhost !== undefined) f.vhost = d.vhost;
   if (d.kind === "forward") {
-    const dest = d.target.destination;
-    f.destination = dest.subset ? `${dest.host}/${dest.subset}` : dest.host;
+    f.destination = destinationLabel(d.target.destination);
     if (d.variant !== undefined) f.variant = d.variant;
   } else if (d.kind === "clusterNotFound" || d.kind === "noHealthyUpstream") {
-    f.destination = d.destination.subset ? `${d.destination.host}/${d.destination.subset}` : d.destination.host;
+    f.destination = destinationLabel(d.destination);
   } else if (d.kind === "badRequest") f.failure = d.reason;
   return f;
 }

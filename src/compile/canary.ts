@@ -13,7 +13,7 @@ import type { Destinations } from "./destinations.ts";
 import type { Diagnostics } from "./diagnostics.ts";
 import type { CompiledRule } from "./rule.ts";
 import { sha256Hex } from "../table/codec.ts";
-import type { RouteRollout, WeightedDestination } from "../table/types.ts";
+import { destinationLabel, type RouteRollout, type WeightedDestination } from "../table/types.ts";
 
 export interface CanaryContext {
   /** Compiled rules of the VirtualServices the edge serves, by `namespace/name`. */
@@ -92,7 +92,7 @@ export async function applyCanaries(canaries: ReadonlyArray<Located<Canary>>, ct
   }
 }
 
-const label = (d: { host: string; subset?: string }) => (d.subset ? `${d.host}/${d.subset}` : d.host);
+const label = destinationLabel;
 
 /** Explicit stepWeights, or stepWeight, 2·stepWeight, … up to maxWeight (Flagger's two forms). */
 export function stepsOf(a: { stepWeights?: number[]; stepWeight?: number; maxWeight?: number }): number[] {

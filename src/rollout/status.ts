@@ -17,7 +17,7 @@
  * written with its slash (`default/checkout`); a bare `name` finds it when only one namespace
  * has a Canary of that name.
  */
-import type { Route, RouteRollout, RouteTable } from "../table/types.ts";
+import { destinationLabel, type Route, type RouteRollout, type RouteTable } from "../table/types.ts";
 import { startRollout, type RolloutSpec, type RolloutState } from "./judge.ts";
 
 export const ROLLOUT_ACTIONS = ["promote", "pause", "resume", "abort"] as const;
@@ -78,7 +78,7 @@ export interface TableCanary {
   pushedCanaryWeight: number;
 }
 
-const label = (d: { host: string; subset?: string }) => (d.subset ? `${d.host}/${d.subset}` : d.host);
+const label = destinationLabel;
 
 /** The rule name of a route: its Envoy-style name without the `.<match name>` suffix. */
 function ruleOf(route: Route): string {

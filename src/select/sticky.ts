@@ -23,7 +23,7 @@
  * allocation-free, fast in a Worker; not cryptographic (it need not be: ids are random and the
  * only adversary is a visitor choosing their own variant, which forced-variant rules allow anyway).
  */
-import type { StickySplit, WeightedDestination } from "../table/types.ts";
+import { destinationLabel, type StickySplit, type WeightedDestination } from "../table/types.ts";
 import { fmix32 } from "./hash.ts";
 
 /** One candidate of a split: a version-stable key and a relative weight (≤ 0 ⇒ never chosen). */
@@ -133,7 +133,7 @@ export function assignVariant(visitorId: string, splitId: string, destinations: 
  * the `x-edge-variant` request header and analytics.
  */
 export function variantName(d: { host: string; subset?: string }): string {
-  return d.subset ? `${d.host}/${d.subset}` : d.host;
+  return destinationLabel(d);
 }
 
 /**

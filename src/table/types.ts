@@ -346,6 +346,15 @@ export function clusterKey(host: string, subset?: string, port?: number): Cluste
   return `${host}|${subset ?? ""}|${port ?? ""}`;
 }
 
+/**
+ * How a destination is named to people and to origins: `host` or `host/subset` — the variant in
+ * Decision.variant, `x-edge-variant` and analytics, the access log's destination, a rollout's
+ * primary and canary. The one place that label is built.
+ */
+export function destinationLabel(d: { host: string; subset?: string }): string {
+  return d.subset ? `${d.host}/${d.subset}` : d.host;
+}
+
 export interface Endpoint {
   /** Origin base URL without trailing slash: `http://127.0.0.1:8081`, `https://api.example.com`. */
   url: string;
