@@ -38,8 +38,8 @@ describe("examples/canary (docs/canary.md walkthrough)", () => {
     expect(canary.results.length).toBeGreaterThan(0);
     expect(canary.coverage?.entries.filter((e) => e.hits === 0)).toEqual([]);
     expect(canariesOf(canary.table!).map((c) => [c.rollout.name, c.rule, c.primary, c.canary, c.rollout.steps])).toEqual([
-      ["default/checkout", "checkout", "checkout.internal/v1", "checkout.internal/v2", [20, 50]],
-      ["default/search", "search", "search.internal/v1", "search.internal/v2", [20, 50]],
+      ["default/checkout", "checkout", "checkout.internal/v1", "checkout.internal/v2", [20, 40, 60, 80]],
+      ["default/search", "search", "search.internal/v1", "search.internal/v2", [20, 40, 60, 80]],
     ]);
   });
 
