@@ -3,7 +3,9 @@
  * against the real bundled Worker under Miniflare (the e2e harness) with two versions pushed
  * through the CLI's release code. One browser, one flow: no token and a wrong token see no route
  * data; log in, filter routes, explain a request, diff the two versions, roll back (the data path
- * then serves the older version), log out. Screenshots go to test-artifacts/console/ (gitignored).
+ * then serves the older version), watch the split's canary rollout and pause then abort it (the
+ * gateway runs with its state plane, so the rollout is a real object), log out. Screenshots go to
+ * test-artifacts/console/ (gitignored).
  *
  * Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it) or CHROMIUM_PATH.
  */
@@ -64,7 +66,16 @@ spec:
       route:
         - { destination: { host: shop-v1.example.com }, weight: ${weights[0]} }
         - { destination: { host: shop-v2.example.com }, weight: ${weights[1]} }
-${api}`;
+${api}---
+apiVersion: edge-gateway.dev/v1alpha1
+kind: Canary
+metadata: { name: shop-v2, namespace: default }
+spec:
+  target: { virtualService: shop, rule: split }
+  primary: { host: shop-v1.example.com }
+  canary: { host: shop-v2.example.com }
+  analysis: { interval: 1h, stepWeights: [10, 50], threshold: 2, successRate: { min: 99 } }
+`;
 }
 
 async function compiled(version: "v1" | "v2"): Promise<RouteTable> {
@@ -100,7 +111,7 @@ const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   mkdirSync(ARTIFACTS, { recursive: true });
-  gw = await startGateway();
+  gw = await startGateway({}, { state: true });
   ui = new URL("/__gateway/ui", gw.url).href;
   const kv = Object.assign(await gw.mf.getKVNamespace("ROUTES"), { target: "e2e KV" }) as unknown as KVNamespace & { target: string };
   [v1, v2] = await Promise.all([compiled("v1"), compiled("v2")]);
@@ -203,6 +214,35 @@ describe("the console in Chromium", () => {
     expect(await page.locator("tr.active").textContent()).toContain(v1.hash.slice(0, 12));
     await until("v1 served after the rollback", async () => (await servedBody()) === "v1");
     await shot("08-rolled-back");
+  });
+
+  it("canaries: the split's rollout, paused then aborted through confirmation pages", async () => {
+    await page.getByRole("link", { name: "Canaries" }).click();
+    await page.waitForURL(`${ui}/canaries`);
+    const row = page.locator('tr[data-rollout="default/shop-v2"]');
+    // The requests above started the rollout at its first step (10 %).
+    expect(await row.textContent()).toContain("progressing step 1 of 2 (10%)");
+    expect(await page.getByRole("img", { name: "weights of default/shop-v2: primary 90%, canary 10%" }).count()).toBe(1);
+    await shot("10-canaries");
+    await page.getByRole("link", { name: "default/shop-v2" }).click();
+    expect(await page.locator("h1").textContent()).toBe("Canary default/shop-v2");
+    expect(await page.locator("#last-decision").textContent()).toMatch(/^start at .*: started at 10%$/);
+    await page.getByRole("link", { name: "Pause default/shop-v2…" }).click();
+    expect(await page.locator("h1").textContent()).toBe("Pause default/shop-v2?");
+    expect(await page.locator("#effect").textContent()).toContain("intervals are not judged until you resume");
+    await shot("11-canary-pause-confirm");
+    await page.getByRole("button", { name: "Pause default/shop-v2" }).click();
+    expect(await page.getByRole("status").textContent()).toBe("pause: default/shop-v2 is paused at step 1 of 2 (10%), primary 90%, canary 10%.");
+    expect(await page.locator('table.history tr[data-kind="pause"]').count()).toBe(1);
+    await page.getByRole("link", { name: "Abort default/shop-v2…" }).click();
+    expect(await page.locator("#effect").textContent()).toContain("every visitor returns to the primary shop-v1.example.com");
+    await page.getByRole("button", { name: "Abort default/shop-v2" }).click();
+    expect(await page.getByRole("status").textContent()).toBe("abort: default/shop-v2 is aborted, primary 100%, canary 0%.");
+    expect(await page.getByRole("img", { name: "weights of default/shop-v2: primary 100%, canary 0%" }).count()).toBe(1);
+    // The admin API agrees: the object holds the abort.
+    const api = await gw.fetch("http://shop.example.com/__gateway/rollouts/default%2Fshop-v2", { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(api.json()).toMatchObject({ source: "object", state: { phase: "aborted", canaryWeight: 0 } });
+    await shot("12-canary-aborted");
   });
 
   it("logs out: the cookie is gone and pages ask for the token again", async () => {

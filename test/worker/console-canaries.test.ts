@@ -102,7 +102,7 @@ describe("console: Canaries", () => {
     expect(html).toContain('<tr data-rollout="web/checkout">');
     expect(html).toContain('<a href="/__gateway/ui/canaries/rollout?name=web%2Fcheckout">web/checkout</a>');
     expect(text(html)).toContain("web/shop · rule checkout");
-    expect(text(html)).toContain("not started not started");
+    expect(html).toMatch(/<span class="badge">not started<\/span>\s*<\/td>/);
     expect(html).toMatch(/<svg class="split"[^>]*aria-label="weights of web\/checkout: primary 100%, canary 0%"/);
     expect(text(html)).toContain("none yet");
     expect(html).not.toContain('id="no-state-plane"');
@@ -176,7 +176,7 @@ describe("console: Canaries", () => {
     expect(text(html)).toContain("Failed checks 1 of 2");
     expect(text(html)).toMatch(/Last decision hold at .*: success rate 87\.5% < 95%/);
     // The list says the same.
-    expect(text(await (await get("/canaries", bearer)).text())).toContain("progressing, step 1 of 2 (10%)");
+    expect(text(await (await get("/canaries", bearer)).text())).toContain("progressing step 1 of 2 (10%)");
   });
 
   it("abort: the canary back to 0 %; the page says every visitor returns to the primary", async () => {

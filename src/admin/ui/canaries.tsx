@@ -15,6 +15,14 @@ export const CANARIES = `${UI}/canaries`;
 export const rolloutHref = (name: string) => `${CANARIES}/rollout?name=${encodeURIComponent(name)}`;
 export const confirmHref = (name: string, action: RolloutAction) => `${CANARIES}/confirm?name=${encodeURIComponent(name)}&action=${action}`;
 
+/** What the badge does not say already: the step while it runs or is paused, or why the state is not the object's. */
+function stateDetail(s: RolloutStatus): string {
+  if (s.source === "unreachable") return "(object unreachable)";
+  if (s.source === "initial") return "";
+  const step = fmtStep(s.spec, { ...s.state, phase: "progressing" });
+  return s.state.phase === "progressing" ? step : s.state.phase === "paused" ? `at ${step}` : "";
+}
+
 function PhaseBadge(props: { s: RolloutStatus }) {
   const { s } = props;
   const phase = s.source === "object" ? s.state.phase : s.source === "initial" ? "not started" : "unknown";
@@ -97,7 +105,7 @@ export function CanariesPage(props: { viewer: Viewer; rollouts: RolloutStatus[];
                     </div>
                   </td>
                   <td>
-                    <PhaseBadge s={s} /> {fmtState(s)}
+                    <PhaseBadge s={s} /> {stateDetail(s)}
                   </td>
                   <td>
                     <WeightBar s={s} />
@@ -146,7 +154,7 @@ export function RolloutPage(props: { viewer: Viewer; rollout: RolloutStatus; sta
       <dl class="kv rollout">
         <dt>State</dt>
         <dd>
-          <PhaseBadge s={s} /> {fmtState(s)}
+          <PhaseBadge s={s} /> {stateDetail(s)}
         </dd>
         <dt>Drives</dt>
         <dd>
@@ -247,7 +255,7 @@ export function RolloutPage(props: { viewer: Viewer; rollout: RolloutStatus; sta
                     </>
                   ) : (
                     <td colspan={8} class="muted">
-                      operator action
+                      {e.event === "start" || e.event === "restart" ? "rollout event" : "operator action"}
                     </td>
                   )}
                   <td>{e.reason}</td>

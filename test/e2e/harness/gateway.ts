@@ -77,7 +77,8 @@ export function rawFetch(base: URL, url: string, init: RawInit = {}): Promise<Ra
   });
 }
 
-export async function startGateway(vars: Record<string, string> = {}): Promise<Gateway> {
+/** `state`: bind wrangler.toml's STATE Durable Object (the state plane: pointer, health, rollouts). */
+export async function startGateway(vars: Record<string, string> = {}, opts: { state?: boolean } = {}): Promise<Gateway> {
   const logs: string[] = [];
   // Miniflare 5 takes a new options shape; the v4 shape (one worker, scriptPath, bindings) is
   // converted by its own helper, which keeps this harness short.
@@ -90,6 +91,7 @@ export async function startGateway(vars: Record<string, string> = {}): Promise<G
       modulesRoot: dirname(inject("workerScript")),
       compatibilityDate: "2026-11-01",
       kvNamespaces: ["ROUTES"],
+      ...(opts.state ? { durableObjects: { STATE: { className: "GatewayState", useSQLite: true } } } : {}),
       bindings: { CONFIG_REFRESH_SECONDS: "0", ADMIN_TOKEN: "e2e-admin", ...vars },
       handleStructuredLogs: (log) => {
         logs.push(log.message);
