@@ -9,6 +9,7 @@ import { retryBufferLimitFromVar } from "./forward/body-buffer.ts";
 import { subrequestBudgetFromVar } from "./forward/budget.ts";
 import type { ResilienceSettings } from "./forward/resilience.ts";
 import { PATH_NORMALIZATIONS, pathNormalizationOf, type PathNormalization } from "./match/path.ts";
+import { DEFAULT_SHARD_CACHE_BYTES } from "./store/shard-loader.ts";
 
 export interface Env {
   /** Compiled route tables and the active-version pointer (src/store/keys.ts). */
@@ -44,6 +45,11 @@ export interface Env {
   ACCESS_LOG?: string;
   /** With ACCESS_LOG=all: the fraction of other requests logged, 0–1. Default 1. Errors are always logged. */
   ACCESS_LOG_SAMPLE?: string;
+  /**
+   * Bytes of route-table shards (their stored JSON) an isolate keeps in its LRU (src/store/byte-lru.ts).
+   * Default 8388608 (8 MiB). Bounds the isolate's table memory whatever the size of the config.
+   */
+  SHARD_CACHE_BYTES?: string;
   /** Secret (`wrangler secret put ADMIN_TOKEN`). Absent ⇒ the /__gateway/* admin endpoints answer 404. */
   ADMIN_TOKEN?: string;
   // Resilience vars (src/forward/resilience.ts), parsed by settings() below:
@@ -129,6 +135,18 @@ function stateSettings(env: Partial<Env>): StateSettings {
   };
 }
 
+/** Below this the cache could not hold one typical shard; a smaller value is a typo. */
+const MIN_SHARD_CACHE_BYTES = 64 * 1024;
+
+function shardCacheBytes(env: Partial<Env>, warnings: string[]): number {
+  const raw = env.SHARD_CACHE_BYTES?.trim();
+  if (raw === undefined || raw === "") return DEFAULT_SHARD_CACHE_BYTES;
+  const n = Number(raw);
+  if (Number.isSafeInteger(n) && n >= MIN_SHARD_CACHE_BYTES) return n;
+  warnings.push(`SHARD_CACHE_BYTES=${JSON.stringify(env.SHARD_CACHE_BYTES)} is not a whole number of bytes ≥ ${MIN_SHARD_CACHE_BYTES}; using ${DEFAULT_SHARD_CACHE_BYTES}`);
+  return DEFAULT_SHARD_CACHE_BYTES;
+}
+
 export interface Settings {
   /** CONFIG_REFRESH_SECONDS in ms. */
   refreshMs: number;
@@ -137,6 +155,8 @@ export interface Settings {
   resilience: ResilienceSettings;
   accessLog: AccessLogSettings;
   state: StateSettings;
+  /** SHARD_CACHE_BYTES: bound of the in-isolate shard cache, in bytes of stored shard JSON. */
+  shardCacheBytes: number;
   /** Vars whose value was not understood, each naming the default kept. */
   warnings: string[];
 }
@@ -160,6 +180,7 @@ function parse(env: Partial<Env>): Settings {
     },
     accessLog: accessLog(env, warnings),
     state: stateSettings(env),
+    shardCacheBytes: shardCacheBytes(env, warnings),
     warnings,
   };
 }

@@ -52,7 +52,13 @@ ${headers}
   const loaded = loadConfig([{ path: "routes/test.yaml", text: yaml }]);
   expect(loaded.issues.filter((i) => i.severity === "error")).toEqual([]);
   const { table } = await compile(loaded.objects, { sources: ["routes/test.yaml"] });
-  const store = { get: async () => ({ table, prepared: prepare(table!), version: "v1", loadedAt: 0 }) } as unknown as TableStore<PreparedTable>;
+  // A version stored whole: forHost answers with the whole table (src/store/table-store.ts).
+  const whole = { ok: true as const, table: table!, prepared: prepare(table!), version: "v1" };
+  const store = {
+    get: async () => ({ version: "v1", loadedAt: 0, index: null, whole }),
+    forHost: () => whole,
+    clusterOf: () => undefined,
+  } as unknown as TableStore<PreparedTable>;
   const sent: Headers[] = [];
   const logs: Array<Record<string, unknown>> = [];
   const pipeline = createPipeline({

@@ -21,8 +21,9 @@ import { abOutcome, analyticsDataPoint } from "./select/ab-analytics.ts";
 import { planeFor } from "./state/client.ts";
 import { OBJECT_TIMEOUT_MS } from "./state/pointer.ts";
 import type { Outcome } from "./rollout/counters.ts";
-import { TableStore, type LoadedTable } from "./store/table-store.ts";
 import { destinationLabel } from "./table/types.ts";
+import type { RolloutTable } from "./state/rollout-client.ts";
+import { TableStore, type LoadedTable, type ServedVersion } from "./store/table-store.ts";
 
 /** One isolate's state and I/O, handed down as is (forward/ receives it as its ForwardIo). */
 export interface Runtime extends ForwardIo {
@@ -45,8 +46,13 @@ export interface RuntimeOptions {
 export interface Pipeline {
   handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response>;
   runtime: Runtime;
-  /** The table a request would be served with (a cold isolate loads; a warm one may start a refresh). */
-  loadTable(env: Env, ctx: ExecutionContext): Promise<LoadedTable<PreparedTable> | null>;
+  /** The version a request would be served with (a cold isolate loads; a warm one may start a refresh). */
+  loadTable(env: Env, ctx: ExecutionContext): Promise<ServedVersion<PreparedTable> | null>;
+  /**
+   * The whole table of the served version (admin pages): a sharded version is read shard by
+   * shard and assembled, outside the data path's shard cache.
+   */
+  wholeTable(env: Env, ctx: ExecutionContext): Promise<LoadedTable<PreparedTable> | { failed: string } | null>;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -93,6 +99,10 @@ interface Acted {
   decision?: Decision;
   /** How a forwarded request ended (canary counters, src/rollout/counters.ts). */
   outcome?: Outcome;
+  /** The version that decided (a host whose new shard cannot be read may keep the previous one). */
+  version?: string;
+  /** What decided, as the rollout client reads it (the host's shard, or the whole table). */
+  decided?: RolloutTable;
 }
 
 function outcomeOf(e: Executed): Outcome {
@@ -132,20 +142,45 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
   }
 
   async function decideAndAct(
-    loaded: LoadedTable<PreparedTable>,
+    served: ServedVersion<PreparedTable>,
     request: Request,
     requestId: string,
     startTime: number,
+    env: Env,
     ctx: ExecutionContext,
     s: Settings,
-    rolloutWeights: ReadonlyMap<string, number> | undefined,
+    plane: ReturnType<typeof planeFor>,
   ): Promise<Acted> {
     const facts = factsFromRequest(request, { pathNormalization: s.pathNormalization });
     if ("error" in facts) {
       if (facts.error === 405) return { response: respond.toResponse(respond.methodNotAllowed(facts.reason)), fields: { kind: "methodNotAllowed", failure: facts.reason } };
       return { response: respond.toResponse(respond.badRequest(facts.reason)), fields: { kind: "badRequest", failure: facts.reason } };
     }
-    const decision = decide(loaded.prepared, facts, {
+    // What decides for this host: the whole table, or the host's shard (read on first use, one
+    // shared read; synchronous when cached). A shard that cannot be read fails only its hosts.
+    const found = rt.store.forHost(env.ROUTES, served, facts.scheme, facts.port, facts.host, (p) => ctx.waitUntil(p));
+    const host = found instanceof Promise ? await found : found;
+    if (!host.ok) {
+      return {
+        response: respond.toResponse(respond.shardUnavailable()),
+        fields: { kind: "shardUnavailable", failure: `${host.reason}: ${host.detail}` },
+        host: facts.host,
+        path: facts.path,
+        version: host.version,
+      };
+    }
+    // Canary weights from the state plane (src/state/rollout-client.ts): a table (shard) with
+    // Canaries whose views this isolate has not read yet waits for them once, at most the state
+    // plane's bound; every later request takes the weights as known, without waiting.
+    let rolloutWeights: ReadonlyMap<string, number> | undefined;
+    let decided: RolloutTable | undefined;
+    if (plane) {
+      decided = served.activatedAt !== undefined ? { table: host.table, activatedAt: served.activatedAt } : { table: host.table };
+      const wait = plane.rollouts.ready(decided, OBJECT_TIMEOUT_MS);
+      if (wait) await wait;
+      rolloutWeights = plane.rollouts.weightsFor(host.table);
+    }
+    const decision = decide(host.prepared, facts, {
       rand: rt.rand,
       now: startTime,
       state: rt.state,
@@ -154,7 +189,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     });
     const fields = matchFields(decision);
     const vars = respond.headerVars(facts, request.headers, startTime, () => (request.cf?.httpProtocol as string | undefined) ?? "HTTP/1.1");
-    const out = (response: Response) => ({ response, fields, host: facts.host, path: facts.path, decision });
+    const out = (response: Response): Acted => ({ response, fields, host: facts.host, path: facts.path, decision, version: host.version, ...(decided ? { decided } : {}) });
     // Fault delay runs in the fault filter, before CORS and the router (ISTIO-SEMANTICS §2.1, §2.6).
     if ("delayMs" in decision && decision.delayMs > 0) {
       fields.faultDelayMs = decision.delayMs;
@@ -182,11 +217,16 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
    * object first and is re-checked every STATE_REFRESH_SECONDS (src/state/pointer.ts); without
    * it, from KV every CONFIG_REFRESH_SECONDS, as always.
    */
-  function loadTable(env: Env, ctx: ExecutionContext, s: Settings = settingsOf(env), plane = planeFor(env, s)): Promise<LoadedTable<PreparedTable> | null> {
+  function loadTable(env: Env, ctx: ExecutionContext, s: Settings = settingsOf(env), plane = planeFor(env, s)): Promise<ServedVersion<PreparedTable> | null> {
     const kvRefresh = s.refreshMs;
     const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
-    if (!plane) return rt.store.get(env.ROUTES, kvRefresh, waitUntil);
-    return rt.store.get(env.ROUTES, Math.min(kvRefresh, plane.settings.refreshMs), waitUntil, plane.pointerSource);
+    if (!plane) return rt.store.get(env.ROUTES, kvRefresh, waitUntil, { shardCacheBytes: s.shardCacheBytes });
+    return rt.store.get(env.ROUTES, Math.min(kvRefresh, plane.settings.refreshMs), waitUntil, { pointerSource: plane.pointerSource, shardCacheBytes: s.shardCacheBytes });
+  }
+
+  async function wholeTable(env: Env, ctx: ExecutionContext): Promise<LoadedTable<PreparedTable> | { failed: string } | null> {
+    const served = await loadTable(env, ctx);
+    return served ? rt.store.whole(env.ROUTES, served) : null;
   }
 
   async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -194,33 +234,28 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     const requestId = requestIdOf(request.headers);
     const s = settingsOf(env);
     const plane = planeFor(env, s);
-    const loaded = await loadTable(env, ctx, s, plane);
+    const served = await loadTable(env, ctx, s, plane);
     let result: Acted;
-    if (!loaded) result = { response: respond.toResponse(respond.noRouteTable()), fields: { kind: "noRouteTable" } };
+    if (!served) result = { response: respond.toResponse(respond.noRouteTable()), fields: { kind: "noRouteTable" } };
     else {
       // State plane: shared ejections and health verdicts join load balancing (src/state/health-client.ts).
       if (plane) plane.health.attach(rt.state);
-      // Canary weights from the state plane (src/state/rollout-client.ts): a table with Canaries
-      // whose views this isolate has not read yet waits for them once, at most the state plane's
-      // bound; every later request takes the weights as known, without waiting.
-      let rolloutWeights: ReadonlyMap<string, number> | undefined;
-      if (plane) {
-        const wait = plane.rollouts.ready(loaded, OBJECT_TIMEOUT_MS);
-        if (wait) await wait;
-        rolloutWeights = plane.rollouts.weightsFor(loaded.table);
-      }
-      result = await decideAndAct(loaded, request, requestId, startTime, ctx, s, rolloutWeights);
+      result = await decideAndAct(served, request, requestId, startTime, env, ctx, s, plane);
       // Batched reports / view refreshes when due: background only, never awaited here.
       if (plane) {
-        plane.health.tick(rt.state, loaded.table.clusters, (p) => ctx.waitUntil(p));
+        plane.health.tick(rt.state, (key) => rt.store.clusterOf(served, key), (p) => ctx.waitUntil(p));
         // Canary counters (fixed-size, per variant) and weight refreshes (src/state/rollout-client.ts).
-        if (result.decision) plane.rollouts.record(loaded, result.decision, result.outcome ?? { kind: "response", status: result.response.status }, rt.now() - startTime);
-        plane.rollouts.tick(loaded, (p) => ctx.waitUntil(p));
+        const decided = result.decided;
+        if (decided) {
+          if (result.decision) plane.rollouts.record(decided, result.decision, result.outcome ?? { kind: "response", status: result.response.status }, rt.now() - startTime);
+          plane.rollouts.tick(decided, (p) => ctx.waitUntil(p));
+        }
       }
     }
 
     const { response, fields } = result;
-    respond.stamp(response.headers, loaded && s.exposeConfigVersion ? loaded.version : undefined);
+    const version = result.version ?? served?.version;
+    respond.stamp(response.headers, version !== undefined && s.exposeConfigVersion ? version : undefined);
 
     // A/B analytics: one data point per request through a sticky split, when the optional
     // Analytics Engine binding exists (writeDataPoint is fire-and-forget; never awaited).
@@ -229,7 +264,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
         status: response.status,
         latencyMs: rt.now() - startTime,
         attempts: fields.attempts ?? 0,
-        ...(loaded ? { tableVersion: loaded.version } : {}),
+        ...(version !== undefined ? { tableVersion: version } : {}),
       });
       if (o) {
         try {
@@ -253,10 +288,10 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
       ...fields,
       status: response.status,
       durationMs: rt.now() - startTime,
-      configVersion: loaded?.version ?? null,
+      configVersion: version ?? null,
     });
     return response;
   }
 
-  return { handle, runtime: rt, loadTable: (env, ctx) => loadTable(env, ctx) };
+  return { handle, runtime: rt, loadTable: (env, ctx) => loadTable(env, ctx), wholeTable };
 }

@@ -33,6 +33,7 @@ export const BODY = {
   /** Envoy `Filter::onUpstreamReset`: followed by `[retried and the latest ]reset reason: <reason>`. */
   upstreamReset: "upstream connect error or disconnect/reset before headers. ",
   noRouteTable: 'no route table: push one with "npm run routes -- push"\n',
+  shardUnavailable: "route table shard for this host is unavailable; retry shortly\n",
   internalError: "internal error\n",
 } as const;
 
@@ -177,6 +178,15 @@ export function methodNotAllowed(detail: string): Reply {
 /** This isolate has no route table (nothing pushed yet, or KV unreachable since start). */
 export function noRouteTable(): Reply {
   return reply(503, BODY.noRouteTable, new Headers({ "retry-after": "5" }));
+}
+
+/**
+ * The active version's shard for the request's host could not be read (missing in KV, KV error or
+ * timeout, corrupt) and this isolate holds no previous version for the host (src/store/table-store.ts).
+ * Other hosts keep serving; the reason goes to the log, not to the client.
+ */
+export function shardUnavailable(): Reply {
+  return reply(503, BODY.shardUnavailable, new Headers({ "retry-after": "5" }));
 }
 
 /** The one catch-all: something we did not expect. Details go to the log, never to the client. */

@@ -28,7 +28,7 @@ export { GatewayState } from "./state/object.ts";
 const pipeline = createPipeline();
 
 /** The admin API and console (src/admin): they read this isolate's own table cache. */
-const admin = createAdminApp({ store: pipeline.runtime.store, loadTable: pipeline.loadTable });
+const admin = createAdminApp({ store: pipeline.runtime.store, loadTable: pipeline.loadTable, wholeTable: pipeline.wholeTable });
 // Its errors go to the one boundary below, like the data path's.
 admin.onError((err) => {
   throw err;
@@ -97,7 +97,12 @@ export default {
     try {
       await scheduledHealthChecks(
         statePlaneOf(env),
-        async () => (await pipeline.loadTable(env, ctx))?.table.clusters ?? null,
+        // A sharded version's index lists its health-checked clusters: no shard is read for them.
+        async () => {
+          const served = await pipeline.loadTable(env, ctx);
+          if (!served) return null;
+          return served.whole ? served.whole.table.clusters : (served.index!.healthChecked ?? {});
+        },
         settings(env).state.healthCheckWindowMs,
         (url, init) => fetch(url, init as RequestInit),
         pipeline.runtime.log,

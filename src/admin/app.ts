@@ -18,6 +18,7 @@ import { ROLLOUT_ACTIONS, ROLLOUTS_PATH, type RolloutAction } from "../rollout/s
 import { bearerAuthorized, cookieValue, csrfValid, sameOrigin, sessionCookieName, sessionValid } from "./auth.ts";
 import { consoleRoutes } from "./console.tsx";
 import type { AdminAuth, AdminDeps, AdminEnv } from "./context.ts";
+import type { Env } from "../env.ts";
 import { configReport } from "./report.ts";
 
 export const ADMIN_PREFIX = "/__gateway";
@@ -93,8 +94,8 @@ export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
 
   /** State plane (src/state/admin.ts): pointer copies, and setting the pointer object's. */
   app.get(`${ADMIN_PREFIX}/state`, async (c) => {
-    const loaded = await deps.loadTable(c.env, c.executionCtx as ExecutionContext);
-    return stateReport(c.env, deps.store.status(), loaded?.table.clusters);
+    const whole = await deps.wholeTable(c.env, c.executionCtx as ExecutionContext);
+    return stateReport(c.env, deps.store.status(), whole && "table" in whole ? whole.table.clusters : undefined);
   });
   app.put(`${ADMIN_PREFIX}/state/pointer`, async (c) => putPointer(c.env, await c.req.json().catch(() => null)));
 
@@ -114,15 +115,20 @@ export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
           return seg;
         }
       });
-  app.get(ROLLOUTS_PATH, async (c) => listRollouts(c.env, await deps.loadTable(c.env, c.executionCtx as ExecutionContext), c.get("now")));
-  app.get(`${ROLLOUTS_PATH}/*`, async (c) => showRollout(c.env, await deps.loadTable(c.env, c.executionCtx as ExecutionContext), rolloutName(c.req.path).join("/"), c.get("now")));
+  /** The whole served table (a sharded version assembled for the request), or null. */
+  const whole = async (c: { env: Env; executionCtx: unknown }) => {
+    const w = await deps.wholeTable(c.env, c.executionCtx as ExecutionContext);
+    return w && "table" in w ? w : null;
+  };
+  app.get(ROLLOUTS_PATH, async (c) => listRollouts(c.env, await whole(c), c.get("now")));
+  app.get(`${ROLLOUTS_PATH}/*`, async (c) => showRollout(c.env, await whole(c), rolloutName(c.req.path).join("/"), c.get("now")));
   app.post(`${ROLLOUTS_PATH}/*`, async (c) => {
     const segs = rolloutName(c.req.path);
     const action = segs.pop();
     if (!action || !(ROLLOUT_ACTIONS as readonly string[]).includes(action) || segs.length === 0) {
       return c.json({ error: `expected POST ${ROLLOUTS_PATH}/NAME/ACTION with ACTION one of ${ROLLOUT_ACTIONS.join(", ")}` }, 404, { "cache-control": "no-store" });
     }
-    return actOnRollout(c.env, await deps.loadTable(c.env, c.executionCtx as ExecutionContext), segs.join("/"), action as RolloutAction, c.get("now"));
+    return actOnRollout(c.env, await whole(c), segs.join("/"), action as RolloutAction, c.get("now"));
   });
 
   app.route("/", consoleRoutes(deps));

@@ -116,10 +116,13 @@ async function probeKv(kv: KVNamespace): Promise<KvProbe> {
 export function consoleRoutes(deps: AdminDeps): Hono<AdminEnv> {
   const ui = new Hono<AdminEnv>();
 
-  /** The table this isolate serves; a cold isolate loads it first, as a request would. */
+  /**
+   * The whole table this isolate serves; a cold isolate loads it first, as a request would (a
+   * sharded version is assembled from its shards for the page: null when one cannot be read).
+   */
   const loaded = async (c: AdminContext) => {
-    await deps.loadTable(c.env, c.executionCtx as ExecutionContext);
-    return deps.store.loaded();
+    const whole = await deps.wholeTable(c.env, c.executionCtx as ExecutionContext);
+    return whole && "table" in whole ? whole : null;
   };
 
   ui.use(`${UI}/*`, async (c, next) => {
@@ -159,7 +162,7 @@ export function consoleRoutes(deps: AdminDeps): Hono<AdminEnv> {
 
   ui.get(UI, (c) => c.redirect(`${UI}/`, 301));
   ui.get(`${UI}/`, async (c) => {
-    const [, kv] = await Promise.all([loaded(c), probeKv(c.env.ROUTES)]);
+    const [, kv] = await Promise.all([deps.loadTable(c.env, c.executionCtx as ExecutionContext), probeKv(c.env.ROUTES)]);
     const report = configReport(deps.store, c.env.CONFIG_REFRESH_SECONDS);
     // The state plane's card is the /__gateway/state report itself (no second reading of it).
     const state = statePlaneOf(c.env) ? ((await (await stateReport(c.env, deps.store.status())).json()) as StatePlaneReport) : null;

@@ -38,6 +38,12 @@ export interface HealthPlane {
 
 /** Reports holding errors go out at most this often per isolate (an ejection spreads in ~1 s + refresh). */
 export const REPORT_INTERVAL_MS = 1_000;
+/**
+ * A cluster of the served version by key (the pipeline's TableStore.clusterOf): a sharded version
+ * has no whole `clusters` map in memory, only its cached shards'.
+ */
+export type ClusterLookup = (key: string) => Cluster | undefined;
+
 /** At most this many clusters per background task (bounded fan-out per isolate). */
 export const MAX_CLUSTERS_PER_TICK = 16;
 /** How long a failing health-check verdict holds without a fresh view. */
@@ -88,7 +94,7 @@ export class HealthClient {
     d.shared.recording = true;
   }
 
-  tick(state: SelectState, clusters: Record<string, Cluster>, waitUntil: (p: Promise<unknown>) => void): void {
+  tick(state: SelectState, clusters: ClusterLookup, waitUntil: (p: Promise<unknown>) => void): void {
     if (this.#inflight) return;
     const s = outlierDetector(state).shared;
     if (!s) return;
@@ -115,7 +121,7 @@ export class HealthClient {
   }
 
   /** The task itself (exposed for tests that drive it directly). Never rejects. */
-  async #run(s: SharedHealth, clusters: Record<string, Cluster>, report: boolean, views: boolean, now: number): Promise<void> {
+  async #run(s: SharedHealth, clusters: ClusterLookup, report: boolean, views: boolean, now: number): Promise<void> {
     const ttl = viewTtlMs(this.#plane.settings.refreshMs);
     const jobs: Array<Promise<void>> = [];
     const reported = new Set<string>();
@@ -133,7 +139,7 @@ export class HealthClient {
       s.touched.clear();
       for (const key of keys) {
         if (reported.has(key) || jobs.length >= MAX_CLUSTERS_PER_TICK) continue;
-        const c = clusters[key];
+        const c = clusters(key);
         if (!c || (!c.trafficPolicy?.outlierDetection && !c.healthCheck)) continue;
         jobs.push(this.#readView(s, key, ttl));
       }

@@ -3,11 +3,12 @@
  * version it names. Every way this can go wrong is a typed failure, so the caller can keep its last
  * good table and say why.
  */
+import type { ShardIndex } from "../table/shards.ts";
 import type { RouteTable } from "../table/types.ts";
 import { ACTIVE_KEY, type ActivePointer } from "./keys.ts";
 import { getWithTimeout, KvTimeout, KV_READ_TIMEOUT_MS, type KvReader } from "./kv.ts";
 import { parsePointer } from "./pointer.ts";
-import { loadVersion } from "./version.ts";
+import { readStoredVersion } from "./version.ts";
 
 export { KV_READ_TIMEOUT_MS };
 export type { KvReader };
@@ -36,6 +37,8 @@ export type PointerSource = (readKvPointer: () => Promise<PointerRead>) => Promi
 export type ReadResult =
   | { kind: "unchanged"; pointer: ActivePointer }
   | { kind: "loaded"; pointer: ActivePointer; table: RouteTable }
+  /** A sharded version: only its index was read; shards are read per host, on first use. */
+  | { kind: "loadedIndex"; pointer: ActivePointer; index: ShardIndex }
   | { kind: "failed"; reason: ReadFailureReason; detail: string };
 
 function failure(reason: ReadFailureReason, detail: string): { kind: "failed"; reason: ReadFailureReason; detail: string } {
@@ -63,7 +66,8 @@ export async function readKvPointer(kv: KvReader, timeoutMs: number = KV_READ_TI
 
 /**
  * Reads the pointer (through `pointerSource` when given) and, unless it still names
- * `currentVersion`, the table it points to. Never throws.
+ * `currentVersion`, the version it points to: a whole table, or a sharded version's index
+ * (never its shards). Never throws.
  */
 export async function readActiveTable(
   kv: KvReader,
@@ -77,8 +81,8 @@ export async function readActiveTable(
   const pointer = read.pointer;
   if (pointer.version === currentVersion) return { kind: "unchanged", pointer };
 
-  const version = await loadVersion((key) => getWithTimeout(kv, key, timeoutMs), pointer.version);
-  if (version.ok) return { kind: "loaded", pointer, table: version.table };
+  const version = await readStoredVersion((key) => getWithTimeout(kv, key, timeoutMs), pointer.version);
+  if (version.ok) return "index" in version ? { kind: "loadedIndex", pointer, index: version.index } : { kind: "loaded", pointer, table: version.table };
   if (version.problem === "get") return kvFailure(version.error);
   return failure(version.problem, version.detail);
 }

@@ -16,6 +16,11 @@ import { prepare } from "../prepare.ts";
 import { canonicalJson, decodeTable, parseStoredTable } from "./codec.ts";
 import { assembleTable, bucketCount, decidingShard, exactShardOf, shardTable } from "./shards.ts";
 import type { RouteTable } from "./types.ts";
+import type { Decision } from "../decision.ts";
+import type { PreparedTable } from "../prepare.ts";
+import { ACTIVE_KEY, shardKey, versionKey } from "../store/keys.ts";
+import { pointerJson } from "../store/pointer.ts";
+import { TableStore } from "../store/table-store.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -192,4 +197,122 @@ spec:
     expect(Object.keys(fresh[0]!.table.listeners.http.exact)).toContain("h7.example");
     expect(after.index.hash).not.toBe(before.index.hash);
   }, 60_000);
+});
+
+/** A Map as KV, holding a sharded version exactly as a push stores it. */
+function kvOf(table: RouteTable, sharded: Awaited<ReturnType<typeof shardTable>>): Map<string, string> {
+  const kv = new Map<string, string>();
+  for (const sh of sharded.shards) kv.set(shardKey(sh.id), sh.json);
+  kv.set(versionKey(table.hash), sharded.indexJson);
+  kv.set(ACTIVE_KEY, pointerJson(table.hash, "push", new Date(0)));
+  return kv;
+}
+
+/**
+ * The Worker's lazy path (src/store/table-store.ts): a cold store reads the index, then forHost
+ * reads the shard(s) the host needs from the KV; the decision is made on what it returns.
+ */
+async function lazyDecider(kv: Map<string, string>, cacheBytes: number) {
+  const store = new TableStore<PreparedTable>({ prepare, now: () => 0, log: () => {}, shardCacheBytes: cacheBytes });
+  const reader = { get: async (k: string) => kv.get(k) ?? null };
+  const served = await store.get(reader, 60_000, () => {});
+  if (!served?.index) throw new Error("the version was not loaded as an index");
+  return async (f: Parameters<typeof decide>[1], rand: () => number): Promise<Decision> => {
+    const found = await store.forHost(reader, served, f.scheme, f.port, f.host, () => {});
+    if (!found.ok) throw new Error(`${found.reason}: ${found.detail}`);
+    return decide(found.prepared, f, { rand, now: 0 });
+  };
+}
+
+describe("the Worker's lazy path decides as the whole table", () => {
+  it("on random Istio configs, through TableStore.forHost with a cache smaller than the table (evictions)", async () => {
+    let requests = 0;
+    await fc.assert(
+      fc.asyncProperty(config, fc.array(request, { minLength: 20, maxLength: 20 }), fc.integer(), async (c, reqs, seed) => {
+        const table = await compiled(yaml(c));
+        if (!table) return;
+        const whole = prepare(parseStoredTable(canonicalJson(table)));
+        const sharded = await shardTable(table, 1);
+        const lazy = await lazyDecider(kvOf(table, sharded), 1);
+        for (const r of reqs) {
+          const f = factsFromParts({ method: "GET", scheme: r.scheme, authority: r.host, path: r.path, query: "", headers: headersFromObject({ host: r.host }) });
+          if ("error" in f) continue;
+          requests++;
+          expect(await lazy(f, seeded(seed))).toEqual(decide(whole, f, { rand: seeded(seed), now: 0 }));
+        }
+      }),
+      { numRuns: 60, seed: 1617, endOnFailure: true },
+    );
+    expect(requests).toBeGreaterThan(600);
+  }, 120_000);
+
+  // Gateway API listeners on other ports (GATEWAY-API-SEMANTICS §2.4): the Host port picks the
+  // listener; every shard carries every port's listener, so the pick is the same in a shard.
+  const SECTIONS = ["main", "alt", "alt2", null] as const;
+  const NAMES = ["a.test", "b.alt.test", "c.alt.test", "d.test", "*.alt.test", "e.test"];
+  const gwRoute = fc.record({ section: fc.constantFrom(...SECTIONS), hostnames: fc.uniqueArray(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 3 }) });
+  const gwRequest = fc.record({
+    scheme: fc.constantFrom<"http" | "https">("http", "https"),
+    host: fc.constantFrom("a.test", "b.alt.test", "z.alt.test", "d.test", "e.test", "nope.test"),
+    port: fc.constantFrom("", ":80", ":8080", ":9090"),
+    path: fc.constantFrom("/", "/x"),
+  });
+
+  function gwYaml(routes: Array<{ section: string | null; hostnames: string[] }>): string {
+    const docs: Obj[] = [
+      {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "Gateway",
+        metadata: { name: "gw", namespace: "default" },
+        spec: {
+          gatewayClassName: "edge",
+          listeners: [
+            { name: "main", port: 80, protocol: "HTTP" },
+            { name: "alt", port: 8080, protocol: "HTTP", hostname: "*.alt.test" },
+            { name: "alt2", port: 8080, protocol: "HTTP", hostname: "d.test" },
+          ],
+        },
+      },
+      ...routes.map((r, i) => ({
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name: `r${i}`, namespace: "default", creationTimestamp: `2026-01-0${(i % 9) + 1}T00:00:00Z` },
+        spec: {
+          parentRefs: [{ name: "gw", ...(r.section ? { sectionName: r.section } : {}) }],
+          hostnames: r.hostnames,
+          rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { path: { type: "ReplaceFullPath", replaceFullPath: `/r${i}` } } }] }],
+        },
+      })),
+    ];
+    return docs.map((d) => stringify(d)).join("---\n");
+  }
+
+  it("on random Gateway API configs with listeners on another port (the Host port picks the listener)", async () => {
+    const counts = { configs: 0, ported: 0, redirects: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(gwRoute, { minLength: 1, maxLength: 5 }), fc.array(gwRequest, { minLength: 15, maxLength: 15 }), async (routes, reqs) => {
+        const table = await compiled(gwYaml(routes));
+        if (!table) return;
+        counts.configs++;
+        if (table.listeners.http.ports) counts.ported++;
+        const whole = prepare(parseStoredTable(canonicalJson(table)));
+        const sharded = await shardTable(table, 1);
+        const lazy = await lazyDecider(kvOf(table, sharded), 1 << 20);
+        const back = prepare(assembleTable(sharded.index, new Map(sharded.shards.map((x) => [x.id, parseStoredTable(x.json, x.id)] as const))));
+        for (const r of reqs) {
+          const authority = r.host + r.port;
+          const f = factsFromParts({ method: "GET", scheme: r.scheme, authority, path: r.path, query: "", headers: headersFromObject({ host: authority }) });
+          if ("error" in f) continue;
+          const ref = decide(whole, f, { rand: () => 0.5, now: 0 });
+          if (ref.kind === "redirect") counts.redirects++;
+          expect(await lazy(f, () => 0.5)).toEqual(ref);
+          expect(decide(back, f, { rand: () => 0.5, now: 0 })).toEqual(ref);
+        }
+      }),
+      { numRuns: 60, seed: 1618, endOnFailure: true },
+    );
+    expect(counts.configs).toBeGreaterThan(40);
+    expect(counts.ported).toBeGreaterThan(20);
+    expect(counts.redirects).toBeGreaterThan(200);
+  }, 120_000);
 });

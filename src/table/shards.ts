@@ -20,7 +20,7 @@
  *   and the index.
  */
 import { canonicalJson, tableHash } from "./codec.ts";
-import { TABLE_VERSION, type Listener, type Route, type RouteTable, type VirtualHost } from "./types.ts";
+import { TABLE_VERSION, type Cluster, type Listener, type Route, type RouteTable, type VirtualHost } from "./types.ts";
 
 /** Aim for at most this many exact hosts per bucket shard (a shard of a 10-route host is a few KB). */
 export const HOSTS_PER_SHARD = 64;
@@ -39,7 +39,29 @@ export interface ShardIndex {
   /** Shard holding the wildcard and `*` vhosts, or null when the table has none. */
   wildcard: string | null;
   warnings?: string[];
+  /**
+   * Counts of the whole table, so an isolate can report what it serves (`/__gateway/config`)
+   * without reading every shard. Absent in indexes of older CLIs.
+   */
+  summary?: IndexSummary;
+  /**
+   * Clusters with an active health check (`edge-gateway.dev/health-check`): the Cron Trigger
+   * probes them all, and must not read every shard to find them. Absent when there are none.
+   */
+  healthChecked?: Record<string, Cluster>;
 }
+
+export interface IndexSummary {
+  vhosts: number;
+  routes: number;
+  clusters: number;
+  endpoints: number;
+  /** Domains of the vhosts when there are at most SUMMARY_HOSTS_MAX of them (else omitted). */
+  hosts?: string[];
+}
+
+/** Above this many vhosts the index lists no domains (it must stay small: every cold isolate reads it). */
+export const SUMMARY_HOSTS_MAX = 1_000;
 
 export interface Shard {
   id: string;
@@ -188,7 +210,29 @@ export async function shardTable(table: RouteTable, hostsPerShard = HOSTS_PER_SH
   }
   const index: ShardIndex = { tableVersion: TABLE_VERSION, kind: "shardIndex", hash: table.hash, istio: table.istio, buckets, shards: ids, wildcard };
   if (table.warnings?.length) index.warnings = table.warnings;
+  const checked = Object.keys(table.clusters)
+    .sort()
+    .filter((k) => table.clusters[k]!.healthCheck);
+  if (checked.length) index.healthChecked = Object.fromEntries(checked.map((k) => [k, table.clusters[k]!]));
+  index.summary = summaryOf(table, [...byId.values()], checked);
   return { index, indexJson: indexJson(index), shards: [...byId.values()] };
+}
+
+/**
+ * Counts of what the stored form holds (the clusters some route or health check uses: the ones
+ * the shards and the index carry), so a table read back from its shards has the same summary.
+ */
+function summaryOf(table: RouteTable, shards: Shard[], healthChecked: string[]): IndexSummary {
+  const keys = new Set(healthChecked);
+  for (const sh of shards) for (const k of Object.keys(sh.table.clusters)) keys.add(k);
+  const s: IndexSummary = {
+    vhosts: table.vhosts.length,
+    routes: table.vhosts.reduce((n, v) => n + v.routes.length, 0),
+    clusters: keys.size,
+    endpoints: [...keys].reduce((n, k) => n + table.clusters[k]!.endpoints.length, 0),
+  };
+  if (table.vhosts.length <= SUMMARY_HOSTS_MAX) s.hosts = [...new Set(table.vhosts.map((v) => v.domain))].sort();
+  return s;
 }
 
 export function indexJson(index: ShardIndex): string {
@@ -202,16 +246,26 @@ export function exactShardOf(index: ShardIndex, host: string): string {
 }
 
 /**
- * Which shard decides a request for `host` on `scheme`, given its exact shard: that shard when it
- * has the host on the request's listener, else the wildcard shard (longest suffix, then `*`), else
- * the exact shard (which then answers noRoute, as the whole table would).
+ * Does `table` (a shard) have `host` as an exact domain on the listener a request on `scheme` with
+ * Host port `port` is served by? The listener is chosen as match/vhost.ts listenerForPort does.
  */
-export function decidingShard(index: ShardIndex, exact: RouteTable, scheme: "http" | "https", host: string): string {
-  if (Object.hasOwn(exact.listeners[scheme].exact, host)) return exact.hash;
+export function hasExactHost(table: RouteTable, scheme: "http" | "https", port: number | null, host: string): boolean {
+  let l = table.listeners[scheme];
+  if (port !== null && l.ports !== undefined && Object.hasOwn(l.ports, String(port))) l = l.ports[String(port)]!;
+  return Object.hasOwn(l.exact, host);
+}
+
+/**
+ * Which shard decides a request for `host` on `scheme` (Host port `port`), given its exact shard:
+ * that shard when it has the host on the request's listener, else the wildcard shard (longest
+ * suffix, then `*`), else the exact shard (which then answers noRoute, as the whole table would).
+ */
+export function decidingShard(index: ShardIndex, exact: RouteTable, scheme: "http" | "https", host: string, port: number | null = null): string {
+  if (hasExactHost(exact, scheme, port, host)) return exact.hash;
   return index.wildcard ?? exact.hash;
 }
 
-/** The whole table again, from its index and shards (CLI: diff, rollback checks; tests). */
+/** The whole table again, from its index and shards (CLI: diff, rollback checks; admin; tests). */
 export function assembleTable(index: ShardIndex, shards: ReadonlyMap<string, RouteTable>): RouteTable {
   const vhosts: VirtualHost[] = [];
   const clusters: RouteTable["clusters"] = {};
@@ -229,6 +283,8 @@ export function assembleTable(index: ShardIndex, shards: ReadonlyMap<string, Rou
     for (const scheme of ["http", "https"] as const) mergeListener(listeners[scheme], s.listeners[scheme], base);
   }
   for (const l of Object.values(listeners)) sortSuffixLengths(l);
+  // Health-checked clusters no route names are in no shard; the index carries them.
+  for (const [k, c] of Object.entries(index.healthChecked ?? {})) if (!Object.hasOwn(clusters, k)) clusters[k] = c;
   const t: RouteTable = { tableVersion: index.tableVersion, hash: index.hash, istio: index.istio, listeners, vhosts, clusters };
   if (index.warnings) t.warnings = index.warnings;
   return t;

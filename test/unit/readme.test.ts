@@ -544,6 +544,7 @@ describe("README vars table", () => {
     expect(DEFAULT_SETTINGS.resilience.mirrorShadowHostSuffix).toBe(byName.MIRROR_SHADOW_HOST_SUFFIX);
     expect(DEFAULT_SETTINGS.accessLog.mode).toBe(byName.ACCESS_LOG);
     expect(String(DEFAULT_SETTINGS.accessLog.sample)).toBe(byName.ACCESS_LOG_SAMPLE);
+    expect(String(DEFAULT_SETTINGS.shardCacheBytes)).toBe(byName.SHARD_CACHE_BYTES);
   });
 
   it("the Analytics Engine binding of the README's toml block is the one src/env.ts declares", () => {
@@ -569,6 +570,7 @@ describe("README local replies table", () => {
     [/^fault abort/, () => local({ kind: "faultAbort", match, status: 418, delayMs: 0 })],
     [/^malformed request/, () => respond.toResponse(respond.badRequest("a reason"))],
     [/^no route table/, () => respond.toResponse(respond.noRouteTable())],
+    [/shard cannot be read/, () => respond.toResponse(respond.shardUnavailable())],
   ];
   it("lists every local reply", () => expect(rows.length).toBe(replies.length));
   for (const [situation, status, body] of rows) {

@@ -65,12 +65,19 @@ beforeEach(async () => {
 });
 
 describe("TableStore with a real KV binding", () => {
-  it("makes a cold isolate wait for the first load and prepares the table once", async () => {
+  it("makes a cold isolate wait for the first load of the index, and prepares each shard once, on first use", async () => {
     await pushTable(env.ROUTES, await markerTable("v1"));
     const h = harness();
     const loaded = await h.store.get(env.ROUTES, 0, h.waitUntil);
     expect(loaded?.version).toBe("v1");
-    expect(loaded?.prepared).toBe("prepared:v1");
+    expect(loaded?.index?.hash).toBe("v1");
+    const wildcard = loaded!.index!.wildcard!;
+    const first = await h.store.forHost(env.ROUTES, loaded!, "http", null, "a.com", h.waitUntil);
+    expect(first).toMatchObject({ ok: true, prepared: `prepared:${wildcard}`, version: "v1" });
+    // Cached: answered synchronously, the same prepared shard.
+    const again = h.store.forHost(env.ROUTES, loaded!, "https", null, "b.com", h.waitUntil);
+    expect(again).not.toBeInstanceOf(Promise);
+    expect((again as { prepared: string }).prepared).toBe(`prepared:${wildcard}`);
     expect(h.store.status().lastError).toBeNull();
   });
 
@@ -96,7 +103,8 @@ describe("TableStore with a real KV binding", () => {
     await h.store.get(kv, 0, h.waitUntil);
     await h.store.get(kv, 0, h.waitUntil);
     await h.settle();
-    expect(kv.reads).toEqual([ACTIVE_KEY, versionKey("v1"), ...(await shardKeysOf(await markerTable("v1"))), ACTIVE_KEY]);
+    // The cold load reads the index only: shards are read when a host needs them.
+    expect(kv.reads).toEqual([ACTIVE_KEY, versionKey("v1"), ACTIVE_KEY]);
   });
 
   it("does not re-check the pointer before the refresh interval has passed", async () => {
@@ -119,7 +127,11 @@ describe("TableStore with a real KV binding", () => {
     const h = harness();
     const all = await Promise.all([1, 2, 3, 4, 5].map(() => h.store.get(kv, 0, h.waitUntil)));
     expect(all.map((l) => l?.version)).toEqual(["v1", "v1", "v1", "v1", "v1"]);
-    expect(kv.reads).toEqual([ACTIVE_KEY, versionKey("v1"), ...(await shardKeysOf(await markerTable("v1")))]);
+    expect(kv.reads).toEqual([ACTIVE_KEY, versionKey("v1")]);
+    // … and so do concurrent first requests for one host: one read per shard they need.
+    const hosts = await Promise.all([1, 2, 3, 4, 5].map(() => h.store.forHost(kv, all[0]!, "http", null, "x.com", h.waitUntil)));
+    expect(hosts.every((r) => r.ok)).toBe(true);
+    expect(kv.reads.slice(2).sort()).toEqual((await shardKeysOf(await markerTable("v1"))).sort());
   });
 
   it("returns null without any table and throttles retries of the load", async () => {
@@ -177,24 +189,37 @@ describe("TableStore keeps the last good table", () => {
     expect(warn).toMatchObject({ reason, keptVersion: "good", msg: "route table refresh failed; keeping last good table" });
   });
 
-  it("when a shard of the new version is missing (reason missingShard)", async () => {
+  // A sharded version becomes active once its index is read; its shards fail per host, on use
+  // (test/worker/lazy-shards.test.ts): a host whose new shard cannot be read is served by the
+  // previous version when this isolate still has that version's shards for it.
+  it("when a shard of the new version is missing (reason missingShard): the host keeps the previous version", async () => {
     const h = await loadedHarness();
+    const good = h.store.loaded()!;
+    expect((await h.store.forHost(env.ROUTES, good, "http", null, "a.com", h.waitUntil)).ok).toBe(true);
     await pushTable(env.ROUTES, await markerTable("v2-lost-shard"));
     // The wildcard shard (the `*` vhost) is v2's own; the empty bucket shard is shared with "good".
     const own = (await shardTable(await markerTable("v2-lost-shard"))).index.wildcard!;
     await env.ROUTES.delete(shardKey(own));
-    await refreshWith(h, env.ROUTES);
-    expect(h.store.status().lastError?.reason).toBe("missingShard");
+    await h.store.get(env.ROUTES, 0, h.waitUntil);
+    await h.settle();
+    const v2 = (await h.store.get(env.ROUTES, 0, h.waitUntil))!;
+    expect(v2.version).toBe("v2-lost-shard");
+    const r = await h.store.forHost(env.ROUTES, v2, "http", null, "a.com", h.waitUntil);
+    expect(r).toMatchObject({ ok: true, version: "good" });
+    expect(h.store.status().shards.lastError).toMatchObject({ reason: "missingShard", shard: own });
   });
 
-  it("when KV fails or hangs on a shard read", async () => {
-    const h = await loadedHarness({ kvTimeoutMs: 20 });
+  it.each([
+    ["fails", "kvError", () => Promise.reject(new Error("KV GET failed: 500"))],
+    ["hangs", "kvTimeout", () => new Promise<string | null>(() => {})],
+  ] as const)("when KV %s on a shard read, a host with no previous version answers with the reason (%s)", async (_n, reason, fail) => {
     await pushTable(env.ROUTES, await markerTable("v2-shard-fault"));
-    const shardOnly = (fail: () => Promise<string | null>): KvReader => ({ get: (key: string) => (key.startsWith("routes/shards/") ? fail() : env.ROUTES.get(key)) });
-    await refreshWith(h, shardOnly(() => Promise.reject(new Error("KV GET failed: 500"))));
-    expect(h.store.status().lastError).toMatchObject({ reason: "kvError", detail: "KV GET failed: 500" });
-    await refreshWith(h, shardOnly(() => new Promise<string | null>(() => {})));
-    expect(h.store.status().lastError?.reason).toBe("kvTimeout");
+    const h = harness({ kvTimeoutMs: 20 });
+    const kv: KvReader = { get: (key: string) => (key.startsWith("routes/shards/") ? fail() : env.ROUTES.get(key)) };
+    const served = (await h.store.get(kv, 0, h.waitUntil))!;
+    expect(served.version).toBe("v2-shard-fault");
+    const r = await h.store.forHost(kv, served, "http", null, "a.com", h.waitUntil);
+    expect(r).toMatchObject({ ok: false, reason, version: "v2-shard-fault" });
   });
 
   it("when KV throws", async () => {
@@ -209,16 +234,34 @@ describe("TableStore keeps the last good table", () => {
     expect(h.store.status().lastError?.reason).toBe("kvTimeout");
   });
 
-  it("when prepare() throws on the new table", async () => {
+  it("when prepare() throws on a new table stored whole", async () => {
     const h = await loadedHarness({
       prepare: (t) => {
         if (t.hash === "v2") throw new Error("bad regex");
         return t.hash;
       },
     });
-    await pushTable(env.ROUTES, await markerTable("v2"));
+    await pushTable(env.ROUTES, { hash: "v2", raw: JSON.stringify(await markerTable("v2")) });
     await refreshWith(h, env.ROUTES);
     expect(h.store.status().lastError).toMatchObject({ reason: "prepareFailed", detail: "bad regex" });
+  });
+
+  it("when prepare() throws on a new shard: the host keeps the previous version", async () => {
+    const badShard = (await shardTable(await markerTable("v2"))).index.wildcard!;
+    const h = await loadedHarness({
+      prepare: (t) => {
+        if (t.hash === badShard) throw new Error("bad regex");
+        return t.hash;
+      },
+    });
+    expect((await h.store.forHost(env.ROUTES, h.store.loaded()!, "http", null, "a.com", h.waitUntil)).ok).toBe(true);
+    await pushTable(env.ROUTES, await markerTable("v2"));
+    await h.store.get(env.ROUTES, 0, h.waitUntil);
+    await h.settle();
+    const v2 = (await h.store.get(env.ROUTES, 0, h.waitUntil))!;
+    expect(v2.version).toBe("v2");
+    expect(await h.store.forHost(env.ROUTES, v2, "http", null, "a.com", h.waitUntil)).toMatchObject({ ok: true, version: "good" });
+    expect(h.store.status().shards.lastError).toMatchObject({ reason: "prepareFailed", shard: badShard, detail: `shard ${badShard}: bad regex` });
   });
 
   it("clears the error once a good version arrives", async () => {
