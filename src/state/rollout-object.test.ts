@@ -3,7 +3,7 @@
  * summed over isolates, the alarm judging each interval, what a push does to a running rollout,
  * operator actions and their conflicts, the idle stop, the wire checks.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { count, emptyCounts, type RolloutCounts } from "../rollout/counters.ts";
 import type { RolloutState } from "../rollout/judge.ts";
 import type { RouteRollout } from "../table/types.ts";
@@ -209,5 +209,34 @@ describe("rollout object: the wire", () => {
     expect(await ok.json()).toEqual({ name: ROLLOUT.name, specHash: "aaaa", phase: "progressing", canaryWeight: 10, updatedAt: 0 });
     const view = await handleRollout(runner, ROLLOUT.name, "view", new Request("https://state/rollout/view"), 0);
     expect(await view.json()).toMatchObject({ specHash: "aaaa", canaryWeight: 10 });
+  });
+});
+
+describe("GatewayState: a rollout's events", () => {
+  it("writes each event as a JSON log line and, with ROLLOUT_ANALYTICS bound, a data point; a failing dataset is only logged", async () => {
+    const { GatewayState } = await import("./object.ts");
+    const points: Array<{ indexes?: string[]; blobs?: string[]; doubles?: number[] }> = [];
+    const storage = Object.assign(new FakeStorage(), { delete: async () => true });
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((l: string) => void lines.push(l));
+    try {
+      const obj = new GatewayState({ storage }, { ROLLOUT_ANALYTICS: { writeDataPoint: (p) => void points.push(p) } });
+      const res = await obj.fetch(new Request(`https://state/rollout/sync?name=${encodeURIComponent(ROLLOUT.name)}`, { method: "POST", body: JSON.stringify(sync()) }));
+      expect(res.status).toBe(200);
+      expect(storage.alarm).not.toBeNull();
+      const abort = await obj.fetch(new Request(`https://state/rollout/action?name=${encodeURIComponent(ROLLOUT.name)}`, { method: "POST", body: JSON.stringify({ action: "abort", sync: sync() }) }));
+      expect(abort.status).toBe(200);
+      expect(points.map((p) => p.blobs?.[1])).toEqual(["start", "abort"]);
+      expect(points[1]).toMatchObject({ indexes: ["default/checkout"], blobs: ["default/checkout", "abort", "aborted", "operator: abort, canary weight 0", "aaaa", "default/shop#checkout"] });
+      const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === "rollout event");
+      expect(events.map((e) => [e.event, e.canaryWeight])).toEqual([["start", 10], ["abort", 0]]);
+      // A dataset that throws costs a warning line, never the action.
+      const broken = new GatewayState({ storage: Object.assign(new FakeStorage(), { delete: async () => true }) }, { ROLLOUT_ANALYTICS: { writeDataPoint: () => { throw new Error("quota"); } } });
+      const ok = await broken.fetch(new Request(`https://state/rollout/sync?name=${encodeURIComponent(ROLLOUT.name)}`, { method: "POST", body: JSON.stringify(sync()) }));
+      expect(ok.status).toBe(200);
+      expect(lines.some((l) => l.includes("rollout event: analytics write failed"))).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
