@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
-import { cluster, dest, route, table } from "../fixtures/pushed.ts";
+import { compiledTable, gatewayYaml, serviceEntryYaml, virtualServiceYaml, yamlFile } from "../fixtures/istio.ts";
 
 let origin: EchoOrigin;
 const gateways: Gateway[] = [];
@@ -23,7 +23,8 @@ afterAll(async () => {
 async function accessLines(vars: Record<string, string>, paths: string[]): Promise<string[]> {
   const gw = await startGateway(vars);
   gateways.push(gw);
-  await gw.push(table("e2e-access-log", [route("site", { match: { uri: { prefix: "/site" } }, action: { kind: "route", destinations: [dest("site.svc")], totalWeight: 1 } })], [cluster("site.svc", [origin.url])]));
+  const http = "- name: site\n  match: [{ uri: { prefix: /site } }]\n  route: [{ destination: { host: site.internal } }]\n  retries: { attempts: 0 }";
+  await gw.push(await compiledTable(yamlFile(gatewayYaml(), serviceEntryYaml("site.internal", [origin.url]), virtualServiceYaml(http))));
   for (const p of paths) await gw.fetch(`http://shop.example${p}`);
   // A last request that every mode but "off" logs (a 404 from the gateway) marks the end.
   await gw.fetch("http://shop.example/zz-marker");

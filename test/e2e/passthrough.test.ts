@@ -7,7 +7,7 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { patternBytes, randomBody, startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
-import { cluster, dest, route, table } from "../fixtures/pushed.ts";
+import { compiledTable, gatewayYaml, serviceEntryYaml, virtualServiceYaml, yamlFile } from "../fixtures/istio.ts";
 
 let origin: EchoOrigin;
 let gw: Gateway;
@@ -16,7 +16,9 @@ beforeAll(async () => {
   origin = await startEchoOrigin("o");
   gw = await startGateway();
   await gw.push(
-    table("e2e-passthrough", [route("all", { action: { kind: "route", destinations: [dest("o.svc")], totalWeight: 1 } })], [cluster("o.svc", [origin.url])]),
+    await compiledTable(
+      yamlFile(gatewayYaml(), serviceEntryYaml("o.internal", [origin.url]), virtualServiceYaml("- name: all\n  route: [{ destination: { host: o.internal } }]\n  retries: { attempts: 0 }")),
+    ),
   );
 });
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
-import { cluster, dest, route, table } from "../fixtures/pushed.ts";
+import { compiledTable, gatewayYaml, serviceEntryYaml, virtualServiceYaml, yamlFile } from "../fixtures/istio.ts";
 
 const N = 2_000;
 const TOLERANCE_PP = 4;
@@ -20,10 +20,18 @@ beforeAll(async () => {
   [v1, v2] = await Promise.all([startEchoOrigin("v1"), startEchoOrigin("v2")]);
   gw = await startGateway();
   await gw.push(
-    table(
-      "e2e-split",
-      [route("canary", { action: { kind: "route", destinations: [dest("v1.svc", 25), dest("v2.svc", 75)], totalWeight: 100 } })],
-      [cluster("v1.svc", [v1.url]), cluster("v2.svc", [v2.url])],
+    await compiledTable(
+      yamlFile(
+        gatewayYaml(),
+        serviceEntryYaml("v1.internal", [v1.url]),
+        serviceEntryYaml("v2.internal", [v2.url]),
+        virtualServiceYaml(`
+          - name: canary
+            route:
+              - { destination: { host: v1.internal }, weight: 25 }
+              - { destination: { host: v2.internal }, weight: 75 }
+            retries: { attempts: 0 }`),
+      ),
     ),
   );
 });
