@@ -313,3 +313,34 @@ spec:
     }
   });
 });
+
+describe("HTTPRouteRequestPercentageMirror end to end: copies counted at the mirror origin over 500 requests, within ±3σ (the upstream test's own bounds)", () => {
+  beforeAll(async () => void (await load("httproute-request-percentage-mirror")), 60_000);
+  it.each([
+    ["/percent-mirror", 0.2],
+    ["/percent-mirror-fraction", 0.5],
+  ] as const)("%s mirrors %s of requests", async (path, p) => {
+    const N = 500;
+    const run = `run-${Math.random().toString(36).slice(2)}`;
+    const mirror = origins.get(fqdn("infra-backend-v2"))!;
+    const copies = () => mirror.seen.filter((r) => r.path.startsWith(`${path}?${run}`)).length;
+    let next = 0;
+    const worker = async () => {
+      while (next < N) {
+        const i = next++;
+        const res = await gw.fetch(`http://gw.conformance.example${path}?${run}=${i}`);
+        expect(res.headers.get("x-echo-server")).toBe("infra-backend-v1");
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    // Copies are fire-and-forget (waitUntil): wait until the count stops growing.
+    let last = -1;
+    while (copies() !== last) {
+      last = copies();
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const sigma = Math.sqrt(N * p * (1 - p));
+    console.info(`${path}: ${last} copies of ${N} (expected ${N * p} ± ${(3 * sigma).toFixed(1)})`);
+    expect(Math.abs(last - N * p)).toBeLessThanOrEqual(3 * sigma);
+  }, 60_000);
+});
