@@ -5,13 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway, type RawInit, type RawResponse } from "./harness/gateway.ts";
-import { cluster, dest, route, table } from "../fixtures/pushed.ts";
-import type { Route } from "../../src/table/types.ts";
+import { compiledTable, gatewayYaml, istioDoc, serviceEntryYaml, virtualServiceYaml, yamlFile } from "../fixtures/istio.ts";
+import { clusterKey } from "../../src/table/types.ts";
 
 let a: EchoOrigin;
 let b: EchoOrigin;
 let gw: Gateway;
 let deadPort: number;
+/** The pushed table's version (its content hash). */
+let version: string;
 
 interface Echo {
   server: string;
@@ -21,45 +23,61 @@ interface Echo {
   body: { size: number; sha256: string };
 }
 
-function routes(): Route[] {
-  return [
-    route("to-a", { match: { uri: { prefix: "/a" } }, action: { kind: "route", destinations: [dest("a.svc")], totalWeight: 1 } }),
-    route("rewrite", {
-      match: { uri: { prefix: "/foo/" } },
-      rewrite: { uri: "/" },
-      action: { kind: "route", destinations: [dest("b.svc")], totalWeight: 1 },
-    }),
-    route("authority", {
-      match: { uri: { prefix: "/rewrite-authority" } },
-      rewrite: { authority: "internal.b.example" },
-      action: { kind: "route", destinations: [dest("b.svc")], totalWeight: 1 },
-    }),
-    route("header-ops", {
-      match: { uri: { prefix: "/ops" } },
-      headers: {
-        request: { remove: ["z"], set: [["x", "1"], ["x-client", "%DOWNSTREAM_REMOTE_ADDRESS%"]], add: [["y", "2"]] },
-        response: { remove: ["x-echo-server"], set: [["x-route", "ops"]], add: [["x-added", "yes"]] },
-      },
-      action: { kind: "route", destinations: [dest("b.svc")], totalWeight: 1 },
-    }),
-    route("redirect", { match: { uri: { exact: "/old" } }, action: { kind: "redirect", uri: "/new", redirectCode: 301 } }),
-    route("direct", {
-      match: { uri: { exact: "/direct" } },
-      headers: { response: { set: [["x-direct", "1"]] } },
-      action: { kind: "directResponse", status: 503, body: { string: "unknown error" } },
-    }),
-    route("direct-bytes", { match: { uri: { exact: "/bytes" } }, action: { kind: "directResponse", status: 200, body: { bytes: "AAEC/w==" } } }),
-    route("fault", {
-      match: { uri: { exact: "/fault" } },
-      fault: { abort: { httpStatus: 418, percentage: 100 } },
-      action: { kind: "route", destinations: [dest("a.svc")], totalWeight: 1 },
-    }),
-    route("no-cluster", { match: { uri: { exact: "/nc" } }, action: { kind: "route", destinations: [{ ...dest("ghost.svc"), cluster: null }], totalWeight: 1 } }),
-    route("no-endpoints", { match: { uri: { exact: "/uh" } }, action: { kind: "route", destinations: [dest("empty.svc")], totalWeight: 1 } }),
-    route("dead", { match: { uri: { exact: "/dead" } }, action: { kind: "route", destinations: [dest("dead.svc")], totalWeight: 1 } }),
-    route("to-b", { match: { uri: { prefix: "/b" } }, action: { kind: "route", destinations: [dest("b.svc")], totalWeight: 1 } }),
-  ];
-}
+/** The routes under test, as an operator writes them (compiled through the real path in beforeAll). */
+const HTTP = `
+- name: to-a
+  match: [{ uri: { prefix: /a } }]
+  route: [{ destination: { host: a.internal } }]
+  retries: { attempts: 0 }
+- name: rewrite
+  match: [{ uri: { prefix: /foo/ } }]
+  rewrite: { uri: / }
+  route: [{ destination: { host: b.internal } }]
+  retries: { attempts: 0 }
+- name: authority
+  match: [{ uri: { prefix: /rewrite-authority } }]
+  rewrite: { authority: internal.b.example }
+  route: [{ destination: { host: b.internal } }]
+  retries: { attempts: 0 }
+- name: header-ops
+  match: [{ uri: { prefix: /ops } }]
+  headers:
+    request: { remove: [z], set: { x: "1", x-client: "%DOWNSTREAM_REMOTE_ADDRESS%" }, add: { y: "2" } }
+    response: { remove: [x-echo-server], set: { x-route: ops }, add: { x-added: "yes" } }
+  route: [{ destination: { host: b.internal } }]
+  retries: { attempts: 0 }
+- name: redirect
+  match: [{ uri: { exact: /old } }]
+  redirect: { uri: /new, redirectCode: 301 }
+- name: direct
+  match: [{ uri: { exact: /direct } }]
+  headers: { response: { set: { x-direct: "1" } } }
+  directResponse: { status: 503, body: { string: "unknown error" } }
+- name: direct-bytes
+  match: [{ uri: { exact: /bytes } }]
+  directResponse: { status: 200, body: { bytes: "AAEC/w==" } }
+- name: fault
+  match: [{ uri: { exact: /fault } }]
+  fault: { abort: { httpStatus: 418, percentage: { value: 100 } } }
+  route: [{ destination: { host: a.internal } }]
+  retries: { attempts: 0 }
+- name: no-cluster
+  match: [{ uri: { exact: /nc } }]
+  route: [{ destination: { host: ghost.internal } }]
+  retries: { attempts: 0 }
+- name: no-endpoints
+  match: [{ uri: { exact: /uh } }]
+  route: [{ destination: { host: empty.internal, subset: canary } }]
+  retries: { attempts: 0 }
+- name: dead
+  match: [{ uri: { exact: /dead } }]
+  route: [{ destination: { host: dead.internal } }]
+  retries: { attempts: 0 }
+- name: to-b
+  match: [{ uri: { prefix: /b } }]
+  route: [{ destination: { host: b.internal } }]
+  retries: { attempts: 0 }
+`;
 
 beforeAll(async () => {
   [a, b] = await Promise.all([startEchoOrigin("a"), startEchoOrigin("b")]);
@@ -67,14 +85,24 @@ beforeAll(async () => {
   deadPort = dead.port;
   await dead.close(); // a port that refuses connections
   gw = await startGateway();
-  await gw.push(
-    table("e2e-proxy", routes(), [
-      cluster("a.svc", [a.url]),
-      cluster("b.svc", [b.url]),
-      cluster("empty.svc", []),
-      cluster("dead.svc", [`http://127.0.0.1:${deadPort}`]),
-    ]),
+  const t = await compiledTable(
+    yamlFile(
+      gatewayYaml(),
+      serviceEntryYaml("a.internal", [a.url]),
+      serviceEntryYaml("b.internal", [b.url]),
+      serviceEntryYaml("ghost.internal", [a.url]),
+      // A subset whose labels select no endpoint compiles to an empty cluster (503 no healthy upstream).
+      serviceEntryYaml("empty.internal", [{ address: "127.0.0.1", port: a.port, labels: { track: "stable" } }]),
+      istioDoc("DestinationRule", "empty", "host: empty.internal\nsubsets: [{ name: canary, labels: { track: canary } }]"),
+      serviceEntryYaml("dead.internal", [`http://127.0.0.1:${deadPort}`]),
+      virtualServiceYaml(HTTP),
+    ),
   );
+  // The one malformed part: a destination whose cluster the table lacks (the compiler never
+  // writes one; Envoy answers such a route 503 with an empty body, cluster_not_found).
+  delete t.clusters[clusterKey("ghost.internal", undefined, 80)];
+  version = t.hash;
+  await gw.push(t);
 });
 
 afterAll(async () => {
@@ -108,7 +136,7 @@ describe("routing to origins", () => {
     const res = await gw.fetch("http://shop.example/a?echo-status=418");
     expect(res.status).toBe(418);
     expect(res.headers.get("server")).toBe("istio-envoy");
-    expect(res.headers.get("x-gateway-config-version")).toBe("e2e-proxy");
+    expect(res.headers.get("x-gateway-config-version")).toBe(version);
     expect(res.headers.get("x-envoy-upstream-service-time")).toMatch(/^\d+$/);
   });
 });
