@@ -44,7 +44,8 @@ export interface RuntimeOptions {
 }
 
 export interface Pipeline {
-  handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response>;
+  /** `url` is `request.url` when the caller already read it (each read makes a new string in workerd). */
+  handle(request: Request, env: Env, ctx: ExecutionContext, url?: string): Promise<Response>;
   runtime: Runtime;
   /** The version a request would be served with (a cold isolate loads; a warm one may start a refresh). */
   loadTable(env: Env, ctx: ExecutionContext): Promise<ServedVersion<PreparedTable> | null>;
@@ -144,6 +145,8 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
   async function decideAndAct(
     served: ServedVersion<PreparedTable>,
     request: Request,
+    url: string,
+    headers: Headers,
     requestId: string,
     startTime: number,
     env: Env,
@@ -151,7 +154,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     s: Settings,
     plane: ReturnType<typeof planeFor>,
   ): Promise<Acted> {
-    const facts = factsFromRequest(request, { pathNormalization: s.pathNormalization });
+    const facts = factsFromRequest(request, { pathNormalization: s.pathNormalization, url });
     if ("error" in facts) {
       if (facts.error === 405) return { response: respond.toResponse(respond.methodNotAllowed(facts.reason)), fields: { kind: "methodNotAllowed", failure: facts.reason } };
       return { response: respond.toResponse(respond.badRequest(facts.reason)), fields: { kind: "badRequest", failure: facts.reason } };
@@ -188,7 +191,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
       ...(rolloutWeights ? { rolloutWeights } : {}),
     });
     const fields = matchFields(decision);
-    const vars = respond.headerVars(facts, request.headers, startTime, () => (request.cf?.httpProtocol as string | undefined) ?? "HTTP/1.1");
+    const vars = respond.headerVars(facts, headers, startTime, () => (request.cf?.httpProtocol as string | undefined) ?? "HTTP/1.1");
     const out = (response: Response): Acted => ({ response, fields, host: facts.host, path: facts.path, decision, version: host.version, ...(decided ? { decided } : {}) });
     // Fault delay runs in the fault filter, before CORS and the router (ISTIO-SEMANTICS §2.1, §2.6).
     if ("delayMs" in decision && decision.delayMs > 0) {
@@ -229,9 +232,11 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     return served ? rt.store.whole(env.ROUTES, served) : null;
   }
 
-  async function handle(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  async function handle(request: Request, env: Env, ctx: ExecutionContext, url: string = request.url): Promise<Response> {
     const startTime = rt.now();
-    const requestId = requestIdOf(request.headers);
+    // Read once: every getter on a workerd Request is a call into the runtime.
+    const headers = request.headers;
+    const requestId = requestIdOf(headers);
     const s = settingsOf(env);
     const plane = planeFor(env, s);
     const served = await loadTable(env, ctx, s, plane);
@@ -240,7 +245,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     else {
       // State plane: shared ejections and health verdicts join load balancing (src/state/health-client.ts).
       if (plane) plane.health.attach(rt.state);
-      result = await decideAndAct(served, request, requestId, startTime, env, ctx, s, plane);
+      result = await decideAndAct(served, request, url, headers, requestId, startTime, env, ctx, s, plane);
       // Batched reports / view refreshes when due: background only, never awaited here.
       if (plane) {
         plane.health.tick(rt.state, (key) => rt.store.clusterOf(served, key), (p) => ctx.waitUntil(p));

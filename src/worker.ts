@@ -85,7 +85,8 @@ export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     let response: Response;
     try {
-      response = isAdminPath(request.url) ? await admin.fetch(request, env, ctx) : await pipeline.handle(request, env, ctx);
+      const url = request.url;
+      response = isAdminPath(url) ? await admin.fetch(request, env, ctx) : await pipeline.handle(request, env, ctx, url);
     } catch (err) {
       response = unhandled(err, request.method);
     }

@@ -46,8 +46,8 @@ export function configuredAuthority(decision: ForwardDecision): string | undefin
  * much as ten deletes and also finds the client's `x-envoy-*`). Same result as, on a copy:
  * stripHopByHop(webSocket) → stripEnvoyControlHeaders → (later) delete("host").
  */
-function clientHeaders(request: Request): { headers: Headers; webSocket: boolean; xffPresent: boolean } {
-  const headers = new Headers(request.headers);
+function clientHeaders(incoming: Headers, method: string): { headers: Headers; webSocket: boolean; xffPresent: boolean } {
+  const headers = new Headers(incoming);
   const doomed: string[] = [];
   let connection = false;
   let upgrade = false;
@@ -62,7 +62,7 @@ function clientHeaders(request: Request): { headers: Headers; webSocket: boolean
     else if (name === "x-forwarded-for") xffPresent = true;
   }
   const upgradeValue = upgrade ? headers.get("upgrade") : null;
-  const webSocket = request.method === "GET" && upgradeValue !== null && upgradeValue.toLowerCase() === "websocket";
+  const webSocket = method === "GET" && upgradeValue !== null && upgradeValue.toLowerCase() === "websocket";
   if (connection) {
     for (const name of connectionListed(headers.get("connection") ?? "")) {
       headers.delete(name);
@@ -84,7 +84,9 @@ export function planUpstream(
   requestId: string,
   vars: HeaderVars,
 ): UpstreamPlan {
-  const { headers, webSocket, xffPresent } = clientHeaders(request);
+  // Each getter on a workerd Request is a call into the runtime: read once.
+  const method = request.method;
+  const { headers, webSocket, xffPresent } = clientHeaders(request.headers, method);
   setForwardingHeaders(
     headers,
     {
@@ -102,12 +104,12 @@ export function planUpstream(
   if (decision.originalPath !== undefined) headers.set("x-envoy-original-path", decision.originalPath);
 
   const address = upstreamAddress(decision.target.url, configuredAuthority(decision));
-  const bodiless = request.method === "GET" || request.method === "HEAD";
+  const bodiless = method === "GET" || method === "HEAD";
   return {
     url: address.url,
     resolveOverride: address.resolveOverride,
     host: address.host,
-    method: request.method,
+    method,
     headers,
     body: bodiless ? null : request.body,
     webSocket,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { factsFromParts, factsFromRequest, splitHost } from "./facts.ts";
+import fc from "fast-check";
+import { factsFromParts, factsFromRequest, splitHost, splitPlainUrl } from "./facts.ts";
 import { headersFromObject } from "./headers.ts";
 
 describe("splitHost", () => {
@@ -65,5 +66,50 @@ describe("headersFromObject", () => {
     expect([h.get("x-a"), h.get("X-A"), h.has("other"), h.get("other"), h.get("missing"), h.has("missing")]).toEqual(["1, 2, 3", "1, 2, 3", true, "", null, false]);
     const real = new Headers([["x-a", "1"], ["x-a", "2"]]);
     expect(real.get("x-a")).toBe(headersFromObject({ "x-a": ["1", "2"] }).get("x-a"));
+  });
+});
+
+describe("splitPlainUrl (the URL fast path of factsFromRequest)", () => {
+  // Mostly plain pieces, with every character the parser treats specially mixed in.
+  const plain = ["a", "B", "z9", "0", "-", "_", "~", "!", "$", "&", "(", ")", "*", "+", ",", ";", "=", ":", "@", "/", "%41", ".js", "x.y"];
+  const tricky = ["/.", "/..", "/%2e", "/%2E%2e", "%", "%zz", "%2F", "?", "#", "\\", " ", "\t", "'", '"', "<", ">", "`", "{", "|", "^", "[", "]", "é", "\u0000", "//"];
+  const text = fc.array(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...plain) }, { weight: 1, arbitrary: fc.constantFrom(...tricky) }), { maxLength: 10 }).map((a) => a.join(""));
+  const host = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom("a.com", "a.com", "127.0.0.1", "a.com", "Shop.Example.COM", "127.0.0.1", "10.0.0.255", "1.2.3.256", "01.2.3.4", "xn--bcher-kva.example", "XN--x.com", "0x7f", "7f.0x1", "a..b", "a_b.c", "a.com.", "1.2.3.4.", "[::1]", "u@a.com", "a b", "") },
+    { weight: 1, arbitrary: text },
+  );
+  const port = fc.constantFrom("", "", ":", ":80", ":8080", ":65535", ":65536", ":x", ":099");
+  const url = fc
+    .tuple(fc.constantFrom("http://", "https://", "http://", "https://", "HTTP://", "ftp://", "http:/"), host, port, fc.constantFrom("/", "/", "/", "/", "", "?", "#"), text, fc.constantFrom("", "?", "?a=1&b", "?x='", "#f"), text)
+    .map((p) => p.join(""));
+
+  it("agrees with new URL() on every URL it accepts (protocol, pathname, search)", () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(url, (u) => {
+        const fast = splitPlainUrl(u);
+        if (fast === null) return;
+        accepted++;
+        const parsed = new URL(u);
+        expect([fast.scheme + ":", fast.path, fast.query]).toEqual([parsed.protocol, parsed.pathname, parsed.search]);
+      }),
+      { numRuns: 40_000 },
+    );
+    // Not vacuous: a good share of the generated URLs take the fast path.
+    expect(accepted).toBeGreaterThan(400);
+  });
+  it.each([
+    ["http://shop.example.com/a/b?x=1&y", { scheme: "http", path: "/a/b", query: "?x=1&y" }],
+    ["https://127.0.0.1:8443/p?", { scheme: "https", path: "/p", query: "" }],
+  ])("takes the plain URL %s as written", (u, want) => expect(splitPlainUrl(u)).toEqual(want));
+  it.each(["http://a.com/a/../b", "http://a.com/.well-known/x", "http://a.com/%2e%2e/x", "http://a.com/a b", "http://a.com/x#f", "http://1.2.3.256/", "http://xn--a.com/", "http://a.com:99999/", "http://u@a.com/", "http://a.com", "http://a.com/?q='"])(
+    "leaves %s to new URL()",
+    (u) => expect(splitPlainUrl(u)).toBeNull(),
+  );
+  it("gives factsFromRequest the same facts as the URL parser on a plain URL", () => {
+    const r = new Request("https://a.example.com/x/y?z=1", { headers: { host: "a.example.com" } });
+    const f = factsFromRequest(r);
+    if ("error" in f) throw new Error(f.reason);
+    expect([f.scheme, f.path, f.query, f.authority]).toEqual(["https", "/x/y", "?z=1", "a.example.com"]);
   });
 });

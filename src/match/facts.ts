@@ -98,30 +98,101 @@ export function factsFromParts(parts: FactsParts): FactsResult {
 }
 
 /**
+ * Path characters a WHATWG URL parser (http/https) keeps exactly as written: unreserved,
+ * sub-delims, `:`, `@`, `/` and `%`. Everything else (controls, space, `"`, `<`, `>`, `` ` ``,
+ * `{`, `}`, `\`, non-ASCII…) may be percent-encoded or rewritten by the parser.
+ */
+const PLAIN_PATH = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@/%]*$/;
+/** The same for the query, without `'` (the special-query percent-encode set has it). */
+const PLAIN_QUERY = /^[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*$/;
+/** A segment the parser would resolve: `.` or `..`, literally or as `%2e` (WHATWG §4.4 single/double-dot). */
+const DOT_SEGMENT_START = /\/(?:\.|%2e)/i;
+
+const DOMAIN_LABELS = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?$/;
+const DOTTED_DECIMAL = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/**
+ * An authority the WHATWG parser accepts as is (no userinfo, no IPv6, no IDNA work): ASCII
+ * labels, none starting with `xn--` (punycode is validated by the parser); a host whose last
+ * label is a number is an IPv4 address there, so it must be plain dotted decimal; port digits
+ * up to 65535 or empty. Anything else goes to `new URL`, which may refuse it.
+ */
+function plainAuthority(authority: string): boolean {
+  const colon = authority.indexOf(":");
+  const host = colon < 0 ? authority : authority.slice(0, colon);
+  if (colon >= 0) {
+    const port = authority.slice(colon + 1);
+    if (!/^\d{0,5}$/.test(port) || (port !== "" && Number(port) > 65535)) return false;
+  }
+  if (!DOMAIN_LABELS.test(host)) return false;
+  const labels = host.split(".");
+  if (labels.some((l) => l.slice(0, 4).toLowerCase() === "xn--")) return false;
+  const last = labels[labels.length - 1] === "" ? labels[labels.length - 2]! : labels[labels.length - 1]!;
+  if (/^(?:\d+|0[xX][0-9A-Fa-f]*)$/.test(last)) return DOTTED_DECIMAL.test(host);
+  return true;
+}
+
+/**
+ * Scheme, path and query of an absolute http(s) URL string, exactly as `new URL(url)` reports
+ * them (`protocol`, `pathname`, `search`), without building a URL object (a runtime call and
+ * four string conversions per request in workerd). Only for URLs the parser would leave as
+ * written: lower-case scheme, a path made of PLAIN_PATH characters with no segment starting with
+ * `.` or `%2e`, a query of PLAIN_QUERY characters, no fragment. Anything else returns null and
+ * the caller parses with `new URL` (match/facts.test.ts checks both agree on random URLs).
+ */
+export function splitPlainUrl(url: string): { scheme: "http" | "https"; path: string; query: string } | null {
+  const scheme = url.startsWith("https://") ? "https" : url.startsWith("http://") ? "http" : null;
+  if (scheme === null) return null;
+  const slash = url.indexOf("/", scheme.length + 3);
+  if (slash < 0) return null;
+  // The authority must not hide a path, query, fragment or userinfo delimiter the parser would see first.
+  if (!plainAuthority(url.slice(scheme.length + 3, slash))) return null;
+  if (url.includes("#", slash)) return null;
+  const q = url.indexOf("?", slash);
+  const path = q < 0 ? url.slice(slash) : url.slice(slash, q);
+  const query = q < 0 ? "" : url.slice(q);
+  if (!PLAIN_PATH.test(path) || DOT_SEGMENT_START.test(path) || !PLAIN_QUERY.test(query)) return null;
+  // `search` of a bare "?" is "".
+  return { scheme, path, query: query === "?" ? "" : query };
+}
+
+/**
  * Facts from a fetch Request (the Worker). The scheme is the URL's (Cloudflare terminates TLS,
  * so `https:` means the client used TLS). The client address comes from `opts.clientIp`, else
- * `cf-connecting-ip` (set by Cloudflare, not spoofable from the Internet).
+ * `cf-connecting-ip` (set by Cloudflare, not spoofable from the Internet). `opts.url` is
+ * `req.url` when the caller already read it (each read makes a new string in workerd).
  */
-export function factsFromRequest(req: Request, opts?: { clientIp?: string; pathNormalization?: PathNormalization }): FactsResult {
-  if (REFUSED_METHODS.has(req.method.toUpperCase())) return { error: 405, reason: `method ${req.method} is not allowed` };
-  let url: URL;
-  try {
-    url = new URL(req.url);
-  } catch {
-    return { error: 400, reason: "invalid URL" };
-  }
-  const scheme = url.protocol === "https:" ? "https" : url.protocol === "http:" ? "http" : null;
-  if (!scheme) return { error: 400, reason: `unsupported scheme ${url.protocol}` };
-  const clientIp = opts?.clientIp ?? req.headers.get("cf-connecting-ip") ?? undefined;
-  const parts: FactsParts = {
-    method: req.method,
-    scheme,
-    authority: req.headers.get("host") ?? url.host,
+export function factsFromRequest(req: Request, opts?: { clientIp?: string; pathNormalization?: PathNormalization; url?: string }): FactsResult {
+  const method = req.method;
+  if (REFUSED_METHODS.has(method.toUpperCase())) return { error: 405, reason: `method ${method} is not allowed` };
+  const href = opts?.url ?? req.url;
+  const headers = req.headers;
+  const hostHeader = headers.get("host");
+  let scheme: "http" | "https";
+  let path: string;
+  let query: string;
+  let authority: string;
+  const plain = hostHeader !== null ? splitPlainUrl(href) : null;
+  if (plain !== null) {
+    ({ scheme, path, query } = plain);
+    authority = hostHeader!;
+  } else {
+    let url: URL;
+    try {
+      url = new URL(href);
+    } catch {
+      return { error: 400, reason: "invalid URL" };
+    }
+    const s = url.protocol === "https:" ? "https" : url.protocol === "http:" ? "http" : null;
+    if (!s) return { error: 400, reason: `unsupported scheme ${url.protocol}` };
+    scheme = s;
     // `url.pathname` of "http://a/p?" is "/p" and `url.search` is "" for a bare "?": harmless.
-    path: url.pathname,
-    query: url.search,
-    headers: req.headers,
-  };
+    path = url.pathname;
+    query = url.search;
+    authority = hostHeader ?? url.host;
+  }
+  const clientIp = opts?.clientIp ?? headers.get("cf-connecting-ip") ?? undefined;
+  const parts: FactsParts = { method, scheme, authority, path, query, headers };
   if (clientIp !== undefined) parts.clientIp = clientIp;
   if (opts?.pathNormalization !== undefined) parts.pathNormalization = opts.pathNormalization;
   return factsFromParts(parts);
