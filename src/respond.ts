@@ -83,16 +83,37 @@ export function toResponse(r: Reply): Response {
  * and only `%PROTOCOL%` needs it. The CLI has neither a start time nor a protocol.
  */
 export function headerVars(facts: RequestFacts, request: Headers, startTime?: number, protocol?: () => string): HeaderVars {
-  let proto: string | undefined;
-  return {
-    clientIp: facts.clientIp,
-    get protocol(): string | undefined {
-      return protocol ? (proto ??= protocol()) : undefined;
-    },
-    startTime,
-    request,
-    pseudo: { authority: facts.authority, path: facts.path + facts.query, method: facts.method, scheme: facts.scheme },
-  };
+  return new RequestVars(facts, request, startTime, protocol);
+}
+
+/**
+ * HeaderVars of one request. A class rather than an object literal with a getter: V8 builds a
+ * literal with an accessor through a slow runtime path on every request, and most requests
+ * expand no variable at all, so `protocol` and `pseudo` are computed on first read only.
+ */
+class RequestVars implements HeaderVars {
+  readonly clientIp: string | undefined;
+  readonly startTime: number | undefined;
+  readonly request: Headers;
+  readonly #facts: RequestFacts;
+  readonly #protocolOf: (() => string) | undefined;
+  #protocol: string | undefined;
+  #pseudo: HeaderVars["pseudo"];
+
+  constructor(facts: RequestFacts, request: Headers, startTime: number | undefined, protocol: (() => string) | undefined) {
+    this.clientIp = facts.clientIp;
+    this.startTime = startTime;
+    this.request = request;
+    this.#facts = facts;
+    this.#protocolOf = protocol;
+  }
+  get protocol(): string | undefined {
+    return this.#protocolOf ? (this.#protocol ??= this.#protocolOf()) : undefined;
+  }
+  get pseudo(): HeaderVars["pseudo"] {
+    const f = this.#facts;
+    return (this.#pseudo ??= { authority: f.authority, path: f.path + f.query, method: f.method, scheme: f.scheme });
+  }
 }
 
 function decodeBase64(b64: string): Uint8Array {
