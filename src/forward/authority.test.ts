@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hostnameOf, upstreamAddress } from "./authority.ts";
 
@@ -37,4 +38,20 @@ describe("hostnameOf", () => {
     ["A.com:8080", "a.com"],
     ["[::1]:8080", "[::1]"],
   ])("%s → %s", (input, expected) => expect(hostnameOf(input)).toBe(expected));
+});
+
+describe("upstreamAddress: the Host cached per endpoint", () => {
+  it("is new URL(target).host for every target, first seen or cached", () => {
+    const origin = fc.constantFrom("http://127.0.0.1:8081", "http://A.Example.com", "http://a.example.com:80", "https://a.example.com:443", "https://[::1]:8443", "http://a%41.com", "http://u@a.com", "https://a.example.com:8443/base");
+    const path = fc.constantFrom("/", "/p?q=1", "/a/@b", "/x\\y", "/%2e%2e/", "/?x=/y@z", "/#f");
+    fc.assert(
+      fc.property(fc.array(fc.tuple(origin, path), { minLength: 1, maxLength: 20 }), (targets) => {
+        for (const [o, p] of targets) {
+          const t = o + p;
+          expect(upstreamAddress(t, undefined)).toEqual({ url: t, host: new URL(t).host });
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

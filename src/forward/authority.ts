@@ -51,8 +51,12 @@ export function hostnameOf(authority: string): string {
  *                        header op, or undefined when none applies
  */
 export function upstreamAddress(targetUrl: string, rewriteAuthority: string | undefined): UpstreamAddress {
+  if (rewriteAuthority === undefined) {
+    const host = cachedHost(targetUrl);
+    if (host !== undefined) return { url: targetUrl, host };
+  }
   const url = new URL(targetUrl);
-  if (rewriteAuthority === undefined) return { url: targetUrl, host: url.host };
+  if (rewriteAuthority === undefined) return { url: targetUrl, host: rememberHost(targetUrl, url.host) };
   const wanted = hostnameOf(rewriteAuthority);
   const endpointHost = url.hostname.toLowerCase();
   if (wanted === "" || wanted === endpointHost || isIpLiteral(endpointHost) || isIpLiteral(wanted)) {
@@ -60,4 +64,38 @@ export function upstreamAddress(targetUrl: string, rewriteAuthority: string | un
   }
   url.hostname = wanted;
   return { url: url.toString(), resolveOverride: endpointHost, host: url.host };
+}
+
+/**
+ * `new URL(target).host` by the target's `scheme://authority` prefix: a forwarded request's URL
+ * is its endpoint's URL plus a path, so the host is the same for every request to an endpoint,
+ * and parsing the whole URL per request only to read it back costs a runtime call. A prefix is
+ * cached only when its authority holds none of the characters that could end it early or hide
+ * userinfo (`? # @ \ %`, whitespace), so the first `/` after `://` really ends the authority and
+ * every URL sharing the prefix has the same host. Bounded: endpoints are few per table.
+ */
+const hostByOrigin = new Map<string, string>();
+const HOST_CACHE_MAX = 1024;
+const UNSAFE_AUTHORITY = /[?#@\\%\s]/;
+
+function originOf(targetUrl: string): string | undefined {
+  const sep = targetUrl.indexOf("://");
+  if (sep < 0) return undefined;
+  const slash = targetUrl.indexOf("/", sep + 3);
+  if (slash < 0) return undefined;
+  return UNSAFE_AUTHORITY.test(targetUrl.slice(sep + 3, slash)) ? undefined : targetUrl.slice(0, slash);
+}
+
+function cachedHost(targetUrl: string): string | undefined {
+  const origin = originOf(targetUrl);
+  return origin === undefined ? undefined : hostByOrigin.get(origin);
+}
+
+function rememberHost(targetUrl: string, host: string): string {
+  const origin = originOf(targetUrl);
+  if (origin !== undefined) {
+    if (hostByOrigin.size >= HOST_CACHE_MAX) hostByOrigin.clear();
+    hostByOrigin.set(origin, host);
+  }
+  return host;
 }
