@@ -54,9 +54,20 @@ export function clusterLbState(state: SelectState, key: string): ClusterLbState 
   return s;
 }
 
+/**
+ * clusterKey of a table's Cluster object, built once per object: the forwarder asks twice per
+ * attempt, and a template string with a number is an allocation and a conversion each time.
+ */
+const keyOfCluster = new WeakMap<Cluster, string>();
+function clusterKeyOf(cluster: Cluster): string {
+  let key = keyOfCluster.get(cluster);
+  if (key === undefined) keyOfCluster.set(cluster, (key = clusterKey(cluster.host, cluster.subset, cluster.port)));
+  return key;
+}
+
 /** Forwarder hook: +1 when a request to `endpoint` starts, −1 when it ends. */
 export function trackInFlight(state: SelectState, cluster: Cluster, endpointUrl: string, delta: 1 | -1): void {
-  const s = clusterLbState(state, clusterKey(cluster.host, cluster.subset, cluster.port));
+  const s = clusterLbState(state, clusterKeyOf(cluster));
   const n = (s.inFlight.get(endpointUrl) ?? 0) + delta;
   if (n <= 0) s.inFlight.delete(endpointUrl);
   else s.inFlight.set(endpointUrl, n);
@@ -174,7 +185,7 @@ export function pickEndpoint(
   if (eps.length === 1) return { endpoint: eps[0]!, setCookies };
 
   if (ch) return { endpoint: key !== null ? rendezvous(eps, key) : randomPick(eps, opts.rand), setCookies };
-  const state = opts.state ? clusterLbState(opts.state, clusterKey(cluster.host, cluster.subset, cluster.port)) : undefined;
+  const state = opts.state ? clusterLbState(opts.state, clusterKeyOf(cluster)) : undefined;
   switch (lb?.simple) {
     case "RANDOM":
       return { endpoint: randomPick(eps, opts.rand), setCookies };
