@@ -51,6 +51,24 @@ async function run(d: ForwardDecision, script: Behaviour[] | Record<string, Beha
 
 const hosts = (calls: Array<{ url: string }>) => calls.map((c) => new URL(c.url).host);
 
+describe("the fetcher call", () => {
+  it("calls the fetcher as a plain function, never as a method of the I/O object (workerd's fetch throws Illegal invocation)", async () => {
+    const d = decision(cluster(1));
+    const p = plan(d, {});
+    const seenThis: unknown[] = [];
+    const fetcher = function (this: unknown, _url: string, _init: RequestInit): Promise<Response> {
+      seenThis.push(this);
+      if (this !== undefined) return Promise.reject(new TypeError("Illegal invocation"));
+      return Promise.resolve(new Response("ok"));
+    };
+    const policy = effectiveResilience(d);
+    const clock = new VirtualClock();
+    const result = await runAttempts(d, p, RequestBody.empty(), req("http://a.com/p"), policy, new Deadline(policy.routeTimeoutMs, clock), { fetcher, now: clock.now, rand: () => 0.5, clock }, new SubrequestBudget(50));
+    expect(seenThis).toEqual([undefined]);
+    expect(result.final.kind).toBe("response");
+  });
+});
+
 describe("Istio's default retry policy (§2.16 vectors 27, 28)", () => {
   it("#27 passes a 503 through after one attempt", async () => {
     const r = await run(decision(cluster(1)), [503]);

@@ -23,13 +23,13 @@ import type { Endpoint } from "../table/types.ts";
 import type { ForwardDecision, RequestFacts } from "../decision.ts";
 import { trackInFlight, pickEndpoint } from "../select/endpoint.ts";
 import { CODE_CONNECT_FAILED, CODE_TIMEOUT, outlierDetector } from "../select/outlier.ts";
-import { attempt, type Attempt, type ForwardIo } from "./attempt.ts";
+import { attempt, resetReasonOf, type Attempt, type ForwardIo } from "./attempt.ts";
 import { upstreamAddress } from "./authority.ts";
 import type { RequestBody } from "./body-buffer.ts";
 import type { SubrequestBudget } from "./budget.ts";
 import { backoffMs, isRetriable, type AttemptOutcome, type EffectiveResilience } from "./retry-policy.ts";
 import { ABORTED, AttemptSignal, raceAbort, sleep, type Deadline } from "./timeouts.ts";
-import { configuredAuthority, type UpstreamPlan } from "./upstream-request.ts";
+import { configuredAuthority, requestInit, type UpstreamPlan } from "./upstream-request.ts";
 
 /** Why the policy wanted another attempt but the gateway did not make it (logged). */
 export type RetryAbandoned = "request body streamed once" | "subrequest budget exhausted";
@@ -159,7 +159,18 @@ async function oneAttempt(
 ): Promise<Attempt> {
   if (io.state) trackInFlight(io.state, cluster, endpointUrl, 1);
   try {
-    if (signal === null) return await attempt(plan, { attempt: n, body: body.forAttempt() }, io.fetcher, io.now);
+    // attempt() without a signal, inlined: one async layer less per request (the common case).
+    if (signal === null) {
+      const sentAt = io.now();
+      // A plain call: workerd's global fetch throws "Illegal invocation" when called as io.fetcher(…).
+      const fetcher = io.fetcher;
+      try {
+        const response = await fetcher(plan.url, requestInit(plan, { attempt: n, body: body.forAttempt() }));
+        return { kind: "response", response, serviceTimeMs: io.now() - sentAt };
+      } catch (err) {
+        return { kind: "reset", reason: resetReasonOf(err), detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+      }
+    }
     const pending = attempt(plan, { attempt: n, body: body.forAttempt(), signal: signal.signal }, io.fetcher, io.now);
     const raced = await raceAbort(pending, signal.signal);
     if (raced === ABORTED) {
