@@ -169,6 +169,18 @@ describe("module layering (DESIGN.md §2)", () => {
     expect(bad).toEqual([]);
   });
 
+  it("lets tests share fixtures only through test/fixtures, never another suite's folder (docs/development.md)", () => {
+    const testFiles = (dir: string): string[] =>
+      readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? (e.name === "node_modules" ? [] : testFiles(`${dir}/${e.name}`)) : /\.test\.tsx?$/.test(e.name) ? [`${dir}/${e.name}`] : [],
+      );
+    const bad: string[] = [];
+    for (const f of [...testFiles("src"), ...testFiles("scripts")]) {
+      for (const d of importsOf(f)) if (d.startsWith("test/") && !d.startsWith("test/fixtures/")) bad.push(`${f} imports ${d}`);
+    }
+    expect(bad).toEqual([]);
+  });
+
   it("detects a cycle and an upstream import when there is one (the checks can fail)", () => {
     const g = new Map([
       ["src/a.ts", ["src/b.ts"]],
