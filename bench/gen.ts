@@ -92,7 +92,7 @@ export function originEntry(origin: OriginAddress = DEFAULT_ORIGIN, subsets: str
   };
 }
 
-function virtualService(name: string, hosts: string[], http: unknown[]): IstioObject {
+export function virtualService(name: string, hosts: string[], http: unknown[]): IstioObject {
   return {
     apiVersion: API,
     kind: "VirtualService",

@@ -9,9 +9,11 @@
  *   5. bundle size (gzip) from `wrangler deploy --dry-run`
  *   6. regex engines: V8 vs re2js on ordinary route regexes; worst case of the ReDoS corpus on 8 KiB
  *   7. state plane: instructions per request with/without the STATE binding; object requests per isolate
+ *   8. shards: cold first request of a 1,000,000-route / 100,000-host table vs a 10-route table, warm
+ *      decisions, heap bounded by SHARD_CACHE_BYTES, KV writes of a one-host change (bench/shards.ts)
  *
  * Prints tables and PASS/MISS per target, writes bench/RESULTS.md.
- * Options: --quick (short rounds, for trying the harness), --only=decide,load,e2e,memory,bundle,regex,state,
+ * Options: --quick (short rounds, for trying the harness), --only=decide,load,e2e,memory,bundle,regex,state,shards,
  *          --rounds=N --seconds=S --variants=origin,passthrough,small,large,split (end-to-end),
  *          --concurrency=C, --no-write, --instructions (adds valgrind instruction counts per
  *          request for the Worker variants: slow, ~4 min). RESULTS.md is written only by a full run.
@@ -35,6 +37,7 @@ import { fmt, fmtSpread, kib, ratios, spread } from "./stats.ts";
 import { countInstructions, valgrindAvailable, type InstructionCount } from "./instructions.ts";
 import { measureTableLoad } from "./table-load.ts";
 import { runStatePlane } from "./state-plane.ts";
+import { bigTable, checkBucketMethod, measureCold, measureHeap, measureOneHostChange, smallTable as smallStored } from "./shards.ts";
 import { measureTypical, measureWorst } from "./regex-bench.ts";
 import type { RunningWorker } from "./workerd.ts";
 
@@ -418,6 +421,18 @@ async function main(): Promise<void> {
     }
   }
 
+  if (want("shards")) {
+    section("8. shards");
+    if ("error" in pipeline) report.problem("shards bench: pipeline missing");
+    else {
+      try {
+        await runShards(pipeline);
+      } catch (e) {
+        report.problem(`shards: ${(e as Error).stack ?? e}`);
+      }
+    }
+  }
+
   if (want("memory")) {
     section("4. memory");
     if ("error" in pipeline || !bundle) {
@@ -430,6 +445,68 @@ async function main(): Promise<void> {
       }
     }
   }
+}
+
+/** 8. Sharded tables and lazy loading (bench/shards.ts). */
+async function runShards(pipeline: Pipeline): Promise<void> {
+  const BIG_HOSTS = quick ? 10_000 : 100_000;
+  const PER_HOST = 10;
+  const KEEP = quick ? 64 : 320;
+  await checkBucketMethod(pipeline);
+  console.log("  bucket-by-bucket compilation gives the whole table's shards (2,000 hosts): ok");
+  const big = await bigTable(pipeline, BIG_HOSTS, PER_HOST, KEEP, (line) => console.log(line));
+  const small = await smallStored(pipeline, 10, work);
+  const cold = measureCold(big, small, quick ? 3 : 7);
+  const heap = measureHeap(big);
+  const change = await measureOneHostChange(pipeline, 10_000);
+  const label = `${(BIG_HOSTS * PER_HOST).toLocaleString("en")}-route / ${BIG_HOSTS.toLocaleString("en")}-host`;
+  const avgShard = big.allShardBytes / big.buckets;
+  const marks = Object.keys(heap).filter((k) => /^heap\d+$/.test(k)).map((k) => Number(k.slice(4))).sort((a, b) => a - b);
+  report.section({
+    title: `8. Sharded tables: cold first request, memory, one-host change`,
+    intro:
+      `The ${label} table is compiled bucket by bucket through the real compile path (${big.buckets} buckets; cached in bench/.cache). ` +
+      `A cold sample is a fresh Node process (cold V8) running the Worker's TableStore, prepare() and decide() on a KV held in memory: ` +
+      `pointer + index + the host's shard → first decision (KV latency excluded: both tables read the same three keys). ${cold.bigCpuMs.length} rounds, alternating order.`,
+    headers: ["measure", "value"],
+    rows: [
+      [`${label} table in KV`, `index ${kib(big.indexBytes)}, ${big.buckets} shards of ${kib(avgShard)} on average, ${kib(big.allShardBytes + big.indexBytes)} in all`],
+      ["10-route table in KV", `index ${kib(small.indexBytes)}, shard ${kib(small.shardBytes[0] ?? 0)}`],
+      ["cold first request, CPU: big / 10-route", `${fmtSpread(spread(cold.bigCpuMs), 1, " ms")} / ${fmtSpread(spread(cold.smallCpuMs), 1, " ms")}`],
+      ["cold first request, big ÷ 10-route, per round (CPU)", fmtSpread(cold.ratio, 2, "×")],
+      ["same, wall-clock", fmtSpread(cold.wallRatio, 2, "×")],
+      ["warm decision (best of 2,000): big / 10-route", `${fmt(cold.bigWarmUs, 1)} µs / ${fmt(cold.smallWarmUs, 1)} µs`],
+      ["heap after GC once the first host is served (index + 1 shard; the base of the rows below)", kib(heap.heapBase!)],
+      ...marks.map((n) => [`heap growth once ${n} hosts of distinct shards were served (shard JSON the cache holds)`, `${kib(heap[`heap${n}`]!)} (${kib(heap[`cache${n}`]!)})`]),
+      ["SHARD_CACHE_BYTES (default) / evictions", `${kib(heap.limit!)} / ${heap.evictions}`],
+      ["one-host change of a 10,000-host config: KV writes", `${change.writes} (${change.keys.join(", ")})`],
+      ["written bytes ÷ the whole config's bytes in KV", `${kib(change.writtenBytes)} ÷ ${kib(change.configBytes)} = ${fmt((100 * change.writtenBytes) / change.configBytes, 2)} %`],
+    ],
+  });
+  report.target({
+    target: `cold first request to a host of a ${label} table ≤ 2× the 10-route table's`,
+    measured: `${fmtSpread(cold.ratio, 2, "×")} CPU (${fmtSpread(spread(cold.bigCpuMs), 1, " ms")} vs ${fmtSpread(spread(cold.smallCpuMs), 1, " ms")})`,
+    pass: cold.ratio.median <= 2,
+  });
+  report.target({
+    target: "warm decision on the big table's shard within 1.5× the 10-route table's",
+    measured: `${fmt(cold.bigWarmUs, 1)} µs vs ${fmt(cold.smallWarmUs, 1)} µs`,
+    pass: cold.bigWarmUs <= 1.5 * cold.smallWarmUs,
+  });
+  const last = marks[marks.length - 1]!;
+  // Heap per byte of cached shard JSON at the largest mark that did not evict yet, applied to the whole table.
+  const perByte = Math.max(...marks.filter((n) => heap[`cache${n}`]! > 0).map((n) => heap[`heap${n}`]! / heap[`cache${n}`]!));
+  const wholeHeapEstimate = perByte * (big.allShardBytes + big.indexBytes);
+  report.target({
+    target: "isolate heap bounded by SHARD_CACHE_BYTES, not by the table",
+    measured: `+${kib(heap[`heap${last}`]!)} after ${last} hosts of distinct shards (cache ${kib(heap[`cache${last}`]!)} ≤ ${kib(heap.limit!)}, ${heap.evictions} evictions); the whole table would take ≈ ${kib(wholeHeapEstimate)} (${fmt(perByte, 1)} heap bytes per JSON byte)`,
+    pass: heap[`cache${last}`]! <= heap.limit! && heap[`heap${last}`]! < 2 * perByte * heap.limit!,
+  });
+  report.target({
+    target: "one-host change of a 10,000-host config: ≤ 5 KV values, ≤ 5 % of the config's bytes",
+    measured: `${change.writes} values, ${fmt((100 * change.writtenBytes) / change.configBytes, 2)} %`,
+    pass: change.writes <= 5 && change.writtenBytes <= 0.05 * change.configBytes,
+  });
 }
 
 async function runE2e(pipeline: Pipeline, bundle: Bundle, origin: RunningOrigin, largeTable: RouteTable): Promise<void> {
