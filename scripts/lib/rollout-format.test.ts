@@ -91,13 +91,15 @@ describe("rollout status NAME", () => {
     expect(out.at(-1)!.trim().split(/\s{2,}/)).toEqual(["2026-12-03 19:05:00Z", "pause", "50%", "operator: pause at 50%"]);
   });
 
-  it("not started: no invented history; unreachable: the reason and that the pushed weights are served", () => {
+  it("not started: no invented history; unreachable: the reason, the weights the Worker keeps, no invented decision", () => {
     const fresh = formatStatus(status(startRollout(SPEC, T0), "initial"));
     expect(fresh.find((l) => l.startsWith("last decision"))).toMatch(/none yet$/);
     expect(fresh.find((l) => l.startsWith("note"))).toMatch(/has no state for this Canary yet; the Worker serves the pushed weights$/);
     expect(fresh.some((l) => l.startsWith("history"))).toBe(false);
     const gone = formatStatus(status(advancing(), "unreachable", "timeout"));
-    expect(gone.find((l) => l.startsWith("note"))).toMatch(/did not answer \(timeout\); the Worker serves the pushed weights until it does$/);
+    expect(gone.find((l) => l.startsWith("note"))).toMatch(/did not answer \(timeout\); the Worker keeps the weights it last knew \(above\), or the pushed ones$/);
+    expect(gone.find((l) => l.startsWith("last decision"))).toMatch(/unknown \(the object did not answer\)$/);
+    expect(gone.some((l) => l.startsWith("history"))).toBe(false);
   });
 });
 

@@ -31,7 +31,7 @@ function sourceNote(s: RolloutStatus): string | null {
     case "initial":
       return "not started: the rollout's object has no state for this Canary yet; the Worker serves the pushed weights";
     case "unreachable":
-      return `the rollout's object did not answer (${s.error ?? "no reason given"}); the Worker serves the pushed weights until it does`;
+      return `the rollout's object did not answer (${s.error ?? "no reason given"}); the Worker keeps the weights it last knew (above), or the pushed ones`;
   }
 }
 
@@ -59,11 +59,12 @@ export function formatStatus(s: RolloutStatus, last = DEFAULT_LAST): string[] {
     ["analysis", fmtAnalysis(s.spec)],
     ["failures", `${fmtFailures(s.failures)} count as failed requests`],
     ["failed checks", `${s.state.failedChecks} of ${s.spec.threshold}`],
-    ["last decision", s.source === "initial" ? "none yet" : decision(lastEntry(s.state))],
+    ["last decision", s.source === "initial" ? "none yet" : s.source === "unreachable" ? "unknown (the object did not answer)" : decision(lastEntry(s.state))],
     ...(note ? [["note", note]] : []),
   ];
   const out = columns(head);
-  if (s.source === "initial") return out;
+  // Only the object has a history; an initial or unreachable status carries a made-up start.
+  if (s.source !== "object") return out;
   const shown = s.state.history.slice(-Math.max(1, last));
   out.push("", `history (newest last${shown.length < s.state.history.length ? `; ${shown.length} of ${s.state.history.length}, --last N for more` : ""}):`);
   const rows = [["TIME", "DECISION", "WEIGHT", "PRIMARY REQ", "FAILED", "OK", "P99", "CANARY REQ", "FAILED", "OK", "P99", "REASON"]];

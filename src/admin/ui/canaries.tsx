@@ -180,7 +180,7 @@ export function RolloutPage(props: { viewer: Viewer; rollout: RolloutStatus; sta
           {s.state.failedChecks} of {s.spec.threshold}
         </dd>
         <dt>Last decision</dt>
-        <dd id="last-decision">{last ? `${entryKind(last)} at ${fmtTime(last.at)}: ${last.reason}` : "none yet"}</dd>
+        <dd id="last-decision">{last ? `${entryKind(last)} at ${fmtTime(last.at)}: ${last.reason}` : s.source === "unreachable" ? "unknown (the object did not answer)" : "none yet"}</dd>
       </dl>
       {actions.length ? (
         <>
