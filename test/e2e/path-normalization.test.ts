@@ -6,20 +6,31 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
-import { cluster, dest, route, table } from "../fixtures/pushed.ts";
+import { compiledTable, gatewayYaml, serviceEntryYaml, virtualServiceYaml, yamlFile } from "../fixtures/istio.ts";
+import type { RouteTable } from "../../src/table/types.ts";
 
 let origin: EchoOrigin;
 const gateways: Record<string, Gateway> = {};
 const MODES = ["BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES"] as const;
 
-const denyThenCatchAll = table("e2e-pathnorm", [
-  route("deny-admin", { match: { uri: { prefix: "/admin" } }, action: { kind: "directResponse", status: 403, body: { string: "denied" } } }),
-  route("site", { action: { kind: "route", destinations: [dest("site.svc")], totalWeight: 1 } }),
-], []);
+/** A deny rule, then a catch-all to the origin: the shape SECURITY.md warns about. */
+let denyThenCatchAll: RouteTable;
 
 beforeAll(async () => {
   origin = await startEchoOrigin("site");
-  denyThenCatchAll.clusters = table("x", [], [cluster("site.svc", [origin.url])]).clusters;
+  denyThenCatchAll = await compiledTable(
+    yamlFile(
+      gatewayYaml(),
+      serviceEntryYaml("site.internal", [origin.url]),
+      virtualServiceYaml(`
+        - name: deny-admin
+          match: [{ uri: { prefix: /admin } }]
+          directResponse: { status: 403, body: { string: denied } }
+        - name: site
+          route: [{ destination: { host: site.internal } }]
+          retries: { attempts: 0 }`),
+    ),
+  );
   for (const mode of MODES) {
     gateways[mode] = await startGateway({ PATH_NORMALIZATION: mode });
     await gateways[mode]!.push(denyThenCatchAll);
