@@ -14,6 +14,7 @@ import { memoryIo } from "../../scripts/lib/io.ts";
 import { manyHosts, toYaml } from "../../bench/gen.ts";
 import { ACTIVE_KEY, HISTORY_KEY, shardKey, versionKey } from "../../src/store/keys.ts";
 import { shardIdsOf, type ShardIndex } from "../../src/table/shards.ts";
+import { gatewayYaml, WEB_V1_V2 } from "../fixtures/istio.ts";
 
 const exec = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -51,14 +52,7 @@ function writeConfig(dir: string, s: Shape = {}): string {
         - destination: { host: web.internal.example, subset: v2 }
 `
     : "";
-  const yaml = `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: gw }
-spec:
-  servers:
-    - port: { number: 80, name: http, protocol: HTTP }
-      hosts: [shop.example.com]
----
+  const yaml = `${gatewayYaml({ hosts: ["shop.example.com"] })}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: { name: shop }
@@ -70,26 +64,7 @@ ${ratings}    - name: web
       route:
 ${weights}
 ${s.timeout ? `      timeout: ${s.timeout}\n` : ""}${s.invalid ? "      rout: oops\n" : ""}---
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: web }
-spec:
-  host: web.internal.example
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: web }
-spec:
-  hosts: [web.internal.example]
-  ports: [{ number: 80, name: http, protocol: HTTP }]
-  resolution: DNS
-  endpoints:
-    - { address: v1.web.example.net, labels: { version: v1 } }
-    - { address: v2.web.example.net, labels: { version: v2 } }
-`;
+${WEB_V1_V2}`;
   const file = path.join(dir, "shop.yaml");
   writeFileSync(file, yaml);
   return file;

@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { runCli } from "../../../scripts/cli.ts";
 import { memoryIo } from "../../../scripts/lib/io.ts";
 import { casesJsonSchema } from "../../../src/cases/schema.ts";
+import { gatewayYaml, WEB_V1_V2 } from "../../fixtures/istio.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const tmp: string[] = [];
@@ -42,14 +43,7 @@ function position(text: string, needle: string, at = needle): { line: number; co
 
 // Three rules: header routing, a redirect, an 80/20 split. DNS endpoints on port 80, so the
 // config has no edge warnings of its own.
-const SHOP = `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: gw }
-spec:
-  servers:
-    - port: { number: 80, name: http, protocol: HTTP }
-      hosts: [shop.example.com]
----
+const SHOP = `${gatewayYaml({ hosts: ["shop.example.com"] })}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: { name: shop }
@@ -79,26 +73,7 @@ spec:
         - destination: { host: web.internal.example, subset: v2 }
           weight: 20
 ---
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: web }
-spec:
-  host: web.internal.example
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: web }
-spec:
-  hosts: [web.internal.example]
-  ports: [{ number: 80, name: http, protocol: HTTP }]
-  resolution: DNS
-  endpoints:
-    - { address: v1.web.example.net, labels: { version: v1 } }
-    - { address: v2.web.example.net, labels: { version: v2 } }
-`;
+${WEB_V1_V2}`;
 
 const GOOD_CASES = `cases:
   - name: beta users get v2 and the x-beta header
