@@ -15,7 +15,8 @@
  * Prints tables and PASS/MISS per target, writes bench/RESULTS.md.
  * Options: --quick (short rounds, for trying the harness), --only=decide,load,e2e,memory,bundle,regex,state,shards,
  *          --rounds=N --seconds=S --variants=origin,passthrough,small,large,split (end-to-end),
- *          --concurrency=C, --no-write, --instructions (adds valgrind instruction counts per
+ *          --concurrency=C, --no-write, --shard-hosts=N (hosts of section 8's big table, 10 routes each;
+ *          default 100,000, --quick 10,000; compiled once into bench/.cache), --instructions (adds valgrind instruction counts per
  *          request for the Worker variants: slow, ~4 min). RESULTS.md is written only by a full run.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -449,7 +450,7 @@ async function main(): Promise<void> {
 
 /** 8. Sharded tables and lazy loading (bench/shards.ts). */
 async function runShards(pipeline: Pipeline): Promise<void> {
-  const BIG_HOSTS = quick ? 10_000 : 100_000;
+  const BIG_HOSTS = Number(args.get("shard-hosts") ?? (quick ? 10_000 : 100_000));
   const PER_HOST = 10;
   const KEEP = quick ? 64 : 320;
   await checkBucketMethod(pipeline);
