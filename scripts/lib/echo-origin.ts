@@ -223,7 +223,11 @@ export async function startEchoOrigin(name: string, port = 0): Promise<EchoOrigi
     seen.push({ method: req.method ?? "", path: req.url ?? "", headers: { ...req.headers }, rawHeaders: req.rawHeaders, body: { size: 0, sha256: "" } });
     acceptWebSocket(name, req, socket);
   });
-  server.keepAliveTimeout = 1_000;
+  // Idle keep-alive connections stay open 30 s, as real origins keep them (nginx: 75 s). With 1 s, a
+  // loaded machine often let workerd reuse a pooled connection at the moment Node closed it
+  // ("Network connection lost", one 503 in thousands on routes with retries off). close() still
+  // ends every connection at once (closeAllConnections), so tests do not wait for this.
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const actual = (server.address() as AddressInfo).port;
   return {

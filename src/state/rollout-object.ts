@@ -10,7 +10,7 @@
  *
  * The object has no route table: every isolate request carries the Canary as compiled in the
  * isolate's table (`sync`: the spec, its hash, the target and the version's activation time).
- * What a push does to a running rollout (docs/ab-testing.md "What a push does to a rollout"):
+ * What a push does to a running rollout (docs/canary.md "What a push does to a running rollout"):
  *  - the first sync of a Canary starts its rollout at the first step;
  *  - the same specHash and target: the rollout carries on where it is (an identical re-push, or a
  *    push that changed other rules, never restarts it);
