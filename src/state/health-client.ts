@@ -22,6 +22,7 @@ import { outlierDetector } from "../select/outlier.ts";
 import { drainOutbox, sharedHealth, type OutboxEntry, type SharedHealth } from "../select/shared-health.ts";
 import type { ClusterRef, HealthReport, HealthView } from "./health-object.ts";
 import { healthObject } from "./names.ts";
+import { FailureStreak } from "./failure-streak.ts";
 
 /**
  * What the health client uses of its state plane. client.ts's StatePlane provides it and owns
@@ -77,14 +78,14 @@ export class HealthClient {
   #lastReport = Number.NEGATIVE_INFINITY;
   #lastViews = Number.NEGATIVE_INFINITY;
   #inflight: Promise<void> | null = null;
-  #lastError: { at: number; detail: string } | null = null;
+  readonly #failures = new FailureStreak("state plane: health object unreachable; keeping the last views");
 
   constructor(plane: HealthPlane) {
     this.#plane = plane;
   }
 
   get lastError() {
-    return this.#lastError;
+    return this.#failures.last;
   }
 
   attach(state: SelectState): void {
@@ -172,12 +173,6 @@ export class HealthClient {
   }
 
   #failed(err: unknown): void {
-    const now = this.#plane.now();
-    const detail = err instanceof Error ? err.message : String(err);
-    // One log line per failure streak start (a dead object must not flood the logs).
-    if (!this.#lastError || now - this.#lastError.at > 60_000) {
-      this.#plane.log({ ts: new Date(now).toISOString(), level: "warn", msg: "state plane: health object unreachable; keeping the last views", detail });
-    }
-    this.#lastError = { at: now, detail };
+    this.#failures.record(err, this.#plane.now(), (entry) => this.#plane.log(entry));
   }
 }

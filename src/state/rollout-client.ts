@@ -23,6 +23,7 @@ import { count, emptyCounts, isFailure, totalRequests, type Outcome, type Rollou
 import { canariesOf, type TableCanary } from "../rollout/status.ts";
 import type { RolloutView, SyncRequest } from "./rollout-object.ts";
 import { rolloutObject } from "./names.ts";
+import { FailureStreak } from "./failure-streak.ts";
 
 /** What the rollout client uses of its state plane (client.ts's StatePlane). */
 export interface RolloutPlane {
@@ -90,14 +91,14 @@ export class RolloutClient {
   #lastViews = Number.NEGATIVE_INFINITY;
   #lastSync = new Map<string, number>();
   #inflight: Promise<void> | null = null;
-  #lastError: { at: number; detail: string } | null = null;
+  readonly #failures = new FailureStreak("state plane: rollout object unreachable; keeping the last weights");
 
   constructor(plane: RolloutPlane) {
     this.#plane = plane;
   }
 
   get lastError() {
-    return this.#lastError;
+    return this.#failures.last;
   }
 
   /** What this isolate last heard from a rollout's object. */
@@ -269,12 +270,6 @@ export class RolloutClient {
   }
 
   #failed(err: unknown): void {
-    const now = this.#plane.now();
-    const detail = err instanceof Error ? err.message : String(err);
-    // One log line per failure streak start (a dead object must not flood the logs).
-    if (!this.#lastError || now - this.#lastError.at > 60_000) {
-      this.#plane.log({ ts: new Date(now).toISOString(), level: "warn", msg: "state plane: rollout object unreachable; keeping the last weights", detail });
-    }
-    this.#lastError = { at: now, detail };
+    this.#failures.record(err, this.#plane.now(), (entry) => this.#plane.log(entry));
   }
 }
