@@ -10,7 +10,7 @@ import type { Command, Io } from "../lib/io.ts";
 import { boolFlag, EXIT_FAILURE, EXIT_OK, stringFlag, UsageError } from "../lib/args.ts";
 import { adminJson, GATEWAY_FLAGS, gatewayTarget, type GatewayDeps, type GatewayTarget } from "../lib/gateway.ts";
 import { DEFAULT_LAST, formatActed, formatList, formatStatus } from "../lib/rollout-format.ts";
-import { ROLLOUT_ACTIONS, ROLLOUTS_PATH, type RolloutAction, type RolloutList, type RolloutStatus } from "../../src/rollout/status.ts";
+import { ROLLOUT_ACTIONS, ROLLOUTS_PAGE_MAX, ROLLOUTS_PATH, type RolloutAction, type RolloutList, type RolloutStatus } from "../../src/rollout/status.ts";
 
 /** An admin call is a few KV/object reads: a gateway that says nothing for this long is not answering. */
 export const ROLLOUT_REQUEST_TIMEOUT_MS = 15_000;
@@ -61,9 +61,30 @@ async function suggest(g: GatewayTarget, io: Io, deps: GatewayDeps): Promise<voi
     const r = await adminJson(g, ROLLOUTS_PATH, { method: "GET", signal: AbortSignal.timeout(ROLLOUT_REQUEST_TIMEOUT_MS) }, deps);
     const list = (r.body as Partial<RolloutList>).rollouts;
     if (r.status !== 200 || !Array.isArray(list)) return;
-    io.err(list.length ? `its rollouts: ${list.map((s) => s.name).join(", ")}` : "it has no rollouts: the active route table has no Canary document");
+    const said = (r.body as Partial<RolloutList>).total;
+    const total = typeof said === "number" ? said : list.length;
+    const more = total > list.length ? ` and ${total - list.length} more (routes rollout status lists them all)` : "";
+    io.err(list.length ? `its rollouts: ${list.map((s) => s.name).join(", ")}${more}` : "it has no rollouts: the active route table has no Canary document");
   } catch {
     // The first answer already said what matters.
+  }
+}
+
+/**
+ * Every rollout: the list API answers a page at a time (a page asks each rollout's object), so
+ * follow `next` until the last page. A gateway without paging answers everything at once, no `next`.
+ */
+async function everyRollout(g: GatewayTarget, io: Io): Promise<RolloutStatus[] | null> {
+  const out: RolloutStatus[] = [];
+  let offset = 0;
+  for (;;) {
+    const body = await call(g, "GET", offset === 0 ? ROLLOUTS_PATH : `${ROLLOUTS_PATH}?offset=${offset}&limit=${ROLLOUTS_PAGE_MAX}`, {}, io, deps);
+    if (!body) return null;
+    const page = body as unknown as Partial<RolloutList>;
+    out.push(...(page.rollouts ?? []));
+    // `next` must move forward, or a confused gateway would keep the CLI asking forever.
+    if (typeof page.next !== "number" || page.next <= offset) return out;
+    offset = page.next;
   }
 }
 
@@ -112,11 +133,17 @@ export const rolloutCommand: Command = {
     if (!g) throw new UsageError("rollout needs --gateway URL (the running gateway whose rollouts to show or change)");
     const json = boolFlag(args, "json");
 
+    if (subcommand === "status" && name === undefined) {
+      const rollouts = await everyRollout(g, io);
+      if (!rollouts) return EXIT_FAILURE;
+      if (json) io.out(JSON.stringify({ rollouts, total: rollouts.length }, null, 2));
+      else for (const l of formatList(rollouts)) io.out(l);
+      return EXIT_OK;
+    }
     if (subcommand === "status") {
-      const body = await call(g, "GET", name === undefined ? ROLLOUTS_PATH : rolloutPath(name), { name }, io, deps);
+      const body = await call(g, "GET", rolloutPath(name!), { name }, io, deps);
       if (!body) return EXIT_FAILURE;
       if (json) io.out(JSON.stringify(body, null, 2));
-      else if (name === undefined) for (const l of formatList((body as unknown as RolloutList).rollouts ?? [])) io.out(l);
       else for (const l of formatStatus(body as unknown as RolloutStatus, last)) io.out(l);
       return EXIT_OK;
     }

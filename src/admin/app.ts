@@ -14,7 +14,7 @@ import { Hono } from "hono";
 import { SERVER_HEADER } from "../respond.ts";
 import { putPointer, stateReport } from "../state/admin.ts";
 import { actOnRollout, listRollouts, showRollout } from "../state/rollout-admin.ts";
-import { ROLLOUT_ACTIONS, ROLLOUTS_PATH, type RolloutAction } from "../rollout/status.ts";
+import { ROLLOUT_ACTIONS, rolloutPageOf, ROLLOUTS_PATH, type RolloutAction } from "../rollout/status.ts";
 import { bearerAuthorized, cookieValue, csrfValid, sameOrigin, sessionCookieName, sessionValid } from "./auth.ts";
 import { consoleRoutes } from "./console.tsx";
 import type { AdminAuth, AdminDeps, AdminEnv } from "./context.ts";
@@ -120,7 +120,11 @@ export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
     const w = await deps.wholeTable(c.env, c.executionCtx as ExecutionContext);
     return w && "table" in w ? w : null;
   };
-  app.get(ROLLOUTS_PATH, async (c) => listRollouts(c.env, await whole(c), c.get("now")));
+  app.get(ROLLOUTS_PATH, async (c) => {
+    const page = rolloutPageOf(c.req.query("offset"), c.req.query("limit"));
+    if (typeof page === "string") return c.json({ error: page }, 400, { "cache-control": "no-store" });
+    return listRollouts(c.env, await whole(c), c.get("now"), page);
+  });
   app.get(`${ROLLOUTS_PATH}/*`, async (c) => showRollout(c.env, await whole(c), rolloutName(c.req.path).join("/"), c.get("now")));
   app.post(`${ROLLOUTS_PATH}/*`, async (c) => {
     const segs = rolloutName(c.req.path);

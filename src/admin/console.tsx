@@ -17,7 +17,7 @@ import { ACTIVE_KEY, type ActivePointer } from "../store/keys.ts";
 import { readActive, readHistory, readVersion, ReleaseError, rollback, short } from "../store/release.ts";
 import { putPointer, statePlaneOf, stateReport } from "../state/admin.ts";
 import { actOnRollout, listRollouts, showRollout } from "../state/rollout-admin.ts";
-import { ROLLOUT_ACTIONS, type RolloutAction, type RolloutList, type RolloutStatus } from "../rollout/status.ts";
+import { ROLLOUT_ACTIONS, rolloutPageOf, ROLLOUTS_PAGE_DEFAULT, type RolloutAction, type RolloutList, type RolloutStatus } from "../rollout/status.ts";
 import { fmtState } from "../rollout/describe.ts";
 import { diffTables, formatDiff } from "../table/diff.ts";
 import type { AdminContext, AdminDeps, AdminEnv } from "./context.ts";
@@ -277,8 +277,11 @@ export function consoleRoutes(deps: AdminDeps): Hono<AdminEnv> {
    */
   async function canariesPage(c: AdminContext, extra: { notice?: string; error?: string } = {}, status: 200 | 400 | 404 | 409 | 503 = 200) {
     const t = await loaded(c);
-    const { rollouts } = (await (await listRollouts(c.env, t ?? null, c.get("now"))).json()) as RolloutList;
-    return c.html(<CanariesPage viewer={await viewerOf(c)} rollouts={rollouts} statePlane={statePlaneOf(c.env) !== null} {...extra} />, status);
+    // A bad ?offset is the first page (a link typed by hand), not an error page.
+    const asked = rolloutPageOf(c.req.query("offset"), undefined);
+    const page = typeof asked === "string" ? { offset: 0, limit: ROLLOUTS_PAGE_DEFAULT } : asked;
+    const list = (await (await listRollouts(c.env, t ?? null, c.get("now"), page)).json()) as RolloutList;
+    return c.html(<CanariesPage viewer={await viewerOf(c)} list={list} offset={page.offset} statePlane={statePlaneOf(c.env) !== null} {...extra} />, status);
   }
 
   /** One rollout's page; an unknown name is the list with a 404. */

@@ -5,9 +5,14 @@
  *
  * Routes (src/admin, behind the same Bearer ADMIN_TOKEN as every /__gateway endpoint; every error
  * is JSON `{"error": "…"}`):
- *   GET  /__gateway/rollouts               200 { rollouts: RolloutStatus[] }: every Canary of the
- *                                          active table (a rollout whose object has no state yet
- *                                          shows its initial state, `source: "initial"`)
+ *   GET  /__gateway/rollouts[?offset=N&limit=M]
+ *                                          200 RolloutList: the Canaries of the active table in
+ *                                          name order, one page of at most ROLLOUTS_PAGE_MAX
+ *                                          (default ROLLOUTS_PAGE_DEFAULT) from `offset`, with
+ *                                          `total` and, when more follow, `next` (the next offset);
+ *                                          a rollout whose object has no state yet shows its
+ *                                          initial state, `source: "initial"`. 400 on a bad
+ *                                          offset/limit.
  *   GET  /__gateway/rollouts/NAME          200 RolloutStatus | 404
  *   POST /__gateway/rollouts/NAME/ACTION   ACTION ∈ promote | pause | resume | abort:
  *                                          200 RolloutStatus | 404 | 409 (not applicable in the
@@ -61,6 +66,41 @@ export interface RolloutStatus {
 
 export interface RolloutList {
   rollouts: RolloutStatus[];
+  /** How many Canaries the active table has (every page says it). */
+  total: number;
+  /** The offset of the next page; absent on the last page. */
+  next?: number;
+}
+
+/**
+ * A page of the list asks every rollout's object for its state: one subrequest each. A page is
+ * bounded so that one admin request stays far below the Workers subrequest limit (50 on Free)
+ * and its time stays bounded (objects are asked ROLLOUTS_LIST_CONCURRENCY at a time, each within
+ * the state plane's 1 s call timeout).
+ */
+export const ROLLOUTS_PAGE_DEFAULT = 20;
+export const ROLLOUTS_PAGE_MAX = 40;
+/** Workers keep at most six connections open per request; more wait in the runtime's queue. */
+export const ROLLOUTS_LIST_CONCURRENCY = 6;
+
+export interface RolloutPage {
+  offset: number;
+  limit: number;
+}
+
+/** `?offset=N&limit=M` as the list reads them; a message for anything else. */
+export function rolloutPageOf(offset: string | undefined, limit: string | undefined): RolloutPage | string {
+  const whole = (raw: string | undefined, name: string, fallback: number, min: number, max: number): number | string => {
+    if (raw === undefined || raw === "") return fallback;
+    if (!/^[0-9]{1,9}$/.test(raw)) return `${name}: expected a whole number, got ${JSON.stringify(raw.slice(0, 32))}`;
+    const n = Number(raw);
+    return n < min || n > max ? `${name}: expected ${min}–${max}, got ${n}` : n;
+  };
+  const o = whole(offset, "offset", 0, 0, 999_999_999);
+  if (typeof o === "string") return o;
+  const l = whole(limit, "limit", ROLLOUTS_PAGE_DEFAULT, 1, ROLLOUTS_PAGE_MAX);
+  if (typeof l === "string") return l;
+  return { offset: o, limit: l };
 }
 
 export interface RolloutError {

@@ -10,7 +10,17 @@
  */
 import type { Env } from "../env.ts";
 import type { RouteTable } from "../table/types.ts";
-import { canariesOf, findCanary, rolloutStatus, type RolloutAction, type RolloutStatus, type TableCanary } from "../rollout/status.ts";
+import {
+  canariesOf,
+  findCanary,
+  ROLLOUTS_LIST_CONCURRENCY,
+  rolloutStatus,
+  type RolloutAction,
+  type RolloutList,
+  type RolloutPage,
+  type RolloutStatus,
+  type TableCanary,
+} from "../rollout/status.ts";
 import type { StatePlane } from "./client.ts";
 import { statePlaneOf } from "./admin.ts";
 import { rolloutObject } from "./names.ts";
@@ -49,11 +59,28 @@ async function statusOf(plane: StatePlane | null, c: TableCanary, now: number): 
   }
 }
 
-/** GET /__gateway/rollouts */
-export async function listRollouts(env: Env, loaded: AdminTable | null, now: number): Promise<Response> {
+/** `f` over `items`, at most `limit` at a time, results in the items' order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** GET /__gateway/rollouts: one page of the active table's Canaries in name order (src/rollout/status.ts). */
+export async function listRollouts(env: Env, loaded: AdminTable | null, now: number, page: RolloutPage): Promise<Response> {
   const plane = statePlaneOf(env);
-  const canaries = loaded ? canariesOf(loaded.table) : [];
-  return reply({ rollouts: await Promise.all(canaries.map((c) => statusOf(plane, c, now))) });
+  const canaries = loaded ? canariesOf(loaded.table).sort((a, b) => (a.rollout.name < b.rollout.name ? -1 : a.rollout.name > b.rollout.name ? 1 : 0)) : [];
+  const slice = canaries.slice(page.offset, page.offset + page.limit);
+  const list: RolloutList = { rollouts: await mapBounded(slice, ROLLOUTS_LIST_CONCURRENCY, (c) => statusOf(plane, c, now)), total: canaries.length };
+  if (page.offset + slice.length < canaries.length) list.next = page.offset + slice.length;
+  return reply(list);
 }
 
 const notFound = (name: string) => reply({ error: `no Canary named ${name} in the active route table` }, 404);

@@ -7,7 +7,7 @@
  * that says what the action does. The words come from src/rollout/describe.ts, as the CLI's do.
  */
 import { actionsFor, entryKind, fmtAnalysis, fmtFailures, fmtP99, fmtRate, fmtState, fmtStep, fmtSteps, fmtTime, isInterval, lastEntry } from "../../rollout/describe.ts";
-import type { RolloutAction, RolloutStatus } from "../../rollout/status.ts";
+import { ROLLOUTS_PAGE_DEFAULT, type RolloutAction, type RolloutList, type RolloutStatus } from "../../rollout/status.ts";
 import { ErrorBox, Layout, UI, type Viewer } from "./layout.tsx";
 
 export const CANARIES = `${UI}/canaries`;
@@ -73,12 +73,28 @@ function NoStatePlane() {
   );
 }
 
-export function CanariesPage(props: { viewer: Viewer; rollouts: RolloutStatus[]; statePlane: boolean; notice?: string; error?: string }) {
+/** Where the list is one page of several: which Canaries this page shows, and links to the others. */
+function Pager(props: { list: RolloutList; offset: number }) {
+  const { list, offset } = props;
+  if (offset === 0 && list.next === undefined) return null;
+  const shown = list.rollouts.length;
+  const previous = Math.max(0, offset - ROLLOUTS_PAGE_DEFAULT);
+  return (
+    <p class="muted" id="rollouts-pager">
+      {shown > 0 ? `Canaries ${offset + 1}–${offset + shown} of ${list.total}.` : `No Canaries from ${offset + 1} on (${list.total} in all).`}{" "}
+      {offset > 0 ? <a href={previous === 0 ? CANARIES : `${CANARIES}?offset=${previous}`}>← Previous</a> : null}{" "}
+      {list.next !== undefined ? <a href={`${CANARIES}?offset=${list.next}`}>Next →</a> : null}
+    </p>
+  );
+}
+
+export function CanariesPage(props: { viewer: Viewer; list: RolloutList; offset: number; statePlane: boolean; notice?: string; error?: string }) {
+  const rollouts = props.list.rollouts;
   return (
     <Layout title="Canaries" page="canaries" viewer={props.viewer}>
       <Notices notice={props.notice} error={props.error} />
       {props.statePlane ? null : <NoStatePlane />}
-      {props.rollouts.length === 0 ? (
+      {rollouts.length === 0 && props.list.total === 0 ? (
         <p>
           The active route table has no Canary. Put a <code>Canary</code> document beside the VirtualService it drives and push it (<code>docs/canary.md</code>).
         </p>
@@ -94,7 +110,7 @@ export function CanariesPage(props: { viewer: Viewer; rollouts: RolloutStatus[];
             </tr>
           </thead>
           <tbody>
-            {props.rollouts.map((s) => {
+            {rollouts.map((s) => {
               const last = s.source === "object" ? lastEntry(s.state) : undefined;
               return (
                 <tr data-rollout={s.name}>
@@ -117,6 +133,7 @@ export function CanariesPage(props: { viewer: Viewer; rollouts: RolloutStatus[];
           </tbody>
         </table>
       )}
+      <Pager list={props.list} offset={props.offset} />
     </Layout>
   );
 }

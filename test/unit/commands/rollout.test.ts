@@ -21,6 +21,8 @@ const gw = {
   states: new Map<string, { state: RolloutState; source: RolloutStatus["source"] }>(),
   statePlane: true,
   adminOn: true,
+  /** The list's page size (a gateway before paging answered every rollout at once: Infinity). */
+  pageSize: Infinity,
   requests: [] as Array<{ method: string; url: string; auth: string | undefined }>,
 };
 
@@ -32,6 +34,7 @@ function reset(): void {
   ]);
   gw.statePlane = true;
   gw.adminOn = true;
+  gw.pageSize = Infinity;
   gw.requests = [];
 }
 
@@ -58,7 +61,15 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     const s = gw.states.get(name)!;
     return status(s.state, s.source);
   };
-  if (parts.length === 2 && req.method === "GET") return send(res, 200, { rollouts: [...gw.states.keys()].map(view) });
+  if (parts.length === 2 && req.method === "GET") {
+    const names = [...gw.states.keys()];
+    if (gw.pageSize === Infinity) return send(res, 200, { rollouts: names.map(view) });
+    const q = new URL(req.url!, "http://x").searchParams;
+    const offset = Number(q.get("offset") ?? 0);
+    const limit = Math.min(Number(q.get("limit") ?? gw.pageSize), gw.pageSize);
+    const page = names.slice(offset, offset + limit);
+    return send(res, 200, { rollouts: page.map(view), total: names.length, ...(offset + page.length < names.length ? { next: offset + page.length } : {}) });
+  }
   const name = find(decodeURIComponent(parts[2] ?? ""));
   if (!name) return send(res, 404, { error: `no rollout named ${JSON.stringify(decodeURIComponent(parts[2] ?? ""))} in the active table` });
   if (parts.length === 3 && req.method === "GET") return send(res, 200, view(name));
@@ -127,6 +138,24 @@ describe("routes rollout status", () => {
     expect(body).toMatchObject({ name: "default/search", weights: { primary: 100, canary: 0 }, state: { phase: "aborted" } });
     const list = JSON.parse((await cli("status", "--gateway", url, "--json")).out) as { rollouts: RolloutStatus[] };
     expect(list.rollouts.map((s) => s.name)).toEqual(["default/checkout", "default/search", "prod/fresh"]);
+  });
+
+  it("a gateway that lists in pages: follows next to the last page and prints them all", async () => {
+    gw.pageSize = 2;
+    const r = await cli("status", "--gateway", url);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/default\/checkout[\s\S]*default\/search[\s\S]*prod\/fresh/);
+    expect(gw.requests.map((q) => q.url)).toEqual(["/__gateway/rollouts", "/__gateway/rollouts?offset=2&limit=40"]);
+    const list = JSON.parse((await cli("status", "--gateway", url, "--json")).out) as { rollouts: RolloutStatus[]; total: number };
+    expect(list.rollouts.map((s) => s.name)).toEqual(["default/checkout", "default/search", "prod/fresh"]);
+    expect(list.total).toBe(3);
+  });
+
+  it("an unknown rollout at a gateway that lists in pages: the first page's names and how many more", async () => {
+    gw.pageSize = 2;
+    const r = await cli("status", "default/nope", "--gateway", url);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("its rollouts: default/checkout, default/search and 1 more (routes rollout status lists them all)");
   });
 
   it("an unknown rollout: exit 1, the gateway's reason, and the names it does know", async () => {
