@@ -13,6 +13,8 @@ export type Prepared = unknown;
 export interface Pipeline {
   /** Istio objects → compiled table (through the YAML text users write). Throws on errors. */
   compile(objects: IstioObject[]): Promise<RouteTable>;
+  /** YAML files (path + text) → loadConfig → compile, as `routes validate` reads a routes/ folder. Throws on errors. */
+  compileFiles(files: Array<{ path: string; text: string }>): Promise<RouteTable>;
   prepare(table: RouteTable): Prepared;
   decide(prepared: Prepared, facts: RequestFacts, opts: DecideOptions): Decision;
   facts(probe: Probe): RequestFacts;
@@ -71,17 +73,19 @@ export async function loadPipeline(): Promise<Pipeline | { error: string }> {
     const decide = fn<Pipeline["decide"]>(ok(decideMod).mod, "decide", "src/decide.ts");
     const factsFromParts = fn<(p: unknown) => RequestFacts | { error: number; reason: string }>(ok(factsMod).mod, "factsFromParts", "src/match/facts.ts");
     const canonicalJson = ok(compileMod).mod["canonicalJson"] as Pipeline["canonicalJson"];
+    const compileFiles: Pipeline["compileFiles"] = async (files) => {
+      const loaded = loadConfig(files);
+      const errs = loaded.issues.filter((i) => i.severity === "error");
+      if (errs.length > 0)
+        throw new Error(`generated config rejected by loadConfig: ${errs.slice(0, 3).map((i) => `${i.file}:${i.line} ${i.path}: ${i.message}`).join("; ")}`);
+      const { table, issues } = await compile(loaded.objects);
+      const cerrs = issues.filter((i) => i.severity === "error");
+      if (!table || cerrs.length > 0) throw new Error(`compile failed: ${cerrs.slice(0, 3).map((i) => i.message).join("; ")}`);
+      return table;
+    };
     return {
-      async compile(objects) {
-        const loaded = loadConfig([{ path: "bench.yaml", text: toYaml(objects) }]);
-        const errs = loaded.issues.filter((i) => i.severity === "error");
-        if (errs.length > 0)
-          throw new Error(`generated config rejected by loadConfig: ${errs.slice(0, 3).map((i) => `${i.file}:${i.line} ${i.path}: ${i.message}`).join("; ")}`);
-        const { table, issues } = await compile(loaded.objects);
-        const cerrs = issues.filter((i) => i.severity === "error");
-        if (!table || cerrs.length > 0) throw new Error(`compile failed: ${cerrs.slice(0, 3).map((i) => i.message).join("; ")}`);
-        return table;
-      },
+      compile: (objects) => compileFiles([{ path: "bench.yaml", text: toYaml(objects) }]),
+      compileFiles,
       prepare,
       decide,
       facts(probe) {

@@ -472,6 +472,7 @@ async function runShards(pipeline: Pipeline): Promise<void> {
     headers: ["measure", "value"],
     rows: [
       [`${label} table in KV`, `index ${kib(big.indexBytes)}, ${big.buckets} shards of ${kib(avgShard)} on average, ${kib(big.allShardBytes + big.indexBytes)} in all`],
+      ...(big.build ? [[`building it (compile bucket by bucket; the run that filled the cache)`, `${fmt(big.build.s, 0)} s wall-clock, ${fmt(big.build.cpuS, 0)} s CPU (${fmt((1000 * big.build.cpuS) / big.buckets, 0)} ms CPU per bucket)`]] : []),
       ["10-route table in KV", `index ${kib(small.indexBytes)}, shard ${kib(small.shardBytes[0] ?? 0)}`],
       ["cold first request, CPU: big / 10-route", `${fmtSpread(spread(cold.bigCpuMs), 1, " ms")} / ${fmtSpread(spread(cold.smallCpuMs), 1, " ms")}`],
       ["cold first request, big ÷ 10-route, per round (CPU)", fmtSpread(cold.ratio, 2, "×")],

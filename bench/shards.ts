@@ -11,13 +11,25 @@
  *      the whole config occupies in KV (the real pushVersion on a counting KV).
  *
  * The big table goes through the real compile path, bucket by bucket: the hosts of each of the
- * index's 2,048 buckets are compiled as one config and stored as that bucket's shard. A shard
- * holds exactly its bucket's vhosts and their clusters, so it is byte-identical to the shard of
- * the whole table (checked here on a 2,000-host config, whole vs bucket by bucket). Compiling 1M
+ * index's 2,048 buckets are compiled as one config (YAML text → loadConfig → compile) and stored
+ * as that bucket's shard. A shard holds exactly its bucket's vhosts and their clusters, so it is
+ * byte-identical to the shard of the whole table (checked here on a 2,000-host config: the whole
+ * table as one file written by gen.ts's toYaml vs the buckets written as below). Compiling 1M
  * routes takes minutes, so the index and the shards the bench reads are cached in bench/.cache/
  * (gitignored; delete it to regenerate).
+ *
+ * A bucket is two files, as a routes/ folder would hold them: origin.yaml (the Gateway and the
+ * ServiceEntry) and hosts.yaml (the bucket's VirtualServices, written by js-yaml's dump). Both
+ * matter for the build time (≈ 0.7 s → ≈ 0.1 s per bucket of ≈ 490 routes, bench/ANALYSIS.md):
+ * the ServiceEntry draws three warnings (ignored `location`, an IP endpoint, port 8080), and
+ * locating a finding parses its file again with the `yaml` package, the precise parser about ten
+ * times slower than the js-yaml read (src/config/yaml-doc.ts): with the ServiceEntry in the same
+ * file every bucket paid that parse of all its routes. And `yaml`'s stringify took as long as
+ * the whole load; js-yaml's dump writes the same objects (no anchors: noRefs) about ten times
+ * faster.
  */
 import { spawnSync } from "node:child_process";
+import jsYaml from "js-yaml";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,7 +39,7 @@ import { TABLE_VERSION, type RouteTable } from "../src/table/types.ts";
 import { ACTIVE_KEY, versionKey, shardKey } from "../src/store/keys.ts";
 import { pointerJson } from "../src/store/pointer.ts";
 import { pushVersion } from "../src/store/release.ts";
-import { gateway, hostName, manyHosts, mixRule, originEntry, virtualService, type IstioObject } from "./gen.ts";
+import { gateway, hostName, manyHosts, mixRule, originEntry, toYaml, virtualService, type IstioObject } from "./gen.ts";
 import type { Pipeline } from "./pipeline.ts";
 import { ratios, spread, type Spread } from "./stats.ts";
 
@@ -44,15 +56,33 @@ interface StoredDir {
   /** Total bytes of every shard of the version (also those not stored here). */
   allShardBytes: number;
   buckets: number;
+  /** Wall-clock and CPU seconds the build took (the run that filled the cache; absent for the small table). */
+  build?: { s: number; cpuS: number };
+}
+
+function hostServices(hostIds: number[], perHost: number): IstioObject[] {
+  return hostIds.map((j) => virtualService(`vs-${j}`, [hostName(j)], Array.from({ length: perHost }, (_, i) => mixRule(i, hostName(j)).rule)));
 }
 
 function objectsFor(hostIds: number[], perHost: number): IstioObject[] {
-  return [gateway(), originEntry(), ...hostIds.map((j) => virtualService(`vs-${j}`, [hostName(j)], Array.from({ length: perHost }, (_, i) => mixRule(i, hostName(j)).rule)))];
+  return [gateway(), originEntry(), ...hostServices(hostIds, perHost)];
+}
+
+let originYaml: string | undefined;
+
+/** A bucket's config as files (see the header): origin.yaml + hosts.yaml. */
+export function bucketFiles(hostIds: number[], perHost: number): Array<{ path: string; text: string }> {
+  originYaml ??= toYaml([gateway(), originEntry()]);
+  const hosts = hostServices(hostIds, perHost).map((o) => jsYaml.dump(o, { lineWidth: -1, noRefs: true })).join("---\n");
+  return [
+    { path: "origin.yaml", text: originYaml },
+    { path: "hosts.yaml", text: hosts },
+  ];
 }
 
 /** The shard of one bucket, compiled from that bucket's hosts alone. */
 async function bucketShard(pipeline: Pipeline, hostIds: number[], perHost: number): Promise<{ id: string; json: string }> {
-  const t = await pipeline.compile(objectsFor(hostIds, perHost));
+  const t = await pipeline.compileFiles(bucketFiles(hostIds, perHost));
   const s = await shardTable(t, Number.MAX_SAFE_INTEGER);
   if (s.shards.length !== 1 || s.index.wildcard !== null) throw new Error("a bucket compiled to more than one shard");
   return { id: s.shards[0]!.id, json: s.shards[0]!.json };
@@ -95,6 +125,7 @@ export async function bigTable(pipeline: Pipeline, hosts: number, perHost: numbe
   const shardBytes: number[] = [];
   let allShardBytes = 0;
   const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
   for (let k = 0; k < buckets; k++) {
     const s = await bucketShard(pipeline, groups[k]!, perHost);
     ids.push(s.id);
@@ -119,7 +150,9 @@ export async function bigTable(pipeline: Pipeline, hosts: number, perHost: numbe
     summary: { vhosts: hosts, routes: hosts * perHost, clusters: 1, endpoints: 1 },
   };
   const indexBytes = writeStored(dir, index, kept);
-  const out = { hosts: keptHosts, indexBytes, shardBytes, allShardBytes, buckets };
+  const cpu = process.cpuUsage(cpu0);
+  const build = { s: (Date.now() - t0) / 1000, cpuS: (cpu.user + cpu.system) / 1e6 };
+  const out = { hosts: keptHosts, indexBytes, shardBytes, allShardBytes, buckets, build };
   writeFileSync(meta, JSON.stringify(out));
   return { dir, ...out };
 }
