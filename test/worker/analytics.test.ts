@@ -7,17 +7,39 @@ import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { createPipeline } from "../../src/pipeline.ts";
 import type { Env } from "../../src/env.ts";
-import { cluster, dest, pushTable, route, table } from "../fixtures/pushed.ts";
+import { pushTable, versioned } from "../fixtures/pushed.ts";
+import { compiledTable, gatewayYaml, istioDoc, serviceEntryYaml, yamlFile } from "../fixtures/istio.ts";
 
-const sticky = { cookie: "ab_visitor", ttlSeconds: 3600, path: "/", splitId: "default/www/home-ab" };
-const abTable = table(
-  "ab1",
-  [
-    route("plain", { match: { uri: { prefix: "/plain" } }, action: { kind: "route", destinations: [dest("a.svc")], totalWeight: 1 } }),
-    route("home-ab", { ruleIndex: 1, action: { kind: "route", destinations: [dest("a.svc", 50), dest("b.svc", 50)], totalWeight: 100, sticky } }),
-  ],
-  [cluster("a.svc", ["http://a.origin.test"]), cluster("b.svc", ["http://b.origin.test"])],
-);
+/** `plain` to a.svc; `home-ab` a sticky 50/50 split between a.svc and b.svc (split default/www/home-ab). */
+const abTable = async () =>
+  versioned(
+    "ab1",
+    await compiledTable(
+      yamlFile(
+        gatewayYaml(),
+        serviceEntryYaml("a.svc", ["http://a.origin.test"]),
+        serviceEntryYaml("b.svc", ["http://b.origin.test"]),
+        istioDoc(
+          "VirtualService",
+          "www",
+          `
+          hosts: ["*"]
+          gateways: [gw]
+          http:
+            - name: plain
+              match: [{ uri: { prefix: /plain } }]
+              route: [{ destination: { host: a.svc } }]
+              retries: { attempts: 0 }
+            - name: home-ab
+              route:
+                - { destination: { host: a.svc }, weight: 50 }
+                - { destination: { host: b.svc }, weight: 50 }
+              retries: { attempts: 0 }`,
+          `annotations: { edge-gateway.dev/sticky-split: "cookie=ab_visitor; ttl=3600; path=/; rules=home-ab" }`,
+        ),
+      ),
+    ),
+  );
 
 function ctx(): ExecutionContext {
   return { waitUntil: () => {}, passThroughOnException: () => {}, props: {} } as unknown as ExecutionContext;
@@ -25,7 +47,7 @@ function ctx(): ExecutionContext {
 
 describe("A/B analytics data points", () => {
   it("writes one point per sticky request, none for other routes, and nothing breaks without the binding", async () => {
-    await pushTable(env.ROUTES, abTable);
+    await pushTable(env.ROUTES, await abTable());
     const points: AnalyticsEngineDataPoint[] = [];
     const dataset = { writeDataPoint: (p?: AnalyticsEngineDataPoint) => void points.push(p!) } as AnalyticsEngineDataset;
     const pipeline = createPipeline({

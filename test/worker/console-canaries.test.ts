@@ -14,38 +14,38 @@ import type { RouteRollout } from "../../src/table/types.ts";
 import type { RolloutStatus } from "../../src/rollout/status.ts";
 import { count, emptyCounts } from "../../src/rollout/counters.ts";
 import { rolloutObject } from "../../src/state/names.ts";
-import { cluster, dest, pushTable, route, table } from "../fixtures/pushed.ts";
+import { canaryTable, pushTable } from "../fixtures/pushed.ts";
 
 const TOKEN = "test-admin-token";
 const ORIGIN = "http://console.example";
 const UI = `${ORIGIN}/__gateway/ui`;
 const bearer = { authorization: `Bearer ${TOKEN}` };
 
-const ROLLOUT: RouteRollout = {
-  name: "web/checkout",
-  primary: 0,
-  canary: 1,
-  specHash: "c0ns0le000000001",
-  steps: [10, 40],
-  intervalMs: 60_000,
-  threshold: 2,
-  minRequests: 5,
-  successRate: { min: 95 },
-  latencyP99: { maxMs: 800 },
-  failures: { statuses: ["5xx"], gatewayErrors: true, timeouts: true },
-};
-
 const HASH = "console-canaries-1";
+/** Canary web/checkout as compiled (beforeAll). */
+let ROLLOUT: RouteRollout;
 
 beforeAll(async () => {
-  await pushTable(
-    env.ROUTES,
-    table(
-      HASH,
-      [route("checkout", { virtualService: "web/shop", action: { kind: "route", destinations: [dest("v1.svc", 100), dest("v2.svc", 0)], totalWeight: 100, rollout: ROLLOUT } })],
-      [cluster("v1.svc", ["http://127.0.0.1:9"]), cluster("v2.svc", ["http://127.0.0.1:9"])],
-    ),
+  const { table, rollout } = await canaryTable(
+    HASH,
+    "{ interval: 1m, threshold: 2, stepWeights: [10, 40], minRequests: 5, successRate: { min: 95 }, latencyP99: { maxMs: 800 } }",
+    "web",
   );
+  ROLLOUT = rollout;
+  expect(ROLLOUT).toEqual({
+    name: "web/checkout",
+    primary: 0,
+    canary: 1,
+    specHash: expect.stringMatching(/^[0-9a-f]{16}$/),
+    steps: [10, 40],
+    intervalMs: 60_000,
+    threshold: 2,
+    minRequests: 5,
+    successRate: { min: 95 },
+    latencyP99: { maxMs: 800 },
+    failures: { statuses: ["5xx"], gatewayErrors: true, timeouts: true },
+  });
+  await pushTable(env.ROUTES, table);
   for (let i = 0; i < 40; i++) {
     const res = await exports.default.fetch(`${ORIGIN}/__gateway/config`, { headers: bearer });
     if (((await res.json()) as { version: string | null }).version === HASH) return;

@@ -17,45 +17,38 @@ import type { RouteRollout } from "../../src/table/types.ts";
 import type { RolloutList, RolloutStatus } from "../../src/rollout/status.ts";
 import { count, emptyCounts } from "../../src/rollout/counters.ts";
 import { rolloutObject } from "../../src/state/names.ts";
-import { cluster, dest, pushTable, route, table } from "../fixtures/pushed.ts";
+import { canaryTable, pushTable } from "../fixtures/pushed.ts";
 
 const AUTH = { authorization: "Bearer test-admin-token" };
 
-const ROLLOUT: RouteRollout = {
-  name: "default/checkout",
-  primary: 0,
-  canary: 1,
-  specHash: "w0rker0000000001",
-  steps: [10, 40],
-  intervalMs: 60_000,
-  threshold: 1,
-  minRequests: 5,
-  successRate: { min: 90 },
-  failures: { statuses: ["5xx"], gatewayErrors: true, timeouts: true },
-};
-
-const canaryTable = (hash: string, rollout: RouteRollout = ROLLOUT) =>
-  table(
-    hash,
-    [
-      route("checkout", {
-        virtualService: "default/shop",
-        action: { kind: "route", destinations: [dest("v1.svc", 100), dest("v2.svc", 0)], totalWeight: 100, rollout },
-      }),
-    ],
-    [cluster("v1.svc", ["http://127.0.0.1:9"]), cluster("v2.svc", ["http://127.0.0.1:9"])],
-  );
+const ANALYSIS = (steps: number[]) => `{ interval: 1m, threshold: 1, stepWeights: ${JSON.stringify(steps)}, minRequests: 5, successRate: { min: 90 } }`;
+/** Canary default/checkout as compiled by the first test. */
+let ROLLOUT: RouteRollout;
 
 async function admin<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
   const res = await exports.default.fetch(`http://a.example${path}`, { ...init, headers: { ...AUTH, ...(init.headers as Record<string, string>) } });
   return { status: res.status, body: (await res.json()) as T };
 }
 
-const stub = () => env.STATE.get(env.STATE.idFromName(rolloutObject(ROLLOUT.name)));
+const stub = () => env.STATE.get(env.STATE.idFromName(rolloutObject("default/checkout")));
 
 describe("rollouts admin API and object", () => {
   it("lists the active table's Canary in its initial state with the pushed weights", async () => {
-    await pushTable(env.ROUTES, canaryTable("rw1"));
+    const { table: t, rollout } = await canaryTable("rw1", ANALYSIS([10, 40]));
+    ROLLOUT = rollout;
+    expect(ROLLOUT).toEqual({
+      name: "default/checkout",
+      primary: 0,
+      canary: 1,
+      specHash: expect.stringMatching(/^[0-9a-f]{16}$/),
+      steps: [10, 40],
+      intervalMs: 60_000,
+      threshold: 1,
+      minRequests: 5,
+      successRate: { min: 90 },
+      failures: { statuses: ["5xx"], gatewayErrors: true, timeouts: true },
+    });
+    await pushTable(env.ROUTES, t);
     const r = await admin<RolloutList>("/__gateway/rollouts");
     expect(r.status).toBe(200);
     expect(r.body.rollouts).toHaveLength(1);
@@ -134,8 +127,9 @@ describe("rollouts admin API and object", () => {
   });
 
   it("a push with a changed spec restarts the rollout from the first step", async () => {
-    const changed = { ...ROLLOUT, specHash: "w0rker0000000002", steps: [20, 60] };
-    await pushTable(env.ROUTES, canaryTable("rw2", changed));
+    const { table: t, rollout: changed } = await canaryTable("rw2", ANALYSIS([20, 60]));
+    expect(changed.specHash).not.toBe(ROLLOUT.specHash);
+    await pushTable(env.ROUTES, t);
     // The isolate loads the new version in the background (CONFIG_REFRESH_SECONDS 0): poll.
     for (let i = 0; i < 40; i++) {
       const l = await admin<RolloutList>("/__gateway/rollouts");
@@ -144,7 +138,7 @@ describe("rollouts admin API and object", () => {
     }
     const paused = await admin<RolloutStatus>("/__gateway/rollouts/default/checkout/pause", { method: "POST" });
     expect(paused.status).toBe(200);
-    expect(paused.body.specHash).toBe("w0rker0000000002");
+    expect(paused.body.specHash).toBe(changed.specHash);
     const events = paused.body.state.history.map((h) => ("event" in h ? h.event : h.verdict));
     expect(events.slice(-2)).toEqual(["restart", "pause"]);
     expect(paused.body.state).toMatchObject({ phase: "paused", step: 0, canaryWeight: 20 });

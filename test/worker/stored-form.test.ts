@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { env, exports } from "cloudflare:workers";
 import { canonicalJson } from "../../src/table/codec.ts";
-import { pushTable, route, table } from "../fixtures/pushed.ts";
+import { pushTable, versioned } from "../fixtures/pushed.ts";
+import { compiledTable, gatewayYaml, virtualServiceYaml, yamlFile } from "../fixtures/istio.ts";
 
 async function served(path: string, want: string, tries = 40): Promise<void> {
   for (let i = 0; i < tries; i++) {
@@ -19,12 +20,19 @@ async function served(path: string, want: string, tries = 40): Promise<void> {
 
 describe("stored table form", () => {
   it("serves a table pushed in the CLI's interned form, then keeps it over a broken pool", async () => {
-    const shared = { kind: "directResponse" as const, status: 200, body: { string: "shared" } };
-    const t = table("interned-1", [
-      route("a", { match: { uri: { exact: "/a" } }, action: shared }),
-      route("b", { match: { uri: { exact: "/b" } }, action: { ...shared } }),
-      route("c", { match: { uri: { exact: "/c" } }, action: { kind: "directResponse", status: 200, body: { string: "own" } } }),
-    ]);
+    // /a and /b answer the same direct response (one pool entry), /c its own.
+    const t = versioned(
+      "interned-1",
+      await compiledTable(
+        yamlFile(
+          gatewayYaml(),
+          virtualServiceYaml(`
+            - { name: a, match: [{ uri: { exact: /a } }], directResponse: { status: 200, body: { string: shared } } }
+            - { name: b, match: [{ uri: { exact: /b } }], directResponse: { status: 200, body: { string: shared } } }
+            - { name: c, match: [{ uri: { exact: /c } }], directResponse: { status: 200, body: { string: own } } }`),
+        ),
+      ),
+    );
     const raw = canonicalJson(t);
     expect((JSON.parse(raw) as { actionPool: unknown[] }).actionPool).toHaveLength(2);
     await pushTable(env.ROUTES, { hash: t.hash, raw });
