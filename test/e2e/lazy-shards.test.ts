@@ -9,11 +9,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
-import { cluster, dest, pointTo, route } from "../fixtures/pushed.ts";
+import { hostsTable, pointTo } from "../fixtures/pushed.ts";
+import { serviceEntryYaml } from "../fixtures/istio.ts";
 import { shardKey } from "../../src/store/keys.ts";
 import { storeVersion } from "../../src/store/release.ts";
 import { bucketOf, shardTable, type ShardedTable } from "../../src/table/shards.ts";
-import { TABLE_VERSION, clusterKey, type RouteTable } from "../../src/table/types.ts";
+import type { RouteTable } from "../../src/table/types.ts";
 
 const HOSTS = Array.from({ length: 24 }, (_, i) => `h${i}.shop.test`);
 const PER_SHARD = 2; // 24 hosts ⇒ 16 buckets
@@ -23,16 +24,10 @@ let b: EchoOrigin;
 let gw: Gateway;
 let kv: KVNamespace;
 
-/** Every host proxied to its origin (`originOf`), a cluster per origin. */
-function tableOf(hash: string, originOf: (host: string) => EchoOrigin): RouteTable {
-  const vhosts = HOSTS.map((h) => {
-    const o = originOf(h);
-    return { domain: h, port: 80, httpsRedirect: false, routes: [route("all", { action: { kind: "route", destinations: [dest(`${o.name}.svc`)], totalWeight: 1 } })] };
-  });
-  const exact = Object.fromEntries(HOSTS.map((h, i) => [h, i]));
-  const listener = { port: 80, fallback: false, exact, suffix: {}, suffixLengths: [], star: null };
-  const clusters = Object.fromEntries([a, b].map((o) => [clusterKey(`${o.name}.svc`), cluster(`${o.name}.svc`, [o.url])]));
-  return { tableVersion: TABLE_VERSION, hash, istio: "1.28", listeners: { http: listener, https: { ...listener, fallback: true } }, vhosts, clusters };
+/** Every host proxied to its origin (`originOf`, no retries); ServiceEntries a.svc and b.svc for the two origins. */
+function tableOf(hash: string, originOf: (host: string) => EchoOrigin): Promise<RouteTable> {
+  const http = (h: string) => `- name: all\n  route: [{ destination: { host: ${originOf(h).name}.svc } }]\n  retries: { attempts: 0 }`;
+  return hostsTable(hash, HOSTS, http, ...[a, b].map((o) => serviceEntryYaml(`${o.name}.svc`, [o.url])));
 }
 
 async function store(t: RouteTable): Promise<ShardedTable> {
@@ -56,7 +51,7 @@ afterAll(async () => {
 
 describe("one host's shard is unreadable", () => {
   it("that host answers 503 with a clear body; every other host keeps being proxied; it serves once the shard is there", async () => {
-    const t = tableOf("lazy-e2e-v1", () => a);
+    const t = await tableOf("lazy-e2e-v1", () => a);
     const s = await store(t);
     expect(s.index.buckets).toBe(16);
     const lostHost = "h5.shop.test";
@@ -95,8 +90,8 @@ describe("one host's shard is unreadable", () => {
     // Every host is loaded under v1 (the previous test's version).
     for (const h of HOSTS) expect((await get(h)).status).toBe(200);
     const moved = "h7.shop.test";
-    const v2 = tableOf("lazy-e2e-v2", (h) => (h === moved ? b : a));
-    const s1 = await shardTable(tableOf("lazy-e2e-v1", () => a), PER_SHARD);
+    const v2 = await tableOf("lazy-e2e-v2", (h) => (h === moved ? b : a));
+    const s1 = await shardTable(await tableOf("lazy-e2e-v1", () => a), PER_SHARD);
     const s2 = await store(v2);
     const fresh = s2.shards.filter((x) => !s1.shards.some((y) => y.id === x.id));
     expect(fresh).toHaveLength(1);

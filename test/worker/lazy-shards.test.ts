@@ -34,8 +34,13 @@ function harness(shardCacheBytes?: number) {
   return { store, clock, logs, waitUntil: (p: Promise<unknown>) => void pending.push(p), settle: async () => { while (pending.length) await pending.shift(); } };
 }
 
-async function push(hash: string, say?: (h: string) => string): Promise<ShardedTable> {
-  const t = hostsTable(hash, HOSTS, say);
+/**
+ * Every host answers `host <name>` (or what `say` gives), plus `*.wild.test` (`wildcard`) and `*`
+ * (`catch-all`), each a direct response naming it.
+ */
+async function push(hash: string, say: (h: string) => string = (h) => `host ${h}`): Promise<ShardedTable> {
+  const marker = (text: string) => `- name: marker\n  directResponse: { status: 200, body: { string: ${JSON.stringify(text)} } }`;
+  const t = await hostsTable(hash, [...HOSTS, "*.wild.test", "*"], (h) => marker(h === "*" ? "catch-all" : h === "*.wild.test" ? "wildcard" : say(h)));
   const s = await shardTable(t, PER_SHARD);
   await storeVersion(env.ROUTES, t, s);
   await pointTo(env.ROUTES, hash);
