@@ -52,6 +52,12 @@ export interface Env {
   SHARD_CACHE_BYTES?: string;
   /** Secret (`wrangler secret put ADMIN_TOKEN`). Absent ⇒ the /__gateway/* admin endpoints answer 404. */
   ADMIN_TOKEN?: string;
+  /**
+   * Hostnames the admin API and console answer on, comma or space separated (`admin.example.com`,
+   * `*.ops.example.com` for any name below it). Empty (default) ⇒ every host routed to the Worker.
+   * On any other host `/__gateway/*` answers 404 as if the surface were off.
+   */
+  ADMIN_HOSTS?: string;
   // Resilience vars (src/forward/resilience.ts), parsed by settings() below:
   /** Max bytes of a request body buffered so it can be retried/mirrored; larger bodies stream once. Default 1048576. */
   RETRY_BUFFER_LIMIT_BYTES?: string;
@@ -147,6 +153,43 @@ function shardCacheBytes(env: Partial<Env>, warnings: string[]): number {
   return DEFAULT_SHARD_CACHE_BYTES;
 }
 
+/** ADMIN_HOSTS parsed: exact names and `*.` suffixes (each with its leading dot), lower case. */
+export interface AdminHosts {
+  exact: ReadonlySet<string>;
+  suffixes: readonly string[];
+}
+
+/** A DNS name as a Host header can carry it: labels of letters, digits, hyphens (and `_`, seen in the wild). */
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+
+function adminHosts(env: Partial<Env>, warnings: string[]): AdminHosts | null {
+  const raw = env.ADMIN_HOSTS?.trim();
+  if (raw === undefined || raw === "") return null;
+  const exact = new Set<string>();
+  const suffixes: string[] = [];
+  for (const entry of raw.toLowerCase().split(/[\s,]+/)) {
+    if (entry === "") continue;
+    const wildcard = entry.startsWith("*.");
+    const name = wildcard ? entry.slice(2) : entry.replace(/\.$/, "");
+    if (!HOSTNAME.test(name)) {
+      // Fail closed: a typo narrows the surface, never widens it (with no valid entry it answers nowhere).
+      warnings.push(`ADMIN_HOSTS entry ${JSON.stringify(entry)} is not a hostname or *.hostname; ignored`);
+      continue;
+    }
+    if (wildcard) suffixes.push(`.${name}`);
+    else exact.add(name);
+  }
+  if (exact.size === 0 && suffixes.length === 0) warnings.push(`ADMIN_HOSTS=${JSON.stringify(env.ADMIN_HOSTS)} names no valid host; the admin surface answers on none`);
+  return { exact, suffixes };
+}
+
+/** May the admin surface answer a request for `host` (the URL's hostname)? */
+export function adminHostAllowed(allowed: AdminHosts | null, host: string): boolean {
+  if (allowed === null) return true;
+  const name = host.toLowerCase().replace(/\.$/, "");
+  return allowed.exact.has(name) || allowed.suffixes.some((s) => name.endsWith(s));
+}
+
 export interface Settings {
   /** CONFIG_REFRESH_SECONDS in ms. */
   refreshMs: number;
@@ -157,6 +200,8 @@ export interface Settings {
   state: StateSettings;
   /** SHARD_CACHE_BYTES: bound of the in-isolate shard cache, in bytes of stored shard JSON. */
   shardCacheBytes: number;
+  /** ADMIN_HOSTS: where the admin surface answers; null = every host. */
+  adminHosts: AdminHosts | null;
   /** Vars whose value was not understood, each naming the default kept. */
   warnings: string[];
 }
@@ -181,6 +226,7 @@ function parse(env: Partial<Env>): Settings {
     accessLog: accessLog(env, warnings),
     state: stateSettings(env),
     shardCacheBytes: shardCacheBytes(env, warnings),
+    adminHosts: adminHosts(env, warnings),
     warnings,
   };
 }

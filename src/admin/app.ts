@@ -2,7 +2,9 @@
  * The admin surface, `/__gateway/*` (DESIGN.md §2, §12): a JSON API for scripts and the console
  * for browsers, in one Hono app that worker.ts mounts. Nothing here is on the data path.
  *
- * - ADMIN_TOKEN absent ⇒ every admin path answers 404: the surface is off and says nothing.
+ * - ADMIN_TOKEN absent ⇒ every admin path answers 404: the surface is off and says nothing. The
+ *   same on a host ADMIN_HOSTS does not list (a console on a site's own origin shares it with that
+ *   site's pages, docs/security.md).
  * - Open without credentials: the login form and the console's static assets (no data in either).
  * - Everything else needs `Authorization: Bearer <ADMIN_TOKEN>` or a console session cookie
  *   (auth.ts). Without: the API answers 401 + `WWW-Authenticate: Bearer` (RFC 6750 §3), a
@@ -18,7 +20,7 @@ import { ROLLOUT_ACTIONS, rolloutPageOf, ROLLOUTS_PATH, type RolloutAction } fro
 import { bearerAuthorized, cookieValue, csrfValid, sameOrigin, sessionCookieName, sessionValid } from "./auth.ts";
 import { consoleRoutes } from "./console.tsx";
 import type { AdminAuth, AdminDeps, AdminEnv } from "./context.ts";
-import type { Env } from "../env.ts";
+import { adminHostAllowed, settings, type Env } from "../env.ts";
 import { configReport } from "./report.ts";
 
 export const ADMIN_PREFIX = "/__gateway";
@@ -47,7 +49,8 @@ export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
 
   app.use(`${ADMIN_PREFIX}/*`, async (c, next) => {
     const token = c.env.ADMIN_TOKEN;
-    if (!token) return notFound();
+    // Off, or not on this host (ADMIN_HOSTS): the same bare 404, so the surface says nothing.
+    if (!token || !adminHostAllowed(settings(c.env).adminHosts, new URL(c.req.url).hostname)) return notFound();
     c.set("now", now());
     if (isPublic(c.req.method, c.req.path)) return next();
 
