@@ -113,6 +113,8 @@ export function phasesOf(profile: { nodes: ProfileNode[]; samples: number[]; tim
 
 export interface Run {
   wallMs: number;
+  /** user + system CPU of the process (less dependent on the machine's load than wall time). */
+  cpuMs: number;
   maxRssKiB: number;
   peakHeapMiB: number;
   lastLine: string;
@@ -129,10 +131,10 @@ export function runCli(args: string[], extraNode: string[] = []): Run {
   const timeFile = path.join(tmp, "time");
   const r = spawnSync(
     "/usr/bin/time",
-    ["-f", "%e %M", "-o", timeFile, process.execPath, "--experimental-strip-types", "--no-warnings", "--trace-gc", ...extraNode, "scripts/routes.ts", ...args],
+    ["-f", "%e %M %U %S", "-o", timeFile, process.execPath, "--experimental-strip-types", "--no-warnings", "--trace-gc", ...extraNode, "scripts/routes.ts", ...args],
     { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
   );
-  const [wall, rss] = readFileSync(timeFile, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number);
+  const [wall, rss, user, sys] = readFileSync(timeFile, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number);
   rmSync(tmp, { recursive: true, force: true });
   let peakHeapMiB = 0;
   const lines: string[] = [];
@@ -141,7 +143,7 @@ export function runCli(args: string[], extraNode: string[] = []): Run {
     if (m) peakHeapMiB = Math.max(peakHeapMiB, Number(m[1]));
     else if (line.trim()) lines.push(line);
   }
-  return { wallMs: wall! * 1000, maxRssKiB: rss!, peakHeapMiB, lastLine: lines.at(-1) ?? "", exit: r.status ?? -1 };
+  return { wallMs: wall! * 1000, cpuMs: (user! + sys!) * 1000, maxRssKiB: rss!, peakHeapMiB, lastLine: lines.at(-1) ?? "", exit: r.status ?? -1 };
 }
 
 /** The same run with --cpu-prof: ms per phase. */
@@ -174,7 +176,7 @@ if (isMain) {
         const args = command === "push" ? ["push", "--local", "--persist-to", state, g.dir] : ["validate", g.dir];
         const run = runCli(args);
         rows.push({ routes, command, run });
-        console.log(`  ${command}: wall ${fmtMs(run.wallMs)}, peak RSS ${(run.maxRssKiB / 1024).toFixed(0)} MiB, peak heap ${run.peakHeapMiB.toFixed(0)} MiB, exit ${run.exit}: ${run.lastLine.slice(0, 100)}`);
+        console.log(`  ${command}: wall ${fmtMs(run.wallMs)}, CPU ${fmtMs(run.cpuMs)}, peak RSS ${(run.maxRssKiB / 1024).toFixed(0)} MiB, peak heap ${run.peakHeapMiB.toFixed(0)} MiB, exit ${run.exit}: ${run.lastLine.slice(0, 100)}`);
         if (profile) {
           // A fresh store, so the profiled push writes every shard as the measured one did.
           rmSync(state, { recursive: true, force: true });
@@ -196,6 +198,6 @@ if (isMain) {
     const b = rows.find((r) => r.routes === first && r.command === command);
     if (!b) continue;
     for (const r of rows.filter((x) => x.command === command && x.routes !== first))
-      console.log(`  ${command} ${r.routes}: ${(r.run.wallMs / r.routes / (b.run.wallMs / first)).toFixed(2)}× per route; RSS ${(r.run.maxRssKiB / b.run.maxRssKiB).toFixed(2)}× for ${(r.routes / first).toFixed(0)}× the routes`);
+      console.log(`  ${command} ${r.routes}: wall ${(r.run.wallMs / r.routes / (b.run.wallMs / first)).toFixed(2)}×, CPU ${(r.run.cpuMs / r.routes / (b.run.cpuMs / first)).toFixed(2)}× per route; peak heap ${(r.run.peakHeapMiB / b.run.peakHeapMiB).toFixed(2)}×, RSS ${(r.run.maxRssKiB / b.run.maxRssKiB).toFixed(2)}× for ${(r.routes / first).toFixed(0)}× the routes`);
   }
 }

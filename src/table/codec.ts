@@ -22,6 +22,10 @@ interface StoredTable extends Omit<RouteTable, "vhosts"> {
 }
 
 export function canonicalJson(table: RouteTable): string {
+  return JSON.stringify(storedForm(table), sortedKeys);
+}
+
+function storedForm(table: RouteTable): StoredTable {
   const pool: RouteAction[] = [];
   const seen = new Map<string, number>();
   const vhosts = table.vhosts.map((vh) => ({
@@ -37,8 +41,26 @@ export function canonicalJson(table: RouteTable): string {
       return { ...r, action: i };
     }),
   }));
-  const stored: StoredTable = { ...table, vhosts, actionPool: pool };
-  return JSON.stringify(stored, sortedKeys);
+  return { ...table, vhosts, actionPool: pool };
+}
+
+/**
+ * The content hash of `table` and its canonical JSON with that hash in it, from ONE serialization
+ * (tableHash then canonicalJson would serialize the table twice, and every shard of a push is
+ * hashed and stored: issue #16 item 2). The top-level keys are sorted, so the stored bytes are the
+ * keys before `hash`, then `hash`, then the keys after it, each part serialized once; the bytes
+ * equal canonicalJson({ ...table, hash }) exactly (src/table/shards.test.ts checks it).
+ */
+export async function hashedCanonicalJson(table: RouteTable): Promise<{ hash: string; json: string }> {
+  const stored = storedForm(table) as unknown as Record<string, unknown>;
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  for (const k of Object.keys(stored)) if (k !== "hash") (k < "hash" ? before : after)[k] = stored[k];
+  const head = JSON.stringify(before, sortedKeys).slice(1, -1); // the members, without braces
+  const tail = JSON.stringify(after, sortedKeys).slice(1, -1);
+  const join = (hash: string) => `{${head}${head ? "," : ""}"hash":${JSON.stringify(hash)}${tail ? "," : ""}${tail}}`;
+  const hash = await sha256Hex(join(""));
+  return { hash, json: join(hash) };
 }
 
 /**

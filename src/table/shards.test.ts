@@ -13,7 +13,7 @@ import { decide } from "../decide.ts";
 import { factsFromParts } from "../match/facts.ts";
 import { headersFromObject } from "../match/headers.ts";
 import { prepare } from "../prepare.ts";
-import { canonicalJson, decodeTable, parseStoredTable } from "./codec.ts";
+import { canonicalJson, decodeTable, hashedCanonicalJson, parseStoredTable, tableHash } from "./codec.ts";
 import { assembleTable, bucketCount, decidingShard, exactShardOf, shardTable } from "./shards.ts";
 import type { RouteTable } from "./types.ts";
 import type { Decision } from "../decision.ts";
@@ -178,6 +178,32 @@ spec:
       expect(d).toEqual(decide(whole, f, { rand: () => 0.5, now: 0 }));
       if (host === "foo.example:8080") expect(d).toMatchObject({ kind: "redirect", location: "http://other.example:8080/p" });
     }
+  });
+
+  it("store each shard under the hash and the bytes of its definition (one serialization gives tableHash + canonicalJson)", async () => {
+    // The stored form must not change with how it is computed (issue #16 item 2: makeShard
+    // serializes once): every shard's id is tableHash of its table and its bytes canonicalJson,
+    // on random configs (with and without warnings: keys before and after `hash`) and a table
+    // without clusters or pool entries.
+    await fc.assert(
+      fc.asyncProperty(config, async (c) => {
+        const table = await compiled(yaml(c));
+        if (!table) return;
+        const s = await shardTable(table, 1);
+        for (const shard of s.shards) {
+          expect(shard.id).toBe(await tableHash(shard.table));
+          expect(shard.json).toBe(canonicalJson(shard.table));
+        }
+        const whole = await hashedCanonicalJson({ ...table, hash: "" });
+        expect(whole.hash).toBe(table.hash);
+        expect(whole.json).toBe(canonicalJson(table));
+      }),
+      { numRuns: 40 },
+    );
+    const bare = { tableVersion: 1, hash: "", istio: "1.28", listeners: {}, vhosts: [], clusters: {} } as unknown as RouteTable;
+    const h = await hashedCanonicalJson(bare);
+    expect(h.json).toBe(canonicalJson({ ...bare, hash: h.hash }));
+    expect(h.hash).toBe(await tableHash(bare));
   });
 
   it("a one-host change rewrites one shard and the index; the other shards keep their bytes", async () => {

@@ -19,7 +19,7 @@
  *   changes when the host count crosses a power of two: a one-host change rewrites one shard
  *   and the index.
  */
-import { canonicalJson, tableHash } from "./codec.ts";
+import { hashedCanonicalJson } from "./codec.ts";
 import { TABLE_VERSION, type Cluster, type Listener, type Route, type RouteTable, type VirtualHost } from "./types.ts";
 
 /** Aim for at most this many exact hosts per bucket shard (a shard of a 10-route host is a few KB). */
@@ -176,8 +176,9 @@ async function makeShard(table: RouteTable, vhostIndexes: number[], wildcard: bo
     vhosts,
     clusters,
   };
-  shard.hash = await tableHash(shard);
-  return { id: shard.hash, table: shard, json: canonicalJson(shard) };
+  const { hash, json } = await hashedCanonicalJson(shard);
+  shard.hash = hash;
+  return { id: hash, table: shard, json };
 }
 
 /** Splits a compiled table into its index and shards (deterministic: equal tables, equal bytes). */
