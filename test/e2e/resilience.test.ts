@@ -12,17 +12,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoOrigin, type EchoOrigin, type EchoRecord } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway, type RawInit, type RawResponse } from "./harness/gateway.ts";
-import { cluster, dest, NO_RETRIES, route, table } from "../fixtures/pushed.ts";
-import type { Cluster, OutlierDetection, RetryPolicy, Route } from "../../src/table/types.ts";
-import { clusterKey } from "../../src/table/types.ts";
+import { compiledTable, gatewayYaml, istioDoc, serviceEntryYaml, virtualServiceYaml, yamlFile } from "../fixtures/istio.ts";
 
-const ISTIO_DEFAULT: RetryPolicy = {
-  attempts: 2,
-  retryOn: ["connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"],
-  retriableStatusCodes: [],
-  backoffBaseMs: 25,
-  retryIgnorePreviousHosts: true,
-};
 const TOLERANCE_MS = 1500;
 const EARLY_MS = 50;
 const RESET_BODY = "upstream connect error or disconnect/reset before headers. ";
@@ -35,24 +26,72 @@ let slowBody: { server: Server; url: string };
 let gw: Gateway;
 let dead: string;
 
-function retries(p: Partial<RetryPolicy>): RetryPolicy {
-  return { ...ISTIO_DEFAULT, ...p };
-}
-
-function to(host: string): Route["action"] {
-  return { kind: "route", destinations: [dest(host)], totalWeight: 1 };
-}
-
-function r(name: string, prefix: string, host: string, extra: Partial<Route> = {}): Route {
-  return route(name, { match: { uri: { prefix } }, action: to(host), ...extra });
-}
-
-function od(p: Partial<OutlierDetection>): OutlierDetection {
-  return { consecutive5xxErrors: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 100, minHealthPercent: 0, ...p };
-}
-
-function withPolicy(c: Cluster, trafficPolicy: Cluster["trafficPolicy"]): Cluster {
-  return { ...c, trafficPolicy };
+/**
+ * The routes under test, one prefix each, and their origins (ServiceEntries; DestinationRules for
+ * the load-balancing and outlier-detection policies). A rule without `retries` gets Istio's
+ * default (2 attempts on connect-failure, refused-stream, unavailable, cancelled,
+ * retriable-status-codes); `budget` sets backoff 1ms so its 80 attempts take no time.
+ */
+function resilienceYaml(u: { a: string; b: string; mirror: string; slow: string; dead: string; slowBody: string }): string {
+  const dr = (host: string, policy: string) => istioDoc("DestinationRule", host.replace(".svc", ""), `host: ${host}\ntrafficPolicy: ${policy}`);
+  return yamlFile(
+    gatewayYaml(),
+    serviceEntryYaml("a.svc", [u.a]),
+    serviceEntryYaml("b.svc", [u.b]),
+    serviceEntryYaml("mirror.svc", [u.mirror]),
+    serviceEntryYaml("slow.svc", [u.slow]),
+    serviceEntryYaml("dead.svc", [u.dead]),
+    serviceEntryYaml("slow-body.svc", [u.slowBody]),
+    serviceEntryYaml("flaky.svc", [u.dead, u.a]),
+    serviceEntryYaml("half-dead.svc", [u.dead, u.b]),
+    serviceEntryYaml("all-dead.svc", [u.dead]),
+    serviceEntryYaml("ten-percent.svc", [u.dead]),
+    serviceEntryYaml("rr.svc", [u.a, u.b]),
+    serviceEntryYaml("hash-header.svc", [u.a, u.b]),
+    serviceEntryYaml("hash-cookie.svc", [u.a, u.b]),
+    dr("flaky.svc", "{ loadBalancer: { simple: ROUND_ROBIN } }"),
+    dr("half-dead.svc", "{ loadBalancer: { simple: ROUND_ROBIN }, outlierDetection: { consecutive5xxErrors: 2, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 100, minHealthPercent: 0 } }"),
+    dr("all-dead.svc", "{ outlierDetection: { consecutive5xxErrors: 1, interval: 500ms, baseEjectionTime: 1s, maxEjectionPercent: 100, minHealthPercent: 0 } }"),
+    dr("ten-percent.svc", "{ outlierDetection: { consecutive5xxErrors: 1, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 10, minHealthPercent: 0 } }"),
+    dr("rr.svc", "{ loadBalancer: { simple: ROUND_ROBIN } }"),
+    dr("hash-header.svc", "{ loadBalancer: { consistentHash: { httpHeaderName: x-user } } }"),
+    dr("hash-cookie.svc", "{ loadBalancer: { consistentHash: { httpCookie: { name: lb, ttl: 3600s, path: / } } } }"),
+    virtualServiceYaml(`
+      - { name: default, match: [{ uri: { prefix: /default } }], route: [{ destination: { host: a.svc } }] }
+      - { name: refused-then-ok, match: [{ uri: { prefix: /flaky } }], route: [{ destination: { host: flaky.svc } }] }
+      - { name: dead, match: [{ uri: { prefix: /dead } }], route: [{ destination: { host: dead.svc } }] }
+      - { name: retry-5xx, match: [{ uri: { prefix: /retry5xx } }], route: [{ destination: { host: b.svc } }], retries: { attempts: 3, retryOn: 5xx } }
+      - { name: timeout, match: [{ uri: { prefix: /timeout } }], route: [{ destination: { host: a.svc } }], timeout: 1s }
+      - { name: timeout-body, match: [{ uri: { prefix: /slow-body } }], route: [{ destination: { host: slow-body.svc } }], timeout: 1s }
+      - { name: no-timeout-body, match: [{ uri: { prefix: /full-body } }], route: [{ destination: { host: slow-body.svc } }] }
+      - { name: per-try-default, match: [{ uri: { prefix: /pertry-default } }], route: [{ destination: { host: a.svc } }], retries: { attempts: 2, perTryTimeout: 1s } }
+      - { name: per-try-reset, match: [{ uri: { prefix: /pertry-reset } }], route: [{ destination: { host: a.svc } }], timeout: 10s, retries: { attempts: 2, perTryTimeout: 1s, retryOn: reset } }
+      - { name: big-body, match: [{ uri: { prefix: /upload } }], route: [{ destination: { host: b.svc } }], retries: { attempts: 3, retryOn: 5xx } }
+      - { name: no-retries, match: [{ uri: { prefix: /plain } }], route: [{ destination: { host: a.svc } }], retries: { attempts: 0 } }
+      - { name: retry-reset, match: [{ uri: { prefix: /retry-reset } }], route: [{ destination: { host: a.svc } }], retries: { attempts: 2, retryOn: reset } }
+      - { name: budget, match: [{ uri: { prefix: /budget } }], route: [{ destination: { host: b.svc } }], retries: { attempts: 80, retryOn: 5xx, backoff: 1ms } }
+      - { name: mirror, match: [{ uri: { prefix: /mirror } }], route: [{ destination: { host: a.svc } }], mirror: { host: mirror.svc }, mirrorPercentage: { value: 100 }, retries: { attempts: 0 } }
+      - { name: slow-mirror, match: [{ uri: { prefix: /slow-mirror } }], route: [{ destination: { host: a.svc } }], mirror: { host: slow.svc }, mirrorPercentage: { value: 100 }, retries: { attempts: 0 } }
+      - name: fault-abort
+        match: [{ uri: { prefix: /fault-abort } }]
+        route: [{ destination: { host: a.svc } }]
+        fault: { abort: { httpStatus: 500, percentage: { value: 100 } } }
+        mirror: { host: mirror.svc }
+        mirrorPercentage: { value: 100 }
+        retries: { attempts: 0 }
+      - name: fault-delay
+        match: [{ uri: { prefix: /fault-delay } }]
+        route: [{ destination: { host: a.svc } }]
+        fault: { delay: { fixedDelay: 500ms, percentage: { value: 100 } } }
+        timeout: 100ms
+        retries: { attempts: 3, retryOn: 5xx }
+      - { name: outlier, match: [{ uri: { prefix: /outlier } }], route: [{ destination: { host: half-dead.svc } }], retries: { attempts: 0 } }
+      - { name: all-ejected, match: [{ uri: { prefix: /all-ejected } }], route: [{ destination: { host: all-dead.svc } }], retries: { attempts: 0 } }
+      - { name: small-cluster-default-percent, match: [{ uri: { prefix: /ten-percent } }], route: [{ destination: { host: ten-percent.svc } }], retries: { attempts: 0 } }
+      - { name: round-robin, match: [{ uri: { prefix: /rr } }], route: [{ destination: { host: rr.svc } }], retries: { attempts: 0 } }
+      - { name: hash-header, match: [{ uri: { prefix: /hash-header } }], route: [{ destination: { host: hash-header.svc } }], retries: { attempts: 0 } }
+      - { name: hash-cookie, match: [{ uri: { prefix: /hash-cookie } }], route: [{ destination: { host: hash-cookie.svc } }], retries: { attempts: 0 } }`),
+  );
 }
 
 async function startSlowMirror(delayMs: number): Promise<typeof slowMirror> {
@@ -94,63 +133,9 @@ beforeAll(async () => {
   dead = closed.url;
   await closed.close(); // bound, then closed: connections to it are refused
 
-  const routes: Route[] = [
-    r("default", "/default", "a.svc", { retries: ISTIO_DEFAULT }),
-    r("refused-then-ok", "/flaky", "flaky.svc", { retries: ISTIO_DEFAULT }),
-    r("dead", "/dead", "dead.svc", { retries: ISTIO_DEFAULT }),
-    r("retry-5xx", "/retry5xx", "b.svc", { retries: retries({ attempts: 3, retryOn: ["5xx"] }) }),
-    r("timeout", "/timeout", "a.svc", { timeoutMs: 1000, retries: ISTIO_DEFAULT }),
-    r("timeout-body", "/slow-body", "slow-body.svc", { timeoutMs: 1000, retries: ISTIO_DEFAULT }),
-    r("no-timeout-body", "/full-body", "slow-body.svc", { retries: ISTIO_DEFAULT }),
-    r("per-try-default", "/pertry-default", "a.svc", { retries: retries({ perTryTimeoutMs: 1000 }) }),
-    r("per-try-reset", "/pertry-reset", "a.svc", { timeoutMs: 10_000, retries: retries({ perTryTimeoutMs: 1000, retryOn: ["reset"] }) }),
-    r("big-body", "/upload", "b.svc", { retries: retries({ attempts: 3, retryOn: ["5xx"] }) }),
-    r("no-retries", "/plain", "a.svc", { retries: NO_RETRIES }),
-    r("retry-reset", "/retry-reset", "a.svc", { retries: retries({ attempts: 2, retryOn: ["reset"] }) }),
-    r("budget", "/budget", "b.svc", { retries: retries({ attempts: 80, retryOn: ["5xx"], backoffBaseMs: 1 }) }),
-    r("mirror", "/mirror", "a.svc", { mirrors: [{ destination: { host: "mirror.svc", cluster: clusterKey("mirror.svc") }, percentage: 100 }] }),
-    r("slow-mirror", "/slow-mirror", "a.svc", { mirrors: [{ destination: { host: "slow.svc", cluster: clusterKey("slow.svc") }, percentage: 100 }] }),
-    r("fault-abort", "/fault-abort", "a.svc", {
-      fault: { abort: { httpStatus: 500, percentage: 100 } },
-      mirrors: [{ destination: { host: "mirror.svc", cluster: clusterKey("mirror.svc") }, percentage: 100 }],
-    }),
-    r("fault-delay", "/fault-delay", "a.svc", {
-      fault: { delay: { fixedDelayMs: 500, percentage: 100 } },
-      timeoutMs: 100,
-      retries: retries({ attempts: 3, retryOn: ["5xx"] }),
-    }),
-    r("outlier", "/outlier", "half-dead.svc", { retries: NO_RETRIES }),
-    r("all-ejected", "/all-ejected", "all-dead.svc", { retries: NO_RETRIES }),
-    r("small-cluster-default-percent", "/ten-percent", "ten-percent.svc", { retries: NO_RETRIES }),
-    r("round-robin", "/rr", "rr.svc", { retries: NO_RETRIES }),
-    r("hash-header", "/hash-header", "hash-header.svc", { retries: NO_RETRIES }),
-    r("hash-cookie", "/hash-cookie", "hash-cookie.svc", { retries: NO_RETRIES }),
-  ];
-  const clusters: Cluster[] = [
-    cluster("a.svc", [a.url]),
-    cluster("b.svc", [b.url]),
-    cluster("mirror.svc", [mirror.url]),
-    cluster("slow.svc", [slowMirror.url]),
-    cluster("dead.svc", [dead]),
-    cluster("slow-body.svc", [slowBody.url]),
-    // ROUND_ROBIN makes the first pick the refused endpoint (smooth RR: ties go to the first).
-    withPolicy(cluster("flaky.svc", [dead, a.url]), { loadBalancer: { simple: "ROUND_ROBIN" } }),
-    withPolicy(cluster("half-dead.svc", [dead, b.url]), {
-      loadBalancer: { simple: "ROUND_ROBIN" },
-      outlierDetection: od({ consecutive5xxErrors: 2 }),
-    }),
-    withPolicy(cluster("all-dead.svc", [dead]), {
-      outlierDetection: od({ consecutive5xxErrors: 1, intervalMs: 500, baseEjectionTimeMs: 1000 }),
-    }),
-    withPolicy(cluster("ten-percent.svc", [dead]), { outlierDetection: od({ consecutive5xxErrors: 1, maxEjectionPercent: 10 }) }),
-    withPolicy(cluster("rr.svc", [a.url, b.url]), { loadBalancer: { simple: "ROUND_ROBIN" } }),
-    withPolicy(cluster("hash-header.svc", [a.url, b.url]), { loadBalancer: { consistentHash: { httpHeaderName: "x-user" } } }),
-    withPolicy(cluster("hash-cookie.svc", [a.url, b.url]), {
-      loadBalancer: { consistentHash: { httpCookie: { name: "lb", ttlSeconds: 3600, path: "/" } } },
-    }),
-  ];
   gw = await startGateway();
-  await gw.push(table("e2e-resilience", routes, clusters));
+  // ROUND_ROBIN makes flaky.svc's first pick the refused endpoint (smooth RR: ties go to the first).
+  await gw.push(await compiledTable(resilienceYaml({ a: a.url, b: b.url, mirror: mirror.url, slow: slowMirror.url, dead, slowBody: slowBody.url })));
 });
 
 afterAll(async () => {
