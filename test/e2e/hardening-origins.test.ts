@@ -29,8 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBadOrigin, okBody, SHORT_BODY_PROMISED, type BadMode, type BadOrigin } from "../../scripts/lib/load/bad-origin.ts";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
-import { cluster, dest, NO_RETRIES, route, table } from "../fixtures/pushed.ts";
-import type { Route } from "../../src/table/types.ts";
+import { compiledTable, gatewayYaml, serviceEntryYaml, virtualServiceYaml, yamlFile } from "../fixtures/istio.ts";
 
 const RESET_PREFIX = "upstream connect error or disconnect/reset before headers. reset reason: ";
 /** The reason workerd lets us see for any failure before headers (see the header comment). */
@@ -95,15 +94,6 @@ function expectResponse(s: Seen): Extract<Seen, { kind: "response" }> {
   return s;
 }
 
-function to(name: string, prefix: string, host: string, extra: Partial<Route> = {}): Route {
-  return route(name, {
-    match: { uri: { prefix } },
-    action: { kind: "route", destinations: [dest(host)], totalWeight: 1 },
-    retries: NO_RETRIES,
-    ...extra,
-  });
-}
-
 beforeAll(async () => {
   [bad, echo] = await Promise.all([startBadOrigin(), startEchoOrigin("healthy")]);
   const closed = await startEchoOrigin("closed");
@@ -111,16 +101,19 @@ beforeAll(async () => {
   await closed.close(); // bound, then closed: connections are refused
   gw = await startGateway();
   await gw.push(
-    table(
-      "hardening-origins",
-      [
-        // `/timed/<mode>/…` → the bad origin's `/<mode>/…` with a 1 s route timeout.
-        to("timed", "/timed/", "bad.svc", { timeoutMs: ROUTE_TIMEOUT_MS, rewrite: { uri: "/" } }),
-        to("healthy", "/healthy/", "echo.svc"),
-        to("refused", "/refused/", "dead.svc"),
-        to("untimed", "/", "bad.svc"),
-      ],
-      [cluster("bad.svc", [bad.url]), cluster("echo.svc", [echo.url]), cluster("dead.svc", [deadUrl])],
+    await compiledTable(
+      yamlFile(
+        gatewayYaml(),
+        serviceEntryYaml("bad.svc", [bad.url]),
+        serviceEntryYaml("echo.svc", [echo.url]),
+        serviceEntryYaml("dead.svc", [deadUrl]),
+        // `/timed/<mode>/…` → the bad origin's `/<mode>/…` with a 1 s route timeout. No retries anywhere.
+        virtualServiceYaml(`
+          - { name: timed, match: [{ uri: { prefix: /timed/ } }], rewrite: { uri: / }, route: [{ destination: { host: bad.svc } }], timeout: ${ROUTE_TIMEOUT_MS}ms, retries: { attempts: 0 } }
+          - { name: healthy, match: [{ uri: { prefix: /healthy/ } }], route: [{ destination: { host: echo.svc } }], retries: { attempts: 0 } }
+          - { name: refused, match: [{ uri: { prefix: /refused/ } }], route: [{ destination: { host: dead.svc } }], retries: { attempts: 0 } }
+          - { name: untimed, match: [{ uri: { prefix: / } }], route: [{ destination: { host: bad.svc } }], retries: { attempts: 0 } }`),
+      ),
     ),
   );
 });

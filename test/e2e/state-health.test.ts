@@ -6,8 +6,9 @@
  *  - without the state plane, each instance only knows what it saw (today's behaviour).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OutlierDetection, RouteTable } from "../../src/table/types.ts";
-import { NO_RETRIES, cluster, dest, pushTable, route, table } from "../fixtures/pushed.ts";
+import type { RouteTable } from "../../src/table/types.ts";
+import { pushTable } from "../fixtures/pushed.ts";
+import { compiledTable, gatewayYaml, istioDoc, serviceEntryYaml, virtualServiceYaml, yamlFile } from "../fixtures/istio.ts";
 import { startFleet, until, type Fleet } from "./harness/fleet.ts";
 import { startSwitchOrigin, type SwitchOrigin } from "./harness/switch-origin.ts";
 
@@ -15,13 +16,25 @@ let a: SwitchOrigin;
 let b: SwitchOrigin;
 
 /** Five 5xx in a row eject; the test keeps the other instances below five B failures each. */
-const OD: OutlierDetection = { consecutive5xxErrors: 5, intervalMs: 1000, baseEjectionTimeMs: 60_000, maxEjectionPercent: 100, minHealthPercent: 0 };
+const CONSECUTIVE_5XX = 5;
 
-function poolTable(hash: string): RouteTable {
-  const pool = cluster("pool.svc", [a.url, b.url]);
-  pool.trafficPolicy = { outlierDetection: OD, loadBalancer: { simple: "ROUND_ROBIN" } };
-  return table(hash, [route("all", { retries: NO_RETRIES, action: { kind: "route", destinations: [dest("pool.svc")], totalWeight: 1 } })], [pool]);
+/**
+ * Every request to pool.svc (origins a and b, round robin, no retries) with the DestinationRule's
+ * `trafficPolicy` (YAML) and `meta` (its annotations).
+ */
+function poolTable(trafficPolicy: string, meta = ""): Promise<RouteTable> {
+  return compiledTable(
+    yamlFile(
+      gatewayYaml(),
+      serviceEntryYaml("pool.svc", [a.url, b.url]),
+      istioDoc("DestinationRule", "pool", `host: pool.svc\ntrafficPolicy: ${trafficPolicy}`, meta),
+      virtualServiceYaml("- name: all\n  route: [{ destination: { host: pool.svc } }]\n  retries: { attempts: 0 }"),
+    ),
+  );
 }
+
+const ejectingPool = () =>
+  poolTable(`{ loadBalancer: { simple: ROUND_ROBIN }, outlierDetection: { consecutive5xxErrors: ${CONSECUTIVE_5XX}, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 100, minHealthPercent: 0 } }`);
 
 async function serverOf(f: Fleet, i: number): Promise<string> {
   const r = await f.fetch(i, "http://shop.test/x");
@@ -41,7 +54,7 @@ describe("outlier detection shared through the state plane", () => {
   let fleet: Fleet;
   beforeAll(async () => {
     fleet = await startFleet({ size: 3, vars: { CONFIG_REFRESH_SECONDS: "0", STATE_REFRESH_SECONDS: "1", STATE_CACHE_SECONDS: "1" } });
-    await pushTable(await fleet.kv(), poolTable("shared1"));
+    await pushTable(await fleet.kv(), await ejectingPool());
   });
   afterAll(async () => {
     b.fail = false;
@@ -74,7 +87,7 @@ describe("outlier detection shared through the state plane", () => {
         bFailures += got.filter((g) => g === "status 503").length;
         return got.every((g) => g === "a");
       }, 6_000, 100);
-      expect(bFailures, `gw${i} sent ${bFailures} requests to b before learning of its ejection`).toBeLessThan(OD.consecutive5xxErrors);
+      expect(bFailures, `gw${i} sent ${bFailures} requests to b before learning of its ejection`).toBeLessThan(CONSECUTIVE_5XX);
       console.log(`gw${i} learned of the shared ejection after ${ms.toFixed(0)} ms and ${bFailures} failed request(s) of its own`);
       // And it stays ejected: 10 more requests, none to b.
       for (let k = 0; k < 10; k++) expect(await serverOf(fleet, i)).toBe("a");
@@ -86,7 +99,7 @@ describe("without the state plane (no STATE binding)", () => {
   it("an instance that saw no failures keeps sending to the failing endpoint (per-isolate detection, as before)", async () => {
     const fleet = await startFleet({ size: 2, state: false, vars: { CONFIG_REFRESH_SECONDS: "0" } });
     try {
-      await pushTable(await fleet.kv(), poolTable("alone1"));
+      await pushTable(await fleet.kv(), await ejectingPool());
       b.fail = true;
       await until(async () => (await Promise.all([serverOf(fleet, 0), serverOf(fleet, 0)])).every((g) => g === "a"), 10_000);
       await new Promise((r) => setTimeout(r, 1500));
@@ -101,17 +114,16 @@ describe("without the state plane (no STATE binding)", () => {
 
 describe("active health checks (Cron Trigger → state plane → load balancing)", () => {
   let fleet: Fleet;
-  const HC = { path: "/healthz", intervalMs: 10_000, timeoutMs: 1_000, healthyThreshold: 1, unhealthyThreshold: 2, expectedStatuses: [[200, 299]] as Array<[number, number]> };
+  const HC = { path: "/healthz" };
 
   beforeAll(async () => {
     fleet = await startFleet({
       size: 2,
       vars: { CONFIG_REFRESH_SECONDS: "0", STATE_REFRESH_SECONDS: "1", STATE_CACHE_SECONDS: "1", HEALTH_CHECK_WINDOW_SECONDS: "0" },
     });
-    const pool = cluster("pool.svc", [a.url, b.url]);
-    pool.trafficPolicy = { loadBalancer: { simple: "ROUND_ROBIN" } };
-    pool.healthCheck = HC;
-    await pushTable(await fleet.kv(), table("hc1", [route("all", { retries: NO_RETRIES, action: { kind: "route", destinations: [dest("pool.svc")], totalWeight: 1 } })], [pool]));
+    const t = await poolTable("{ loadBalancer: { simple: ROUND_ROBIN } }", `annotations: { edge-gateway.dev/health-check: "path=${HC.path}; interval=10s; timeout=1s; healthy=1; unhealthy=2; statuses=200-299" }`);
+    expect(t.clusters["pool.svc||80"]!.healthCheck).toEqual({ path: HC.path, intervalMs: 10_000, timeoutMs: 1_000, healthyThreshold: 1, unhealthyThreshold: 2, expectedStatuses: [[200, 299]] });
+    await pushTable(await fleet.kv(), t);
   });
   afterAll(async () => {
     b.fail = false;
