@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { rawFetch, type RawResponse } from "./harness/gateway.ts";
-import { cluster, dest, pointTo, pushTable, route, table } from "../fixtures/pushed.ts";
+import { pointTo, pushTable, unknownTableVersion, versioned } from "../fixtures/pushed.ts";
+import { compiledTable, gatewayYaml, serviceEntryYaml, virtualServiceYaml, yamlFile } from "../fixtures/istio.ts";
 import { ACTIVE_KEY, versionKey } from "../../src/store/keys.ts";
 import { KV_READ_TIMEOUT_MS } from "../../src/store/read.ts";
 import type { RouteTable } from "../../src/table/types.ts";
@@ -103,13 +104,11 @@ async function startShimmed(): Promise<ShimmedGateway> {
 let a: EchoOrigin;
 let b: EchoOrigin;
 
-/** A table named `hash` whose every request goes to `origin`. */
-function tableTo(hash: string, origin: EchoOrigin): RouteTable {
-  return table(
-    hash,
-    [route("all", { action: { kind: "route", destinations: [dest(`${origin.name}.svc`)], totalWeight: 1 } })],
-    [cluster(`${origin.name}.svc`, [origin.url])],
-  );
+/** A table named `hash` whose every request goes to `origin` (no retries). */
+async function tableTo(hash: string, origin: EchoOrigin): Promise<RouteTable> {
+  const host = `${origin.name}.svc`;
+  const http = `- name: all\n  route: [{ destination: { host: ${host} } }]\n  retries: { attempts: 0 }`;
+  return versioned(hash, await compiledTable(yamlFile(gatewayYaml(), serviceEntryYaml(host, [origin.url]), virtualServiceYaml(http))));
 }
 
 /** Sends `n` requests in parallel; every one must be proxied to `origin` under table `version`. */
@@ -166,7 +165,7 @@ describe("a warm isolate keeps serving its last good table", () => {
   /** Pushes a fresh good table to origin `a` and waits until it is served. */
   async function freshGood(): Promise<string> {
     const hash = `good-${generation++}`;
-    await pushTable(gw.kv, tableTo(hash, a));
+    await pushTable(gw.kv, await tableTo(hash, a));
     await waitForVersion(gw, hash);
     return hash;
   }
@@ -185,7 +184,7 @@ describe("a warm isolate keeps serving its last good table", () => {
       what: "the version has a tableVersion this Worker does not understand",
       reason: "unknownTableVersion",
       corrupt: async (kv) => {
-        await kv.put(versionKey("future"), JSON.stringify({ ...tableTo("future", b), tableVersion: 999 }));
+        await kv.put(versionKey("future"), JSON.stringify(unknownTableVersion(await tableTo("future", b))));
         await pointTo(kv, "future");
       },
     },
@@ -198,7 +197,7 @@ describe("a warm isolate keeps serving its last good table", () => {
       what: "the version's hash differs from its key (mixed-up write)",
       reason: "badTable",
       corrupt: async (kv) => {
-        await kv.put(versionKey("mixed"), JSON.stringify(tableTo("other", b)));
+        await kv.put(versionKey("mixed"), JSON.stringify(await tableTo("other", b)));
         await pointTo(kv, "mixed");
       },
     },
@@ -215,7 +214,7 @@ describe("a warm isolate keeps serving its last good table", () => {
       expect((await gw.config()).version).toBe(good);
       // Recovery: a good version pushed after the corruption replaces it.
       const next = `recovered-${generation++}`;
-      await pushTable(gw.kv, tableTo(next, b));
+      await pushTable(gw.kv, await tableTo(next, b));
       await waitForVersion(gw, next);
       await expectServedBy(gw, 10, b, next);
       expect((await gw.config()).lastError).toBeNull();
@@ -233,7 +232,7 @@ describe("a warm isolate keeps serving its last good table", () => {
       await gw.kvMode("pass");
     }
     const next = `after-throw-${generation++}`;
-    await pushTable(gw.kv, tableTo(next, b));
+    await pushTable(gw.kv, await tableTo(next, b));
     await waitForVersion(gw, next);
     await expectServedBy(gw, 10, b, next);
   });
@@ -259,7 +258,7 @@ describe("a warm isolate keeps serving its last good table", () => {
       await gw.kvMode("pass");
     }
     const next = `after-hang-${generation++}`;
-    await pushTable(gw.kv, tableTo(next, b));
+    await pushTable(gw.kv, await tableTo(next, b));
     await waitForVersion(gw, next);
     await expectServedBy(gw, 10, b, next);
   }, 20_000);
@@ -279,7 +278,7 @@ describe("a cold isolate without any table", () => {
     try {
       const cold = await Promise.all(Array.from({ length: 10 }, (_, i) => gw.fetch(`/cold/${i}`)));
       for (const res of cold) expectNoTable(res);
-      await pushTable(gw.kv, tableTo("first", a));
+      await pushTable(gw.kv, await tableTo("first", a));
       await waitForVersion(gw, "first");
       await expectServedBy(gw, 10, a, "first");
     } finally {
@@ -304,7 +303,7 @@ describe("a cold isolate without any table", () => {
   it("answers 503 within the KV read bound when KV hangs (10 concurrent requests), then loads once KV answers", async () => {
     const gw = await startShimmed();
     try {
-      await pushTable(gw.kv, tableTo("behind-hang", a));
+      await pushTable(gw.kv, await tableTo("behind-hang", a));
       await gw.kvMode("hang");
       const cold = await Promise.all(Array.from({ length: 10 }, (_, i) => gw.fetch(`/cold-hang/${i}`)));
       for (const res of cold) {

@@ -10,7 +10,7 @@ import type { KvReader } from "../../src/store/kv.ts";
 import { ACTIVE_KEY, shardKey, versionKey } from "../../src/store/keys.ts";
 import { shardIdsOf, shardTable } from "../../src/table/shards.ts";
 import type { RouteTable } from "../../src/table/types.ts";
-import { markerTable, pointTo, pushTable } from "../fixtures/pushed.ts";
+import { markerTable, pointTo, pushTable, unknownTableVersion } from "../fixtures/pushed.ts";
 
 interface Harness {
   store: TableStore<string>;
@@ -171,7 +171,7 @@ describe("TableStore keeps the last good table", () => {
     [
       "the table version is unknown",
       "unknownTableVersion",
-      async () => pushTable(env.ROUTES, { hash: "v99", raw: JSON.stringify({ ...await markerTable("v99"), tableVersion: 99 }) }),
+      async () => pushTable(env.ROUTES, { hash: "v99", raw: JSON.stringify(unknownTableVersion(await markerTable("v99"), 99)) }),
     ],
     [
       "the table hash differs from the pointer",
