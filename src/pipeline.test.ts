@@ -3,8 +3,7 @@
  * and fetcher: the things the Worker tier cannot observe directly (how often `request.cf` is read).
  */
 import { describe, expect, it } from "vitest";
-import { compile } from "./compile/index.ts";
-import { loadConfig } from "./config/index.ts";
+import { compiledTable, gatewayYaml, indent, virtualServiceYaml, yamlFile } from "../test/fixtures/istio.ts";
 import type { Env } from "./env.ts";
 import { prepare, type PreparedTable } from "./prepare.ts";
 import { createPipeline } from "./pipeline.ts";
@@ -28,32 +27,14 @@ function requestWithCf(cf: Record<string, unknown> | undefined): { request: Requ
 
 /** One route on a.com to origin.example with these `headers:` (Istio YAML, indented under the route). */
 async function pipelineFor(headers: string) {
-  const yaml = `
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw}
-spec:
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["a.com"]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: vs}
-spec:
-  hosts: ["a.com"]
-  gateways: ["gw"]
-  http:
-  - route:
-    - destination: {host: origin.example}
-    headers:
-${headers}
-`;
-  const loaded = loadConfig([{ path: "routes/test.yaml", text: yaml }]);
-  expect(loaded.issues.filter((i) => i.severity === "error")).toEqual([]);
-  const { table } = await compile(loaded.objects, { sources: ["routes/test.yaml"] });
+  const route = `
+- route:
+  - destination: {host: origin.example}
+  headers:
+${indent(headers, 4)}`;
+  const table = await compiledTable(yamlFile(gatewayYaml({ hosts: ["a.com"] }), virtualServiceYaml(route, { hosts: ["a.com"] })));
   // A version stored whole: forHost answers with the whole table (src/store/table-store.ts).
-  const whole = { ok: true as const, table: table!, prepared: prepare(table!), version: "v1" };
+  const whole = { ok: true as const, table, prepared: prepare(table), version: "v1" };
   const store = {
     get: async () => ({ version: "v1", loadedAt: 0, index: null, whole }),
     forHost: () => whole,

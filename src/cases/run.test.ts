@@ -1,47 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../config/index.ts";
-import { compile } from "../compile/index.ts";
+import { compiledTable, gatewayYaml, versionedServiceYaml, virtualServiceYaml, yamlFile } from "../../test/fixtures/istio.ts";
 import { prepare } from "../prepare.ts";
 import { loadCases } from "./load.ts";
 import { runCase } from "./run.ts";
 import { coverage } from "./coverage.ts";
 
-const CONFIG = `
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec:
-  servers:
-    - port: { number: 80, name: http, protocol: HTTP }
-      hosts: ["shop.example.com"]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: shop }
-spec:
-  hosts: [shop.internal]
-  ports: [{ number: 8080, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints:
-    - { address: 127.0.0.1, labels: { version: v1 } }
-    - { address: 127.0.0.2, labels: { version: v2 } }
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: shop }
-spec:
-  host: shop.internal
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: shop }
-spec:
-  hosts: [shop.example.com]
-  gateways: [edge]
-  http:
+const CONFIG = yamlFile(
+  gatewayYaml({ name: "edge", hosts: ["shop.example.com"] }),
+  versionedServiceYaml("shop", "shop.internal", { v1: "127.0.0.1", v2: "127.0.0.2" }, { port: 8080 }),
+  virtualServiceYaml(
+    `
     - name: beta-users
       match: [{ headers: { x-beta: { exact: "1" } } }]
       route: [{ destination: { host: shop.internal, subset: v2 } }]
@@ -57,13 +25,13 @@ spec:
       route:
         - { destination: { host: shop.internal, subset: v1 }, weight: 90 }
         - { destination: { host: shop.internal, subset: v2 }, weight: 10 }
-`;
+`,
+    { name: "shop", hosts: ["shop.example.com"], gateways: ["edge"] },
+  ),
+);
 
 async function table() {
-  const { objects, issues } = loadConfig([{ path: "shop.yaml", text: CONFIG }]);
-  expect(issues.filter((i) => i.severity === "error")).toEqual([]);
-  const { table } = await compile(objects);
-  return table!;
+  return compiledTable({ "shop.yaml": CONFIG });
 }
 
 function cases(text: string) {

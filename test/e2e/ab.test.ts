@@ -11,9 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
-import { loadConfig } from "../../src/config/load.ts";
-import { compile } from "../../src/compile/index.ts";
-import type { RouteTable } from "../../src/table/types.ts";
+import { compiledTable, shopCanarySplitYaml } from "../fixtures/istio.ts";
 import { randomIds } from "../unit/ab/ids.ts";
 
 let a: EchoOrigin;
@@ -63,44 +61,13 @@ ${se("www-a", "www-a.origin.test", [[a, "a"]])}
 ---
 ${se("www-b", "www-b.origin.test", [[b, "b"]])}
 ---
-${se("shop", "shop.internal", [[stable, "v1"], [canary, "v2"]])}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: shop, namespace: web }
-spec:
-  host: shop.internal
-  trafficPolicy: { loadBalancer: { consistentHash: { httpCookie: { name: shop_visitor, ttl: 720h } } } }
-  subsets:
-    - { name: stable, labels: { version: v1 } }
-    - { name: canary, labels: { version: v2 } }
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: shop, namespace: web }
-spec:
-  hosts: [shop.example.com]
-  gateways: [public]
-  http:
-    - name: rollout
-      route:
-        - { destination: { host: shop.internal, subset: stable }, weight: ${100 - canaryWeight} }
-        - { destination: { host: shop.internal, subset: canary }, weight: ${canaryWeight} }
-`;
-}
-
-async function compiled(canaryWeight: number): Promise<RouteTable> {
-  const { objects, issues } = loadConfig([{ path: "ab-e2e.yaml", text: config(canaryWeight) }]);
-  const r = await compile(objects);
-  const errors = [...issues, ...r.issues].filter((i) => i.severity === "error");
-  if (!r.table || errors.length) throw new Error(`config does not compile: ${JSON.stringify(errors)}`);
-  return r.table;
+${shopCanarySplitYaml({ stablePort: stable.port, canaryPort: canary.port, canaryWeight, hosts: ["shop.example.com"], rule: "rollout" })}`;
 }
 
 beforeAll(async () => {
   [a, b, stable, canary] = await Promise.all([startEchoOrigin("a"), startEchoOrigin("b"), startEchoOrigin("stable"), startEchoOrigin("canary")]);
   gw = await startGateway();
-  await gw.push(await compiled(10));
+  await gw.push(await compiledTable(config(10)));
 });
 
 afterAll(async () => {
@@ -183,7 +150,7 @@ describe("canary rollout 10% → 20% (DestinationRule httpCookie) with 2,000 vis
       for (let round = 0; pushing || round < 1; round++)
         during.push(...(await pool(canaryVisitors.slice(0, 50), 8, ask)));
     })();
-    await gw.push(await compiled(20));
+    await gw.push(await compiledTable(config(20)));
     pushing = false;
     await traffic;
     expect(during.length).toBeGreaterThan(0);

@@ -15,12 +15,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load.ts";
-import { compile } from "../../src/compile/index.ts";
-import type { RouteTable } from "../../src/table/types.ts";
 import type { RolloutList, RolloutStatus } from "../../src/rollout/status.ts";
 import type { IntervalRecord } from "../../src/rollout/judge.ts";
 import { pushTable } from "../fixtures/pushed.ts";
+import { compiledTable, shopCanarySplitYaml } from "../fixtures/istio.ts";
+import type { RouteTable } from "../../src/table/types.ts";
 import { decide } from "../../src/decide.ts";
 import { factsFromRequest } from "../../src/match/facts.ts";
 import { prepare } from "../../src/prepare.ts";
@@ -68,40 +67,7 @@ metadata: { name: public, namespace: web }
 spec:
   servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: ["*"] }]
 ---
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: shop, namespace: web }
-spec:
-  hosts: [shop.internal]
-  ports: [{ number: 80, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints:
-    - { address: 127.0.0.1, ports: { http: ${stable.port} }, labels: { version: v1 } }
-    - { address: 127.0.0.1, ports: { http: ${canary.port} }, labels: { version: v2 } }
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: shop, namespace: web }
-spec:
-  host: shop.internal
-  trafficPolicy: { loadBalancer: { consistentHash: { httpCookie: { name: shop_visitor, ttl: 720h } } } }
-  subsets:
-    - { name: stable, labels: { version: v1 } }
-    - { name: canary, labels: { version: v2 } }
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: shop, namespace: web }
-spec:
-  hosts: ["*"]
-  gateways: [public]
-  http:
-    - name: checkout
-      retries: { attempts: 0 }
-      route:
-        - { destination: { host: shop.internal, subset: stable }, weight: ${100 - pushedCanary} }
-        - { destination: { host: shop.internal, subset: canary }, weight: ${pushedCanary} }
----
+${shopCanarySplitYaml({ stablePort: stable.port, canaryPort: canary.port, canaryWeight: pushedCanary, hosts: ["*"], rule: "checkout", ruleLines: "retries: { attempts: 0 }" })}---
 apiVersion: edge-gateway.dev/v1alpha1
 kind: Canary
 metadata: { name: ${name}, namespace: web }
@@ -116,14 +82,6 @@ ${analysis
   .map((l) => `    ${l.trim()}`)
   .join("\n")}
 `;
-}
-
-async function compiled(text: string): Promise<RouteTable> {
-  const { objects, issues } = loadConfig([{ path: "canary-e2e.yaml", text }]);
-  const r = await compile(objects);
-  const errors = [...issues, ...r.issues].filter((i) => i.severity === "error");
-  if (!r.table || errors.length) throw new Error(`config does not compile: ${JSON.stringify(errors)}`);
-  return r.table;
 }
 
 /** Bounded concurrency over `items` (the machine is shared). */
@@ -185,7 +143,7 @@ describe("canary rollouts through two gateway instances and the state plane", ()
 
   /** Pushes a Canary and waits until both instances serve its table (the rollout starts). */
   async function pushCanary(name: string, analysis: string, pushedCanary = 0): Promise<RouteTable> {
-    const t = await compiled(config(name, pushedCanary, analysis));
+    const t = await compiledTable(config(name, pushedCanary, analysis));
     await pushTable(await fleet.kv(), t);
     await until(async () => {
       const rs = await Promise.all([0, 1].map((i) => fleet.admin<RolloutList>(i, "/__gateway/rollouts")));
@@ -323,7 +281,7 @@ describe("the rollout object down", () => {
     canary.mode = "ok";
     const fleet = await startFleet({ size: 1, state: "down", vars: { CONFIG_REFRESH_SECONDS: "0", STATE_REFRESH_SECONDS: "1", STATE_CACHE_SECONDS: "0" } });
     try {
-      await pushTable(await fleet.kv(), await compiled(config("down", 30, "interval: 1s\nthreshold: 1\nstepWeights: [90]\nminRequests: 1\nsuccessRate: { min: 99 }")));
+      await pushTable(await fleet.kv(), await compiledTable(config("down", 30, "interval: 1s\nthreshold: 1\nstepWeights: [90]\nminRequests: 1\nsuccessRate: { min: 99 }")));
       const ids = randomIds(300, 0x5eed5);
       const t0 = performance.now();
       const first = await ask(fleet, 0, ids[0]!);

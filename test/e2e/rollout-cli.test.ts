@@ -6,11 +6,11 @@
  * real HTTP. Intervals are 1 s here so the real alarm judges within the test.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { runCli } from "../../scripts/cli.ts";
-import { memoryIo } from "../../scripts/lib/io.ts";
+import { routesCli as cli, writeFiles } from "../fixtures/cli.ts";
+import { gatewayYaml, versionedServiceYaml, virtualServiceYaml, yamlFile } from "../fixtures/istio.ts";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import type { RolloutList, RolloutStatus } from "../../src/rollout/status.ts";
 import { ADMIN_TOKEN, startFleet, until, type Fleet } from "./harness/fleet.ts";
@@ -22,51 +22,20 @@ let v2: EchoOrigin;
 
 /** Nine steps of 1 s: long enough to pause it mid-way, short enough to see the alarm judge. */
 function config(): string {
-  const d = path.join(dir, "routes");
-  mkdirSync(d, { recursive: true });
-  writeFileSync(
-    path.join(d, "shop.yaml"),
-    `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: gw }
-spec:
-  servers:
-    - port: { number: 80, name: http, protocol: HTTP }
-      hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: checkout }
-spec:
-  hosts: [checkout.internal]
-  ports: [{ number: 80, name: http, protocol: HTTP }]
-  resolution: STATIC
-  endpoints:
-    - { address: 127.0.0.1, ports: { http: ${v1.port} }, labels: { version: v1 } }
-    - { address: 127.0.0.1, ports: { http: ${v2.port} }, labels: { version: v2 } }
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: checkout }
-spec:
-  host: checkout.internal
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: shop }
-spec:
-  hosts: ["*"] # Miniflare's in-process dispatch sends its own Host
-  gateways: [gw]
-  http:
-    - name: checkout
-      route:
-        - { destination: { host: checkout.internal, subset: v1 }, weight: 100 }
-        - { destination: { host: checkout.internal, subset: v2 }, weight: 0 }
----
-apiVersion: edge-gateway.dev/v1alpha1
+  return writeFiles(path.join(dir, "routes"), {
+    "shop.yaml": yamlFile(
+      gatewayYaml(),
+      versionedServiceYaml("checkout", "checkout.internal", { v1: { address: "127.0.0.1", port: v1.port }, v2: { address: "127.0.0.1", port: v2.port } }),
+      // Hosts "*": Miniflare's in-process dispatch sends its own Host.
+      virtualServiceYaml(
+        `
+        - name: checkout
+          route:
+            - { destination: { host: checkout.internal, subset: v1 }, weight: 100 }
+            - { destination: { host: checkout.internal, subset: v2 }, weight: 0 }`,
+        { name: "shop" },
+      ),
+      `apiVersion: edge-gateway.dev/v1alpha1
 kind: Canary
 metadata: { name: checkout }
 spec:
@@ -80,14 +49,8 @@ spec:
     minRequests: 3
     successRate: { min: 90 }
 `,
-  );
-  return d;
-}
-
-async function cli(...argv: string[]) {
-  const io = memoryIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
+    ),
+  });
 }
 
 const rollout = (...argv: string[]) => cli("rollout", ...argv, "--gateway", fleet.url.toString());

@@ -6,11 +6,11 @@
  * re-read every 30 s (CONFIG_REFRESH_SECONDS): the object carried it, not KV.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { runCli } from "../../scripts/cli.ts";
-import { memoryIo } from "../../scripts/lib/io.ts";
+import { routesCli, writeFiles } from "../fixtures/cli.ts";
+import { gatewayYaml, virtualServiceYaml, yamlFile } from "../fixtures/istio.ts";
 import { ADMIN_TOKEN, startFleet, until, type Fleet } from "./harness/fleet.ts";
 
 const REFRESH_S = 1;
@@ -22,39 +22,16 @@ let dir: string;
 let fleet: Fleet;
 
 function config(tag: string): string {
-  const d = path.join(dir, `routes-${tag}`);
-  mkdirSync(d, { recursive: true });
-  writeFileSync(
-    path.join(d, "shop.yaml"),
-    `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: gw }
-spec:
-  servers:
-    - port: { number: 80, name: http, protocol: HTTP }
-      hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: shop }
-spec:
-  hosts: ["*"]
-  gateways: [gw]
-  http:
+  const marker = `
     - name: marker
       directResponse:
         status: 200
-        body: { string: "served ${tag}" }
-`,
-  );
-  return d;
+        body: { string: "served ${tag}" }`;
+  return writeFiles(path.join(dir, `routes-${tag}`), { "shop.yaml": yamlFile(gatewayYaml(), virtualServiceYaml(marker, { name: "shop" })) });
 }
 
-async function cli(...argv: string[]) {
-  const io = memoryIo();
-  const code = await runCli([...argv.slice(0, 1), "--local", "--persist-to", path.join(dir, "state"), ...argv.slice(1)], io);
-  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
-}
+/** `routes COMMAND --local --persist-to STATE …`: the local KV state the fleet reads. */
+const cli = (command: string, ...argv: string[]) => routesCli(command, "--local", "--persist-to", path.join(dir, "state"), ...argv);
 
 const body = async (i: number) => (await fleet.fetch(i, "http://shop.test/")).text;
 
@@ -107,10 +84,8 @@ describe("routes push --gateway --wait on a fleet sharing one state plane", () =
   });
 
   it("status --gateway shows both pointers, what this location serves and the state plane's health", async () => {
-    const io = memoryIo();
-    const code = await runCli(["status", "--gateway", fleet.url.toString()], io);
-    const out = io.stdout.join("\n");
-    expect(code, io.stderr.join("\n")).toBe(0);
+    const { code, out, err } = await routesCli("status", "--gateway", fleet.url.toString());
+    expect(code, err).toBe(0);
     expect(out).toMatch(/active \(state object\): [0-9a-f]{12} since .* \(rollback\)/);
     expect(out).toMatch(/active \(KV pointer\): +[0-9a-f]{12} since .* \(rollback\)/);
     expect(out).toMatch(/this location serves: [0-9a-f]{12} since /);
@@ -118,18 +93,14 @@ describe("routes push --gateway --wait on a fleet sharing one state plane", () =
   });
 
   it("--wait times out with exit 1 when the gateway never serves the version", async () => {
-    const io = memoryIo();
     // A second fleet without a state plane and with a 30 s KV re-check cannot serve it in 1 s.
     const slow = await startFleet({ size: 1, persistDir: path.join(dir, "state"), state: false, vars: { CONFIG_REFRESH_SECONDS: "30" } });
     try {
       expect(await (await slow.fetch(0, "http://shop.test/")).text).toBe("served v1");
-      const code = await runCli(
-        ["push", "--local", "--persist-to", path.join(dir, "state"), "--gateway", slow.url.toString(), "--wait", "--wait-timeout", "1", config("v3")],
-        io,
-      );
+      const { code, err } = await cli("push", "--gateway", slow.url.toString(), "--wait", "--wait-timeout", "1", config("v3"));
       expect(code).toBe(1);
-      expect(io.stderr.join("\n")).toContain("has no state plane");
-      expect(io.stderr.join("\n")).toMatch(/timed out after 1 s/);
+      expect(err).toContain("has no state plane");
+      expect(err).toMatch(/timed out after 1 s/);
     } finally {
       await slow.close();
     }

@@ -5,28 +5,12 @@
  * `npm run routes -- …` on temp-dir fixtures.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { runCli } from "../../../scripts/cli.ts";
-import { memoryIo } from "../../../scripts/lib/io.ts";
+import { routesCli as cli, tempFolders } from "../../fixtures/cli.ts";
 import { formatIssue, tally, type Issue } from "../../../src/config/index.ts";
 
-const tmp: string[] = [];
-afterAll(() => tmp.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function dir(files: Record<string, string>): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), "routes-kinds-"));
-  tmp.push(d);
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(d, name), text);
-  return d;
-}
-
-async function cli(...argv: string[]) {
-  const io = memoryIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
-}
+const folders = tempFolders("routes-kinds-");
+afterAll(() => folders.cleanup());
+const dir = (files: Record<string, string>) => folders.make(files);
 
 const GATEWAY = `apiVersion: networking.istio.io/v1
 kind: Gateway
@@ -121,8 +105,7 @@ describe("finding kinds in validate", () => {
 
   it("push writes nothing when the only error is an edge error", async () => {
     const d = dir({ "a.yaml": EDGE });
-    const state = mkdtempSync(path.join(os.tmpdir(), "routes-kinds-kv-"));
-    tmp.push(state);
+    const state = folders.make();
     const r = await cli("push", "--local", "--persist-to", state, "--dry-run", d);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/edge error: spec\.tcp\[0\]/);

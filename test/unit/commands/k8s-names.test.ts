@@ -7,8 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../../../scripts/cli.ts";
-import { memoryIo } from "../../../scripts/lib/io.ts";
+import { routesCli as cli } from "../../fixtures/cli.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "k8s-names-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,12 +29,6 @@ spec:
 `;
 const routes = path.join(dir, "routes");
 const file = path.join(routes, "app.yaml");
-
-async function cli(...argv: string[]) {
-  const io = memoryIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
-}
 
 const WARNING = `${file}:14:38: warning: spec.http[0].route[0].destination.host: no origin serves details.default.svc.cluster.local port 9080`;
 const LINE = '"details.default.svc.cluster.local:9080: https://ORIGIN.example.com"';

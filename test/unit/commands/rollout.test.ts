@@ -8,8 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../../scripts/cli.ts";
-import { memoryIo } from "../../../scripts/lib/io.ts";
+import { routesCli } from "../../fixtures/cli.ts";
 import { act, startRollout, type RolloutState } from "../../../src/rollout/judge.ts";
 import { ROLLOUT_ACTIONS, type RolloutAction, type RolloutStatus } from "../../../src/rollout/status.ts";
 import { aborted, advancing, SPEC, status, T0 } from "../../fixtures/rollout-status.ts";
@@ -101,11 +100,7 @@ afterAll(async () => {
 afterEach(() => reset());
 reset();
 
-async function cli(...argv: string[]) {
-  const io = memoryIo();
-  const code = await runCli(["rollout", ...argv], io);
-  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
-}
+const cli = (...argv: string[]) => routesCli("rollout", ...argv);
 
 describe("routes rollout status", () => {
   it("lists every rollout with its state, weights and last decision (Bearer token from GATEWAY_ADMIN_TOKEN)", async () => {

@@ -6,32 +6,19 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { runCli } from "../../../scripts/cli.ts";
-import { memoryIo } from "../../../scripts/lib/io.ts";
 import { casesJsonSchema } from "../../../src/cases/schema.ts";
 import { gatewayYaml, WEB_V1_V2 } from "../../fixtures/istio.ts";
+import { routesCli as cli, tempFolders } from "../../fixtures/cli.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
-const tmp: string[] = [];
-afterAll(() => tmp.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const folders = tempFolders("routes-prove-");
+afterAll(() => folders.cleanup());
 
 /** A temp dir holding the given files; returns its path. */
-function dir(files: Record<string, string>): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), "routes-prove-"));
-  tmp.push(d);
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(d, name), text);
-  return d;
-}
-
-async function cli(...argv: string[]) {
-  const io = memoryIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n"), stdout: io.stdout };
-}
+const dir = (files: Record<string, string>) => folders.make(files);
 
 /** 1-based line of the first line containing `needle`, and the column where `at` starts in it. */
 function position(text: string, needle: string, at = needle): { line: number; col: number } {

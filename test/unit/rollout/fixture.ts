@@ -2,50 +2,24 @@
  * A shop with a checkout split between v1 and v2 and a Canary driving it: the source the rollout
  * tests load and compile through the real loader and compiler.
  */
-import { loadConfig, formatIssue } from "../../../src/config/index.ts";
-import { compile } from "../../../src/compile/index.ts";
+import { formatIssue } from "../../../src/config/index.ts";
+import { compileYaml, gatewayYaml, versionedServiceYaml, virtualServiceYaml, yamlFile } from "../../fixtures/istio.ts";
 
-export const BASE = `apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: { name: public }
-spec:
-  servers:
-    - port: { number: 80, name: http, protocol: HTTP }
-      hosts: ["shop.example.com"]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: { name: checkout }
-spec:
-  hosts: [checkout.internal]
-  ports: [{ number: 443, name: https, protocol: HTTPS }]
-  resolution: DNS
-  endpoints:
-    - { address: v1.origin.example.com, labels: { version: v1 } }
-    - { address: v2.origin.example.com, labels: { version: v2 } }
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: { name: checkout }
-spec:
-  host: checkout.internal
-  trafficPolicy: { loadBalancer: { consistentHash: { httpCookie: { name: ab_visitor, ttl: 86400s } } } }
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: shop }
-spec:
-  hosts: ["shop.example.com"]
-  gateways: [public]
-  http:
+export const BASE = yamlFile(
+  gatewayYaml({ name: "public", hosts: ["shop.example.com"] }),
+  versionedServiceYaml("checkout", "checkout.internal", { v1: "v1.origin.example.com", v2: "v2.origin.example.com" }, {
+    protocol: "HTTPS",
+    trafficPolicy: "{ loadBalancer: { consistentHash: { httpCookie: { name: ab_visitor, ttl: 86400s } } } }",
+  }),
+  virtualServiceYaml(
+    `
     - name: checkout
       route:
         - { destination: { host: checkout.internal, subset: v1 }, weight: 100 }
-        - { destination: { host: checkout.internal, subset: v2 }, weight: 0 }
-`;
+        - { destination: { host: checkout.internal, subset: v2 }, weight: 0 }`,
+    { name: "shop", hosts: ["shop.example.com"], gateways: ["public"] },
+  ),
+);
 
 export const canary = (spec: string) => `apiVersion: edge-gateway.dev/v1alpha1
 kind: Canary
@@ -66,12 +40,6 @@ export const GOOD = `  target: { virtualService: shop, rule: checkout }
 `;
 
 export async function build(canaryText: string) {
-  const loaded = loadConfig([
-    { path: "routes/shop.yaml", text: BASE },
-    { path: "routes/canary.yaml", text: canaryText },
-  ]);
-  const loadErrors = loaded.issues.filter((i) => i.severity === "error").map(formatIssue);
-  if (loadErrors.length) return { errors: loadErrors, table: null };
-  const c = await compile(loaded.objects);
-  return { errors: c.issues.filter((i) => i.severity === "error").map(formatIssue), table: c.table };
+  const { table, issues } = await compileYaml({ "routes/shop.yaml": BASE, "routes/canary.yaml": canaryText });
+  return { errors: issues.filter((i) => i.severity === "error").map(formatIssue), table };
 }
