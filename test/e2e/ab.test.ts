@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
+import { pool } from "./harness/pool.ts";
 import { compiledTable, shopCanarySplitYaml } from "../fixtures/istio.ts";
 import { randomIds } from "../unit/ab/ids.ts";
 
@@ -78,21 +79,6 @@ afterAll(async () => {
 interface Echo {
   server: string;
   headers: Record<string, string>;
-}
-
-/** Bounded concurrency over `items` (the machine is shared: at most `limit` requests in flight). */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }
 
 describe("A/B test across two hosts (VirtualService annotation)", () => {

@@ -25,6 +25,7 @@ import { factsFromRequest } from "../../src/match/facts.ts";
 import { prepare } from "../../src/prepare.ts";
 import { randomIds } from "../unit/ab/ids.ts";
 import { startFleet, until, type Fleet } from "./harness/fleet.ts";
+import { pool } from "./harness/pool.ts";
 
 interface Origin {
   name: string;
@@ -82,21 +83,6 @@ ${analysis
   .map((l) => `    ${l.trim()}`)
   .join("\n")}
 `;
-}
-
-/** Bounded concurrency over `items` (the machine is shared). */
-async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }
 
 interface Seen {

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { casesJsonSchema } from "../../../src/cases/schema.ts";
-import { gatewayYaml, WEB_V1_V2 } from "../../fixtures/istio.ts";
+import { gatewayYaml, virtualServiceYaml, WEB_V1_V2, yamlFile } from "../../fixtures/istio.ts";
 import { routesCli as cli, tempFolders } from "../../fixtures/cli.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -30,14 +30,10 @@ function position(text: string, needle: string, at = needle): { line: number; co
 
 // Three rules: header routing, a redirect, an 80/20 split. DNS endpoints on port 80, so the
 // config has no edge warnings of its own.
-const SHOP = `${gatewayYaml({ hosts: ["shop.example.com"] })}---
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: { name: shop }
-spec:
-  hosts: [shop.example.com]
-  gateways: [gw]
-  http:
+const SHOP = yamlFile(
+  gatewayYaml({ hosts: ["shop.example.com"] }),
+  virtualServiceYaml(
+    `
     - name: beta-users
       match:
         - headers:
@@ -59,8 +55,11 @@ spec:
           weight: 80
         - destination: { host: web.internal.example, subset: v2 }
           weight: 20
----
-${WEB_V1_V2}`;
+`,
+    { name: "shop", hosts: ["shop.example.com"] },
+  ),
+  WEB_V1_V2,
+);
 
 const GOOD_CASES = `cases:
   - name: beta users get v2 and the x-beta header
