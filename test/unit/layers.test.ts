@@ -3,7 +3,8 @@
  *   config → compile → table → store / match / select → decide → respond / forward → pipeline → worker,
  * and a module imports only from its own layer or the layers before it. No import cycle, neither
  * between files nor between folders (two folders importing each other are one tangled layer).
- * The routes CLI (scripts/) uses the pure half only: never pipeline, worker or forward's I/O.
+ * The routes CLI (scripts/) uses the pure half only: never pipeline, worker or forward's I/O; src/
+ * never imports scripts/ (nor test/ or bench/), and scripts/ has no import cycle either.
  *
  * The one import against the arrows' order is the table contract: `table/` (types, version,
  * codec) imports nothing and is imported by its producer, compile/, as by every consumer, so it
@@ -82,6 +83,8 @@ function importsOf(file: string): string[] {
 
 const SRC = sourceFiles("src");
 const GRAPH = new Map(SRC.map((f) => [f, importsOf(f)]));
+/** The routes CLI and the repository's other Node tools (tests excluded). */
+const SCRIPTS = sourceFiles("scripts");
 
 /** Strongly connected components with more than one member (Tarjan). */
 function cycles(graph: Map<string, string[]>): string[][] {
@@ -158,9 +161,21 @@ describe("module layering (DESIGN.md §2)", () => {
     expect(upstream).toEqual([]);
   });
 
+  it("keeps src/ to itself: no module imports the tools around it (scripts/, test/, bench/) or anything outside src/", () => {
+    const outside: string[] = [];
+    for (const [f, deps] of GRAPH) for (const d of deps) if (!d.startsWith("src/")) outside.push(`${f} imports ${d}`);
+    expect(outside).toEqual([]);
+  });
+
+  it("has no import cycle in the routes CLI (scripts/ with the src/ modules it uses)", () => {
+    const graph = new Map([...GRAPH, ...SCRIPTS.map((f) => [f, importsOf(f)] as const)]);
+    expect(SCRIPTS).toContain("scripts/cli.ts");
+    expect(cycles(graph)).toEqual([]);
+  });
+
   it("keeps the routes CLI on the pure half: never pipeline, worker, admin, state or forward's I/O", () => {
     const bad: string[] = [];
-    for (const f of sourceFiles("scripts")) {
+    for (const f of SCRIPTS) {
       for (const d of importsOf(f)) {
         const forwardIo = d.startsWith("src/forward/") && !PURE_FORWARD.has(d.slice("src/forward/".length));
         if (forwardIo || /^src\/(pipeline|worker)\.ts$|^src\/(admin|state)\//.test(d)) bad.push(`${f} imports ${d}`);
