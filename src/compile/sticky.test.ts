@@ -22,6 +22,9 @@ function sink(): { issues: Reported[]; report: StickyInput["report"] } {
   return { issues, report: (severity, path, message, code) => issues.push({ severity, path: path.join("."), message, code }) };
 }
 
+// stickySplitFor is one pass of the compiler: its inputs are a rule's destinations and a cluster
+// lookup (not a route table), built here directly. Sticky splits compiled from YAML are covered by
+// test/e2e/ab.test.ts and test/worker/analytics.test.ts.
 function dest(host: string, subset: string | undefined, weight: number): WeightedDestination {
   return { host, subset, weight, cluster: clusterKey(host, subset) };
 }

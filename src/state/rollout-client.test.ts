@@ -13,38 +13,43 @@ import { isFailure } from "../rollout/counters.ts";
 import { eventDataPoint, eventLogLine } from "../rollout/events.ts";
 import { judge, startRollout } from "../rollout/judge.ts";
 import { emptyHistogram } from "../rollout/histogram.ts";
+import { canaryYaml, compiledTable, gatewayYaml, istioDoc, WEB_V1_V2, yamlFile } from "../../test/fixtures/istio.ts";
 
-const ROLLOUT: RouteRollout = {
-  name: "web/checkout",
-  primary: 0,
-  canary: 1,
-  specHash: "h1",
-  steps: [10, 50],
-  intervalMs: 1000,
-  threshold: 1,
-  minRequests: 1,
-  successRate: { min: 90 },
-  failures: { statuses: ["5xx"], gatewayErrors: true, timeouts: true },
-};
-
-function tableWith(rollout: RouteRollout | undefined): RouteTable {
-  const d = (subset: string, weight: number) => ({ host: "shop", subset, cluster: `shop|${subset}|`, weight });
-  return {
-    tableVersion: 1,
-    hash: "t",
-    istio: "1.28",
-    listeners: { http: { port: 80, fallback: false, exact: {}, suffix: {}, suffixLengths: [], star: 0 }, https: { port: 80, fallback: true, exact: {}, suffix: {}, suffixLengths: [], star: 0 } },
-    vhosts: [
-      {
-        domain: "*",
-        port: 80,
-        httpsRedirect: false,
-        routes: [{ name: "checkout", virtualService: "web/shop", ruleIndex: 0, matchIndex: null, match: null, action: { kind: "route", destinations: [d("v1", 100), d("v2", 0)], totalWeight: 100, ...(rollout ? { rollout } : {}) } }],
-      },
-    ],
-    clusters: {},
-  };
+/**
+ * Rule `checkout` of web/shop splitting web.internal.example 100/0 between subsets v1 and v2,
+ * compiled as `routes push` would; with Canary web/checkout (`analysis`) when given.
+ */
+async function shopTable(analysis?: string): Promise<RouteTable> {
+  const meta = "namespace: web";
+  const vs = istioDoc(
+    "VirtualService",
+    "shop",
+    `
+    hosts: ["*"]
+    gateways: [default/gw]
+    http:
+      - name: checkout
+        route:
+          - { destination: { host: web.internal.example, subset: v1 }, weight: 100 }
+          - { destination: { host: web.internal.example, subset: v2 }, weight: 0 }`,
+    meta,
+  );
+  const canary = (a: string) =>
+    canaryYaml("checkout", { virtualService: "shop", rule: "checkout", primary: "{ host: web.internal.example, subset: v1 }", canary: "{ host: web.internal.example, subset: v2 }", analysis: a, meta });
+  return compiledTable(yamlFile(gatewayYaml(), WEB_V1_V2, vs, ...(analysis ? [canary(analysis)] : [])));
 }
+
+function rolloutOf(t: RouteTable): RouteRollout {
+  const action = t.vhosts[0]!.routes[0]!.action;
+  if (action.kind !== "route" || !action.rollout) throw new Error("no rollout in the compiled table");
+  return action.rollout;
+}
+
+const PLAIN = await shopTable();
+const WITH_CANARY = await shopTable("{ interval: 1s, threshold: 1, stepWeights: [10, 50], minRequests: 1, successRate: { min: 90 } }");
+/** The same Canary with another threshold: another spec (specHash) for the same rule. */
+const CHANGED = await shopTable("{ interval: 1s, threshold: 2, stepWeights: [10, 50], minRequests: 1, successRate: { min: 90 } }");
+const ROLLOUT = rolloutOf(WITH_CANARY);
 
 class FakePlane implements RolloutPlane {
   t = 0;
@@ -52,7 +57,7 @@ class FakePlane implements RolloutPlane {
   logs: Array<Record<string, unknown>> = [];
   log = (e: Record<string, unknown>) => void this.logs.push(e);
   settings = { refreshMs: 1000 };
-  view: RolloutView = { name: "web/checkout", specHash: "h1", phase: "progressing", canaryWeight: 10, updatedAt: 0 };
+  view: RolloutView = { name: "web/checkout", specHash: ROLLOUT.specHash, phase: "progressing", canaryWeight: 10, updatedAt: 0 };
   down: "no" | "error" | "hang" = "no";
   calls: Array<{ path: string; body?: unknown }> = [];
   copies = new Map<string, unknown>();
@@ -73,9 +78,12 @@ class FakePlane implements RolloutPlane {
   }
 }
 
+/** A decision forwarding to the split's destination of `subset`, as decide would give it. */
 function forwardTo(t: RouteTable, subset: "v1" | "v2"): Decision {
   const route = t.vhosts[0]!.routes[0]!;
-  return { kind: "forward", match: { vhost: "*", route }, target: { destination: { host: "shop", subset, cluster: `shop|${subset}|` } } } as unknown as Decision;
+  if (route.action.kind !== "route") throw new Error("not a route");
+  const destination = route.action.destinations.find((d) => d.subset === subset)!;
+  return { kind: "forward", match: { vhost: "*", route }, target: { destination } } as unknown as Decision;
 }
 
 const tasks: Array<Promise<unknown>> = [];
@@ -88,7 +96,7 @@ describe("rollout client", () => {
   it("a table without Canaries: no weights, no waiting, no calls", () => {
     const plane = new FakePlane();
     const c = new RolloutClient(plane);
-    const t = tableWith(undefined);
+    const t = PLAIN;
     expect(c.ready({ table: t }, 1000)).toBeNull();
     expect(c.weightsFor(t)).toBeUndefined();
     c.tick({ table: t }, waitUntil);
@@ -97,26 +105,40 @@ describe("rollout client", () => {
   });
 
   it("waits once for a new table's views, then uses the object's weight for that spec only", async () => {
+    expect(ROLLOUT).toEqual({
+      name: "web/checkout",
+      primary: 0,
+      canary: 1,
+      specHash: expect.stringMatching(/^[0-9a-f]{16}$/),
+      steps: [10, 50],
+      intervalMs: 1000,
+      threshold: 1,
+      minRequests: 1,
+      successRate: { min: 90 },
+      failures: { statuses: ["5xx"], gatewayErrors: true, timeouts: true },
+    });
     const plane = new FakePlane();
     const c = new RolloutClient(plane);
-    const t = tableWith(ROLLOUT);
+    const t = WITH_CANARY;
     const wait = c.ready({ table: t }, 1000);
     expect(wait).not.toBeNull();
     await wait;
     expect(c.ready({ table: t }, 1000)).toBeNull();
     expect(c.weightsFor(t)).toEqual(new Map([["web/checkout", 10]]));
     // Another spec in the table (a push the object has not seen): pushed weights, and a sync.
-    const t2 = tableWith({ ...ROLLOUT, specHash: "h2" });
+    const t2 = CHANGED;
+    const changed = rolloutOf(t2).specHash;
+    expect(changed).not.toBe(ROLLOUT.specHash);
     await c.ready({ table: t2, activatedAt: "2026-12-03T10:00:00.000Z" }, 1000);
     expect(c.weightsFor(t2)).toEqual(new Map());
     const sync = plane.calls.find((x) => x.path.startsWith("/rollout/sync"));
-    expect(sync?.body).toMatchObject({ rollout: { specHash: "h2" }, target: { virtualService: "web/shop", rule: "checkout" }, activatedAt: "2026-12-03T10:00:00.000Z" });
+    expect(sync?.body).toMatchObject({ rollout: { specHash: changed }, target: { virtualService: "web/shop", rule: "checkout" }, activatedAt: "2026-12-03T10:00:00.000Z" });
   });
 
   it("keeps the last known weight while the object fails, and never waits longer than the bound", async () => {
     const plane = new FakePlane();
     const c = new RolloutClient(plane);
-    const t = tableWith(ROLLOUT);
+    const t = WITH_CANARY;
     await c.ready({ table: t }, 1000);
     plane.view = { ...plane.view, canaryWeight: 50 };
     plane.t = 2000;
@@ -141,7 +163,7 @@ describe("rollout client", () => {
   it("counts per variant and flushes one report per rollout, at most every flush period, nothing stranded", async () => {
     const plane = new FakePlane();
     const c = new RolloutClient(plane);
-    const t = tableWith(ROLLOUT);
+    const t = WITH_CANARY;
     await c.ready({ table: t }, 1000);
     plane.calls = [];
     plane.t = 100;
@@ -172,7 +194,7 @@ describe("rollout client", () => {
   it("ignores requests of routes no Canary drives and destinations outside the split", () => {
     const plane = new FakePlane();
     const c = new RolloutClient(plane);
-    const plain = tableWith(undefined);
+    const plain = PLAIN;
     c.record({ table: plain }, forwardTo(plain, "v2"), { kind: "response", status: 500 }, 5);
     c.tick({ table: plain }, waitUntil);
     expect(plane.calls).toEqual([]);

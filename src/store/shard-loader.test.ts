@@ -4,7 +4,12 @@ import { canonicalJson, tableHash } from "../table/codec.ts";
 import { shardKey } from "./keys.ts";
 import { ShardLoader } from "./shard-loader.ts";
 
-/** A stored shard: its id is its content hash, as push writes it. */
+/**
+ * A stored shard: its id is its content hash, as push writes it. Synthetic on purpose: the loader
+ * reads, bounds and caches stored bytes and never looks inside a vhost, so a one-vhost table with
+ * no routes is all it needs; shards of compiled tables are tested in test/worker/lazy-shards.test.ts
+ * and test/e2e/lazy-shards.test.ts.
+ */
 async function shard(domain: string): Promise<{ id: string; json: string }> {
   const t: RouteTable = {
     tableVersion: TABLE_VERSION,
