@@ -92,7 +92,10 @@ function checkOriginKeys(files: Located<OriginsFile>[], issues: Issue[]): void {
 
 function loadDoc(file: string, doc: ParsedDoc, objects: ConfigObjects, issues: Issue[]): void {
   if (doc.value === undefined || doc.value === null) return; // empty document (e.g. a trailing `---`)
-  const at = (path: ReadonlyArray<string | number>) => doc.locate(path);
+  // `at` lives as long as the loaded object: it must hold the locator, not the document (whose
+  // js-yaml value would then stay in memory beside zod's copy for the whole run).
+  const locate = doc.locate;
+  const at = (path: ReadonlyArray<string | number>) => locate(path);
   const report = reporter(issues, { file, at });
   const v = doc.value;
   if (typeof v !== "object" || Array.isArray(v)) {

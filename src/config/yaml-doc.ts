@@ -67,11 +67,43 @@ const CORE_1_2 = jsYaml.FAILSAFE_SCHEMA.extend({
 /** An anchor (`&name`) anywhere: a false positive (an `&` in a URL) only costs the precise path. */
 const MAY_HAVE_ANCHOR = /&[^\s,[\]{}]/;
 
+/**
+ * Memory (issue #16 item 2: CLI memory proportional to the largest file, not to the config). A
+ * loaded object keeps its `locate`/`line` functions for the whole run (compile and analyze report
+ * findings through them), so what they hold is held for every object of the config. They hold the
+ * file's text and, per document, the lines of the list items `line` answers cheaply; not the
+ * js-yaml values (the loader keeps zod's copy) nor a map over every node. The precise parse of a
+ * file (the `yaml` package's nodes, several times the text) is kept for the PRECISE_FILES files
+ * asked most recently, not for every file with a finding: findings are reported object after
+ * object, so the same file is asked again and again, then the next one.
+ */
+const PRECISE_FILES = 2;
+const preciseCache = new Map<string, ParsedDoc[]>();
+
+function preciseDocsOf(text: string): ParsedDoc[] {
+  let docs = preciseCache.get(text);
+  if (docs) {
+    preciseCache.delete(text); // most recently used last
+  } else {
+    docs = parseYamlFilePrecise(text).docs;
+    if (preciseCache.size >= PRECISE_FILES) preciseCache.delete(preciseCache.keys().next().value!);
+  }
+  preciseCache.set(text, docs);
+  return docs;
+}
+
+/**
+ * `line` answers from js-yaml's node events for list items at most this deep (`spec.http[3]`,
+ * `spec.rules[0]`: where rules start, the only lines asked in bulk, compile/diagnostics.ts
+ * sourceOf); a deeper path is located by the precise parse.
+ */
+const LINE_DEPTH = 3;
+
 export function parseYamlFile(text: string): { docs: ParsedDoc[]; errors: YamlSyntaxError[] } {
   if (MAY_HAVE_ANCHOR.test(text)) return parseYamlFilePrecise(text);
-  // Start offset of every map and list js-yaml builds (node events: an "open" pushes the offset,
-  // the matching "close" sees the built value).
-  const starts = new WeakMap<object, number>();
+  // Start offset of the maps and lists js-yaml builds up to LINE_DEPTH deep (node events: an
+  // "open" pushes the offset, the matching "close" sees the built value at depth open.length).
+  const starts = new Map<object, number>();
   const open: number[] = [];
   let values: unknown[];
   try {
@@ -81,6 +113,7 @@ export function parseYamlFile(text: string): { docs: ParsedDoc[]; errors: YamlSy
         if (event === "open") open.push(state.position);
         else {
           const at = open.pop()!;
+          if (open.length > LINE_DEPTH) return;
           const v = state.result as unknown;
           if (v !== null && typeof v === "object" && !starts.has(v)) starts.set(v, at);
         }
@@ -89,8 +122,6 @@ export function parseYamlFile(text: string): { docs: ParsedDoc[]; errors: YamlSy
   } catch {
     return parseYamlFilePrecise(text);
   }
-  let precise: ParsedDoc[] | null = null;
-  const preciseDoc = (index: number): ParsedDoc | undefined => (precise ??= parseYamlFilePrecise(text).docs).find((d) => d.index === index);
   let lineStarts: number[] | null = null;
   const lineOf = (offset: number): number => {
     lineStarts ??= [0, ...[...text.matchAll(/\n/g)].map((m) => m.index + 1)];
@@ -103,29 +134,47 @@ export function parseYamlFile(text: string): { docs: ParsedDoc[]; errors: YamlSy
     }
     return lo + 1;
   };
-  const docs: ParsedDoc[] = values.map((raw, index) => {
-    const value = raw === null ? undefined : raw;
-    const locate = (path: ReadonlyArray<string | number>, key = false) => preciseDoc(index)?.locate(path, key) ?? { line: 1, col: 1 };
-    return {
-      index,
-      value,
-      locate,
-      line(path) {
-        let node: unknown = value;
-        for (const seg of path) node = node !== null && typeof node === "object" ? (node as Record<string | number, unknown>)[seg] : undefined;
-        // Only a list item's own start is where locate puts it (a map or list under a key is
-        // located at its key, which js-yaml's events do not give).
-        const item = typeof path[path.length - 1] === "number";
-        const at = item && node !== null && typeof node === "object" ? starts.get(node) : undefined;
-        if (at === undefined) return locate(path).line;
-        // js-yaml opens a block map or list before the indentation of its first entry is skipped.
-        let i = at;
-        while (text[i] === " " || text[i] === "\n" || text[i] === "\r") i++;
-        return lineOf(i);
-      },
+  /** Line of each list item up to LINE_DEPTH deep, by its path joined with NUL. */
+  const itemLines = (value: unknown): Map<string, number> => {
+    const lines = new Map<string, number>();
+    const walk = (node: unknown, prefix: string, depth: number) => {
+      if (depth >= LINE_DEPTH || node === null || typeof node !== "object") return;
+      const isList = Array.isArray(node);
+      for (const [k, child] of Object.entries(node)) {
+        if (child === null || typeof child !== "object") continue;
+        const key = `${prefix}${k}`;
+        const at = isList ? starts.get(child) : undefined;
+        if (at !== undefined) {
+          // js-yaml opens a block map or list before the indentation of its first entry is skipped.
+          let i = at;
+          while (text[i] === " " || text[i] === "\n" || text[i] === "\r") i++;
+          lines.set(key, lineOf(i));
+        }
+        walk(child, `${key}\u0000`, depth + 1);
+      }
     };
-  });
+    walk(value, "", 0);
+    return lines;
+  };
+  const docs: ParsedDoc[] = values.map((raw, index) => docOf(text, index, raw === null ? undefined : raw, itemLines(raw)));
   return { docs, errors: [] };
+}
+
+/** One document of the fast path; its functions hold the text and `lines`, not the value. */
+function docOf(text: string, index: number, value: unknown, lines: Map<string, number>): ParsedDoc {
+  const locate = (path: ReadonlyArray<string | number>, key = false) => preciseDocsOf(text).find((d) => d.index === index)?.locate(path, key) ?? { line: 1, col: 1 };
+  return {
+    index,
+    value,
+    locate,
+    line(path) {
+      // Only a list item's own start is where locate puts it (a map or list under a key is
+      // located at its key, which js-yaml's events do not give).
+      const item = typeof path[path.length - 1] === "number";
+      const line = item && path.length <= LINE_DEPTH ? lines.get(path.join("\u0000")) : undefined;
+      return line ?? locate(path).line;
+    },
+  };
 }
 
 /** The exact path: the `yaml` package with node ranges (every position, every syntax error as today). */

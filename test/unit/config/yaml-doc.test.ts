@@ -71,6 +71,39 @@ describe("fast and precise YAML paths", () => {
     }
   });
 
+  it("gives deeper list items (answered by the precise parse) and top-level lists the lines locate gives", () => {
+    // `line` keeps cheap lines only for list items up to 3 deep (memory, issue #16); deeper ones
+    // and lists at the top or as a whole document must still answer as before.
+    const text = "spec:\n  http:\n  - name: a\n    match:\n    - uri: { prefix: /a }\n    -\n      uri: { prefix: /b }\n    route:\n      - destination: { host: x }\n---\n- { a: 1 }\n-\n  b: 2\n";
+    const fast = parseYamlFile(text);
+    const precise = parseYamlFilePrecise(text);
+    const paths: Array<[number, Array<string | number>]> = [
+      [0, ["spec", "http", 0]], [0, ["spec", "http", 0, "match", 0]], [0, ["spec", "http", 0, "match", 1]],
+      [0, ["spec", "http", 0, "route", 0]], [0, ["spec", "http", 5]], [0, ["spec", "http"]], [1, [0]], [1, [1]],
+    ];
+    for (const [doc, p] of paths) expect(fast.docs[doc]!.line(p), `${doc} ${p.join(".")}`).toBe(precise.docs[doc]!.locate(p).line);
+  });
+
+  it("compiles a generated config to the same table, findings and rule sources on the fast and the precise path", async () => {
+    const { loadConfig } = await import("../../../src/config/index.ts");
+    const { compile, canonicalJson } = await import("../../../src/compile/index.ts");
+    const objects = manyHosts({ routes: 600 }).objects;
+    const parts = [toYaml(objects.slice(0, 30)), toYaml(objects.slice(30))];
+    // A comment with `&` sends a file down the precise path from the start (MAY_HAVE_ANCHOR),
+    // at its end, so no line moves.
+    const run = async (suffix: string) => {
+      const files = parts.map((text, i) => ({ path: `routes/part-${i}.yaml`, text: text + suffix }));
+      const loaded = loadConfig(files);
+      const { table, issues } = await compile(loaded.objects, { sources: files.map((f) => f.path) });
+      return { json: canonicalJson(table!), sources: table!.vhosts.flatMap((v) => v.routes.map((r) => r.source)), issues: [...loaded.issues, ...issues] };
+    };
+    const fast = await run("");
+    const precise = await run("# &precise\n");
+    expect(fast.sources.length).toBe(600);
+    expect(fast).toEqual(precise);
+    expect(fast.issues.length).toBeGreaterThan(0); // the generated origin is a raw IP: located warnings
+  }, 60_000);
+
   it("locates findings exactly as the precise path does (parsed on demand)", () => {
     const text = "a: 1\nspec:\n  timeout: 5\n  http:\n    - { name: x, timeout: bad }\n";
     const fast = parseYamlFile(text).docs[0]!;
