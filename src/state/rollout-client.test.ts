@@ -6,50 +6,21 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Decision } from "../decision.ts";
-import type { RouteRollout, RouteTable } from "../table/types.ts";
+import type { RouteTable } from "../table/types.ts";
 import { RolloutClient, type RolloutPlane } from "./rollout-client.ts";
 import type { RolloutView } from "./rollout-object.ts";
 import { isFailure } from "../rollout/counters.ts";
 import { eventDataPoint, eventLogLine } from "../rollout/events.ts";
 import { judge, startRollout } from "../rollout/judge.ts";
 import { emptyHistogram } from "../rollout/histogram.ts";
-import { canaryYaml, compiledTable, gatewayYaml, istioDoc, WEB_V1_V2, yamlFile } from "../../test/fixtures/istio.ts";
+import { canaryTable, splitTable } from "../../test/fixtures/pushed.ts";
 
-/**
- * Rule `checkout` of web/shop splitting web.internal.example 100/0 between subsets v1 and v2,
- * compiled as `routes push` would; with Canary web/checkout (`analysis`) when given.
- */
-async function shopTable(analysis?: string): Promise<RouteTable> {
-  const meta = "namespace: web";
-  const vs = istioDoc(
-    "VirtualService",
-    "shop",
-    `
-    hosts: ["*"]
-    gateways: [default/gw]
-    http:
-      - name: checkout
-        route:
-          - { destination: { host: web.internal.example, subset: v1 }, weight: 100 }
-          - { destination: { host: web.internal.example, subset: v2 }, weight: 0 }`,
-    meta,
-  );
-  const canary = (a: string) =>
-    canaryYaml("checkout", { virtualService: "shop", rule: "checkout", primary: "{ host: web.internal.example, subset: v1 }", canary: "{ host: web.internal.example, subset: v2 }", analysis: a, meta });
-  return compiledTable(yamlFile(gatewayYaml(), WEB_V1_V2, vs, ...(analysis ? [canary(analysis)] : [])));
-}
-
-function rolloutOf(t: RouteTable): RouteRollout {
-  const action = t.vhosts[0]!.routes[0]!.action;
-  if (action.kind !== "route" || !action.rollout) throw new Error("no rollout in the compiled table");
-  return action.rollout;
-}
-
-const PLAIN = await shopTable();
-const WITH_CANARY = await shopTable("{ interval: 1s, threshold: 1, stepWeights: [10, 50], minRequests: 1, successRate: { min: 90 } }");
+const ANALYSIS = (threshold: number) => `{ interval: 1s, threshold: ${threshold}, stepWeights: [10, 50], minRequests: 1, successRate: { min: 90 } }`;
+/** Rule `checkout` of web/shop split 100/0 (test/fixtures/pushed.ts), compiled without and with Canary web/checkout. */
+const PLAIN = await splitTable("plain", "web");
+const { table: WITH_CANARY, rollout: ROLLOUT } = await canaryTable("canary", ANALYSIS(1), "web");
 /** The same Canary with another threshold: another spec (specHash) for the same rule. */
-const CHANGED = await shopTable("{ interval: 1s, threshold: 2, stepWeights: [10, 50], minRequests: 1, successRate: { min: 90 } }");
-const ROLLOUT = rolloutOf(WITH_CANARY);
+const { table: CHANGED, rollout: CHANGED_ROLLOUT } = await canaryTable("changed", ANALYSIS(2), "web");
 
 class FakePlane implements RolloutPlane {
   t = 0;
@@ -78,11 +49,11 @@ class FakePlane implements RolloutPlane {
   }
 }
 
-/** A decision forwarding to the split's destination of `subset`, as decide would give it. */
-function forwardTo(t: RouteTable, subset: "v1" | "v2"): Decision {
+/** A decision forwarding to the split's primary (v1.svc) or canary (v2.svc) destination, as decide would give it. */
+function forwardTo(t: RouteTable, variant: "primary" | "canary"): Decision {
   const route = t.vhosts[0]!.routes[0]!;
   if (route.action.kind !== "route") throw new Error("not a route");
-  const destination = route.action.destinations.find((d) => d.subset === subset)!;
+  const destination = route.action.destinations[variant === "primary" ? 0 : 1]!;
   return { kind: "forward", match: { vhost: "*", route }, target: { destination } } as unknown as Decision;
 }
 
@@ -105,18 +76,7 @@ describe("rollout client", () => {
   });
 
   it("waits once for a new table's views, then uses the object's weight for that spec only", async () => {
-    expect(ROLLOUT).toEqual({
-      name: "web/checkout",
-      primary: 0,
-      canary: 1,
-      specHash: expect.stringMatching(/^[0-9a-f]{16}$/),
-      steps: [10, 50],
-      intervalMs: 1000,
-      threshold: 1,
-      minRequests: 1,
-      successRate: { min: 90 },
-      failures: { statuses: ["5xx"], gatewayErrors: true, timeouts: true },
-    });
+    expect(ROLLOUT).toEqual({ name: "web/checkout", primary: 0, canary: 1, specHash: expect.stringMatching(/^[0-9a-f]{16}$/), steps: [10, 50], intervalMs: 1000, threshold: 1, minRequests: 1, successRate: { min: 90 }, failures: { statuses: ["5xx"], gatewayErrors: true, timeouts: true } });
     const plane = new FakePlane();
     const c = new RolloutClient(plane);
     const t = WITH_CANARY;
@@ -127,7 +87,7 @@ describe("rollout client", () => {
     expect(c.weightsFor(t)).toEqual(new Map([["web/checkout", 10]]));
     // Another spec in the table (a push the object has not seen): pushed weights, and a sync.
     const t2 = CHANGED;
-    const changed = rolloutOf(t2).specHash;
+    const changed = CHANGED_ROLLOUT.specHash;
     expect(changed).not.toBe(ROLLOUT.specHash);
     await c.ready({ table: t2, activatedAt: "2026-12-03T10:00:00.000Z" }, 1000);
     expect(c.weightsFor(t2)).toEqual(new Map());
@@ -167,9 +127,9 @@ describe("rollout client", () => {
     await c.ready({ table: t }, 1000);
     plane.calls = [];
     plane.t = 100;
-    c.record({ table: t }, forwardTo(t, "v2"), { kind: "response", status: 503 }, 40);
-    c.record({ table: t }, forwardTo(t, "v2"), { kind: "timeout" }, 900);
-    c.record({ table: t }, forwardTo(t, "v1"), { kind: "response", status: 200 }, 5);
+    c.record({ table: t }, forwardTo(t, "canary"), { kind: "response", status: 503 }, 40);
+    c.record({ table: t }, forwardTo(t, "canary"), { kind: "timeout" }, 900);
+    c.record({ table: t }, forwardTo(t, "primary"), { kind: "response", status: 200 }, 5);
     c.tick({ table: t }, waitUntil);
     await drain();
     const reports = plane.calls.filter((x) => x.path.startsWith("/rollout/report"));
@@ -181,7 +141,7 @@ describe("rollout client", () => {
     // Within the flush period (¼ of the 1 s interval = 250 ms) the next counts wait for it, and
     // go out when it ends although no further request comes.
     plane.t = 200;
-    c.record({ table: t }, forwardTo(t, "v1"), { kind: "response", status: 200 }, 5);
+    c.record({ table: t }, forwardTo(t, "primary"), { kind: "response", status: 200 }, 5);
     c.tick({ table: t }, waitUntil);
     expect(plane.calls.filter((x) => x.path.startsWith("/rollout/report"))).toHaveLength(1);
     plane.t = 400;
@@ -195,7 +155,7 @@ describe("rollout client", () => {
     const plane = new FakePlane();
     const c = new RolloutClient(plane);
     const plain = PLAIN;
-    c.record({ table: plain }, forwardTo(plain, "v2"), { kind: "response", status: 500 }, 5);
+    c.record({ table: plain }, forwardTo(plain, "canary"), { kind: "response", status: 500 }, 5);
     c.tick({ table: plain }, waitUntil);
     expect(plane.calls).toEqual([]);
   });
