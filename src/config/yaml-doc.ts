@@ -68,28 +68,46 @@ const CORE_1_2 = jsYaml.FAILSAFE_SCHEMA.extend({
 const MAY_HAVE_ANCHOR = /&[^\s,[\]{}]/;
 
 /**
- * Memory (issue #16 item 2: CLI memory proportional to the largest file, not to the config). A
- * loaded object keeps its `locate`/`line` functions for the whole run (compile and analyze report
- * findings through them), so what they hold is held for every object of the config. They hold the
- * file's text and, per document, the lines of the list items `line` answers cheaply; not the
- * js-yaml values (the loader keeps zod's copy) nor a map over every node. The precise parse of a
- * file (the `yaml` package's nodes, several times the text) is kept for the PRECISE_FILES files
- * asked most recently, not for every file with a finding: findings are reported object after
- * object, so the same file is asked again and again, then the next one.
+ * Memory and time (issue #16 item 2: CLI memory proportional to the largest file, not to the
+ * config). A loaded object keeps its `locate`/`line` functions for the whole run (compile and
+ * analyze report findings through them), so what they hold is held for every object of the
+ * config: the file's text, the document's offsets and the lines of the list items `line` answers
+ * cheaply; not the js-yaml values (the loader keeps zod's copy) nor a map over every node.
+ *
+ * A position is found by the precise parse of the ONE document asked about, not of its file (the
+ * `yaml` package reads about ten times slower than js-yaml, so a finding in each of 20 files of
+ * 0.9 MiB cost 20 s): the document's text from js-yaml's offsets, after as many newlines and
+ * spaces as put its first character at the same line and column, so every position is the
+ * file's. The parses asked last are kept (PRECISE_DOCS): findings come object after object.
+ * Should a document not parse alone exactly once without error, the whole file is parsed.
  */
-const PRECISE_FILES = 2;
-const preciseCache = new Map<string, ParsedDoc[]>();
+const PRECISE_DOCS = 16;
+const preciseCache = new Map<object, ParsedDoc | undefined>();
 
-function preciseDocsOf(text: string): ParsedDoc[] {
-  let docs = preciseCache.get(text);
-  if (docs) {
-    preciseCache.delete(text); // most recently used last
-  } else {
-    docs = parseYamlFilePrecise(text).docs;
-    if (preciseCache.size >= PRECISE_FILES) preciseCache.delete(preciseCache.keys().next().value!);
+function cachedPrecise(slot: object, parse: () => ParsedDoc | undefined): ParsedDoc | undefined {
+  if (preciseCache.has(slot)) {
+    const hit = preciseCache.get(slot);
+    preciseCache.delete(slot); // most recently used last
+    preciseCache.set(slot, hit);
+    return hit;
   }
-  preciseCache.set(text, docs);
-  return docs;
+  const doc = parse();
+  if (preciseCache.size >= PRECISE_DOCS) preciseCache.delete(preciseCache.keys().next().value!);
+  preciseCache.set(slot, doc);
+  return doc;
+}
+
+/** The precise parse of document `index` of `text`, which spans [start, end) (js-yaml's offsets). */
+function preciseDoc(text: string, index: number, range: readonly [number, number] | undefined): ParsedDoc | undefined {
+  if (range) {
+    const [start, end] = range;
+    let newlines = 0;
+    for (let i = text.indexOf("\n"); i !== -1 && i < start; i = text.indexOf("\n", i + 1)) newlines++;
+    const col = start - (text.lastIndexOf("\n", start - 1) + 1);
+    const alone = parseYamlFilePrecise(`${"\n".repeat(newlines)}${" ".repeat(col)}${text.slice(start, end)}`);
+    if (alone.errors.length === 0 && alone.docs.length === 1) return { ...alone.docs[0]!, index };
+  }
+  return parseYamlFilePrecise(text).docs.find((d) => d.index === index);
 }
 
 /**
@@ -105,6 +123,8 @@ export function parseYamlFile(text: string): { docs: ParsedDoc[]; errors: YamlSy
   // "open" pushes the offset, the matching "close" sees the built value at depth open.length).
   const starts = new Map<object, number>();
   const open: number[] = [];
+  /** Each document's root node: [first offset, offset after it] (one close at depth 0 per document). */
+  const ranges: Array<[number, number]> = [];
   let values: unknown[];
   try {
     values = jsYaml.loadAll(text, undefined, {
@@ -113,6 +133,7 @@ export function parseYamlFile(text: string): { docs: ParsedDoc[]; errors: YamlSy
         if (event === "open") open.push(state.position);
         else {
           const at = open.pop()!;
+          if (open.length === 0) ranges.push([at, state.position]);
           if (open.length > LINE_DEPTH) return;
           const v = state.result as unknown;
           if (v !== null && typeof v === "object" && !starts.has(v)) starts.set(v, at);
@@ -156,13 +177,15 @@ export function parseYamlFile(text: string): { docs: ParsedDoc[]; errors: YamlSy
     walk(value, "", 0);
     return lines;
   };
-  const docs: ParsedDoc[] = values.map((raw, index) => docOf(text, index, raw === null ? undefined : raw, itemLines(raw)));
+  const exact = ranges.length === values.length;
+  const docs: ParsedDoc[] = values.map((raw, index) => docOf(text, index, raw === null ? undefined : raw, itemLines(raw), exact ? ranges[index] : undefined));
   return { docs, errors: [] };
 }
 
-/** One document of the fast path; its functions hold the text and `lines`, not the value. */
-function docOf(text: string, index: number, value: unknown, lines: Map<string, number>): ParsedDoc {
-  const locate = (path: ReadonlyArray<string | number>, key = false) => preciseDocsOf(text).find((d) => d.index === index)?.locate(path, key) ?? { line: 1, col: 1 };
+/** One document of the fast path; its functions hold the text, `lines` and `range`, not the value. */
+function docOf(text: string, index: number, value: unknown, lines: Map<string, number>, range: readonly [number, number] | undefined): ParsedDoc {
+  const slot = {};
+  const locate = (path: ReadonlyArray<string | number>, key = false) => cachedPrecise(slot, () => preciseDoc(text, index, range))?.locate(path, key) ?? { line: 1, col: 1 };
   return {
     index,
     value,

@@ -104,6 +104,30 @@ describe("fast and precise YAML paths", () => {
     expect(fast.issues.length).toBeGreaterThan(0); // the generated origin is a raw IP: located warnings
   }, 60_000);
 
+  it("locates every path of every document as the whole file's precise parse does (one document is parsed alone)", () => {
+    const paths = (v: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> =>
+      v !== null && typeof v === "object" ? [prefix, ...Object.entries(v).flatMap(([k, c]) => paths(c, [...prefix, Array.isArray(v) ? Number(k) : k]))] : [prefix];
+    const texts = [
+      "# lead comment\na: 1\nspec:\n  http:\n  - name: x\n    route: [ {destination: {host: a}} ]\n---\n---\n# c\nb: [1, {c: 2}]\n--- {flow: [1, 2], x: y}\n--- plain\n...\n---\nx: |\n  y\n  ---\nz:\n  - q: 1\n\n",
+      "a: 1\r\nb:\r\n  - c: 2\r\n    d: \"e\"\r\n---\r\nf:\r\n  g: [h]\r\n",
+      toYaml(manyHosts({ routes: 40 }).objects),
+    ];
+    let checked = 0;
+    for (const text of texts) {
+      const fast = parseYamlFile(text);
+      const precise = parseYamlFilePrecise(text);
+      expect(fast.docs.length).toBe(precise.docs.length);
+      precise.docs.forEach((pd, i) => {
+        for (const p of [...paths(pd.value), [...paths(pd.value).at(-1)!, "missing"]]) {
+          expect(fast.docs[i]!.locate(p), `doc ${i} ${p.join(".")}`).toEqual(pd.locate(p));
+          expect(fast.docs[i]!.locate(p, true), `doc ${i} ${p.join(".")} (key)`).toEqual(pd.locate(p, true));
+          checked++;
+        }
+      });
+    }
+    expect(checked).toBeGreaterThan(400);
+  });
+
   it("locates findings exactly as the precise path does (parsed on demand)", () => {
     const text = "a: 1\nspec:\n  timeout: 5\n  http:\n    - { name: x, timeout: bad }\n";
     const fast = parseYamlFile(text).docs[0]!;
