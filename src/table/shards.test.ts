@@ -193,6 +193,17 @@ spec:
         for (const shard of s.shards) {
           expect(shard.id).toBe(await tableHash(shard.table));
           expect(shard.json).toBe(canonicalJson(shard.table));
+          // Exact entries: those of the whole listener whose vhost is in the shard (the plain scan
+          // sharding did before it indexed the entries by vhost), renumbered.
+          if (shard.id === s.index.wildcard) continue;
+          for (const scheme of ["http", "https"] as const) {
+            const expected: Record<string, number> = {};
+            for (const [host, v] of Object.entries(table.listeners[scheme].exact)) {
+              const i = shard.table.vhosts.indexOf(table.vhosts[v]!);
+              if (i !== -1) expected[host] = i;
+            }
+            expect(shard.table.listeners[scheme].exact).toEqual(expected);
+          }
         }
         const whole = await hashedCanonicalJson({ ...table, hash: "" });
         expect(whole.hash).toBe(table.hash);

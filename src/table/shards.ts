@@ -111,10 +111,39 @@ function clusterKeysOf(vhost: VirtualHost, into: Set<string>): void {
   }
 }
 
-function subListener(l: Listener, keep: (vhost: number) => boolean, renumber: Map<number, number>, wildcard: boolean): Listener {
+/**
+ * A listener's exact entries by vhost ([position in `exact`, host]), built once per listener: a
+ * bucket shard takes the entries of its own vhosts instead of scanning every exact host of the
+ * table, which made sharding O(hosts × buckets) (10,000 hosts: 2.5 million visits per listener).
+ */
+const exactByVhost = new WeakMap<Listener, Map<number, Array<[number, string]>>>();
+
+function exactEntriesOf(l: Listener): Map<number, Array<[number, string]>> {
+  let m = exactByVhost.get(l);
+  if (!m) {
+    m = new Map();
+    let pos = 0;
+    for (const [host, v] of Object.entries(l.exact)) {
+      let list = m.get(v);
+      if (!list) m.set(v, (list = []));
+      list.push([pos++, host]);
+    }
+    exactByVhost.set(l, m);
+  }
+  return m;
+}
+
+function subListener(l: Listener, renumber: Map<number, number>, wildcard: boolean): Listener {
   const exact: Record<string, number> = {};
   const suffix: Record<string, number> = {};
-  if (!wildcard) for (const [host, v] of Object.entries(l.exact)) if (keep(v)) exact[host] = renumber.get(v)!;
+  if (!wildcard) {
+    // The shard's vhosts' entries, in the listener's own order (the bytes are sorted anyway).
+    const byVhost = exactEntriesOf(l);
+    const mine: Array<[number, string, number]> = [];
+    for (const v of renumber.keys()) for (const [pos, host] of byVhost.get(v) ?? []) mine.push([pos, host, v]);
+    mine.sort((a, b) => a[0] - b[0]);
+    for (const [, host, v] of mine) exact[host] = renumber.get(v)!;
+  }
   if (wildcard) for (const [sfx, v] of Object.entries(l.suffix)) suffix[sfx] = renumber.get(v)!;
   const star = wildcard && l.star !== null ? renumber.get(l.star)! : null;
   const out: Listener = {
@@ -129,7 +158,7 @@ function subListener(l: Listener, keep: (vhost: number) => boolean, renumber: Ma
   // listener, with the entries of its own vhosts, so the port a Host names still selects it.
   if (l.ports) {
     out.ports = {};
-    for (const [port, sub] of Object.entries(l.ports)) out.ports[port] = subListener(sub, keep, renumber, wildcard);
+    for (const [port, sub] of Object.entries(l.ports)) out.ports[port] = subListener(sub, renumber, wildcard);
   }
   return out;
 }
@@ -164,14 +193,13 @@ async function makeShard(table: RouteTable, vhostIndexes: number[], wildcard: bo
   for (const vh of vhosts) clusterKeysOf(vh, keys);
   const clusters: RouteTable["clusters"] = {};
   for (const k of [...keys].sort()) if (Object.hasOwn(table.clusters, k)) clusters[k] = table.clusters[k]!;
-  const keep = (v: number) => renumber.has(v);
   const shard: RouteTable = {
     tableVersion: TABLE_VERSION,
     hash: "",
     istio: table.istio,
     listeners: {
-      http: subListener(table.listeners.http, keep, renumber, wildcard),
-      https: subListener(table.listeners.https, keep, renumber, wildcard),
+      http: subListener(table.listeners.http, renumber, wildcard),
+      https: subListener(table.listeners.https, renumber, wildcard),
     },
     vhosts,
     clusters,
