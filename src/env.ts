@@ -239,6 +239,3 @@ export function settings(env: Partial<Env>): Settings {
   if (s === undefined) parsed.set(env, (s = parse(env)));
   return s;
 }
-
-/** Every var at its default. */
-export const DEFAULT_SETTINGS: Settings = parse({});

@@ -24,7 +24,7 @@
  * request answer that status (after that delay) until `POST /__echo/recover`; `fail()` and
  * `recover()` do the same in tests. Only these two exact paths with POST are controls.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
@@ -248,9 +248,4 @@ export async function startEchoOrigin(name: string, port = 0): Promise<EchoOrigi
         server.close(() => resolve());
       }),
   };
-}
-
-/** Random bytes of a given size (request bodies for streaming tests). */
-export function randomBody(size: number): Buffer {
-  return randomBytes(size);
 }

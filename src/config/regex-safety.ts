@@ -24,7 +24,6 @@
  *    anchored with `^` (one start position) or of bounded width (≤ MAX_SEARCH_WIDTH characters:
  *    each of the n start positions costs at most that much). Otherwise it is an edge error.
  */
-import { RE2JS } from "re2js";
 import { complement, MAX_CP, normalize, type CharSet, type Node } from "./regex-ast.ts";
 
 const ANY: CharSet = [[0, MAX_CP]];
@@ -174,19 +173,6 @@ export function chooseEngine(node: Node, programSize: number, mode: "match" | "s
   if (programSize > MAX_RE2_PROGRAM_SIZE)
     return { error: `regex too complex for the edge's time bound: it is not provably linear for JavaScript (${problem}) and its RE2 program has ${programSize} instructions, more than ${MAX_RE2_PROGRAM_SIZE} (Envoy's default limit); use fewer or smaller counted repetitions` };
   return { engine: "re2" };
-}
-
-const programSizes = new Map<string, number>();
-
-/** re2js program size of a valid RE2 source (cached). */
-export function re2ProgramSize(src: string): number {
-  let n = programSizes.get(src);
-  if (n === undefined) {
-    n = RE2JS.compile(src).programSize();
-    if (programSizes.size > 10_000) programSizes.clear();
-    programSizes.set(src, n);
-  }
-  return n;
 }
 
 /**

@@ -54,6 +54,9 @@ describe("isWebSocketUpgrade", () => {
     ["POST", "websocket", false],
     ["GET", "h2c", false],
   ])("%s with Upgrade: %s → %s", (method, upgrade, expected) => {
-    expect(isWebSocketUpgrade(method, new Headers({ upgrade }))).toBe(expected);
+    expect(isWebSocketUpgrade(method, new Headers({ upgrade }).get("upgrade"))).toBe(expected);
+  });
+  it("GET without an Upgrade header → false", () => {
+    expect(isWebSocketUpgrade("GET", new Headers().get("upgrade"))).toBe(false);
   });
 });

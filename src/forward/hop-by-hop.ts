@@ -36,9 +36,9 @@ export function connectionListed(connection: string): string[] {
   return out;
 }
 
-/** A WebSocket opening handshake (RFC 6455 §4.1): GET with `Upgrade: websocket`. */
-export function isWebSocketUpgrade(method: string, headers: Headers): boolean {
-  return method === "GET" && (headers.get("upgrade") ?? "").toLowerCase() === "websocket";
+/** A WebSocket opening handshake (RFC 6455 §4.1): GET with `Upgrade: websocket` (`upgrade`: that header's value, null when absent). */
+export function isWebSocketUpgrade(method: string, upgrade: string | null): boolean {
+  return method === "GET" && upgrade !== null && upgrade.toLowerCase() === "websocket";
 }
 
 /**

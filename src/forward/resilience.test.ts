@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { ForwardDecision } from "../decision.ts";
 import { shadowHost } from "./mirror.ts";
-import { DEFAULT_SETTINGS } from "../env.ts";
+import { settings } from "../env.ts";
 import { forwardResilient, type ResilienceSettings } from "./resilience.ts";
 import { cluster, decision, mirrorTarget, plan, req, retries, scriptedFetcher, VirtualClock, type Behaviour } from "../../test/fixtures/forward.ts";
 
@@ -27,7 +27,7 @@ async function run(
     forwardResilient(
       d,
       p,
-      { facts: req("http://a.com/p"), waitUntil: (x) => background.push(x), settings: { ...DEFAULT_SETTINGS.resilience, ...o.settings } },
+      { facts: req("http://a.com/p"), waitUntil: (x) => background.push(x), settings: { ...settings({}).resilience, ...o.settings } },
       { fetcher: f.fetcher, now: clock.now, rand: () => 0, clock, log: (l) => logs.push(l) },
     ),
   );

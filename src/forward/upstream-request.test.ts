@@ -16,7 +16,7 @@ import { planUpstream, requestInit } from "./upstream-request.ts";
  */
 function referenceHeaders(request: Request, facts: RequestFacts, requestId: string, ops: readonly HeaderOps[], originalPath: string | undefined): Headers {
   const headers = new Headers(request.headers);
-  stripHopByHop(headers, isWebSocketUpgrade(request.method, request.headers));
+  stripHopByHop(headers, isWebSocketUpgrade(request.method, request.headers.get("upgrade")));
   stripEnvoyControlHeaders(headers);
   setForwardingHeaders(headers, { clientIp: facts.clientIp, scheme: facts.scheme, originalAuthority: facts.authority, requestId });
   applyHeaderOps(headers, ops, { request: request.headers });

@@ -12,7 +12,7 @@
 import type { ForwardDecision, RequestFacts } from "../decision.ts";
 import type { WeightedDestination } from "../table/types.ts";
 import { applyHeaderOps, type HeaderVars } from "../actions/header-ops.ts";
-import { connectionListed, HOP_BY_HOP_NAMES } from "./hop-by-hop.ts";
+import { connectionListed, HOP_BY_HOP_NAMES, isWebSocketUpgrade } from "./hop-by-hop.ts";
 import { setForwardingHeaders } from "./proxy-headers.ts";
 import { upstreamAddress } from "./authority.ts";
 import { VARIANT_HEADER } from "../select/ab-analytics.ts";
@@ -62,7 +62,7 @@ function clientHeaders(incoming: Headers, method: string): { headers: Headers; w
     else if (name === "x-forwarded-for") xffPresent = true;
   }
   const upgradeValue = upgrade ? headers.get("upgrade") : null;
-  const webSocket = method === "GET" && upgradeValue !== null && upgradeValue.toLowerCase() === "websocket";
+  const webSocket = isWebSocketUpgrade(method, upgradeValue);
   if (connection) {
     for (const name of connectionListed(headers.get("connection") ?? "")) {
       headers.delete(name);

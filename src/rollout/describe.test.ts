@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionsFor, entryKind, fmtAnalysis, fmtChecks, fmtFailures, fmtDuration, fmtEntry, fmtP99, fmtRate, fmtStep, fmtSteps, fmtTime, lastEntry } from "./describe.ts";
+import { actionsFor, entryKind, fmtAnalysis, fmtChecks, fmtFailures, fmtDuration, fmtP99, fmtRate, fmtStep, fmtSteps, fmtTime, isInterval, lastEntry } from "./describe.ts";
 import { act, judge, startRollout, type Phase, type RolloutSpec } from "./judge.ts";
 import { emptyHistogram, record } from "./histogram.ts";
 
@@ -57,14 +57,16 @@ describe("a rollout in words", () => {
     }
   });
 
-  it("names the last decision and prints each history entry on one line, in UTC", () => {
+  it("names the last decision and formats a history entry's parts as the CLI and console print them, in UTC", () => {
     const latency = emptyHistogram();
     for (let i = 0; i < 200; i++) record(latency, 20);
     const s = judge(spec, startRollout(spec, Date.parse("2026-12-03T19:00:00Z")), { primary: { requests: 200, failures: 0, latency }, canary: { requests: 200, failures: 0, latency } }, Date.parse("2026-12-03T19:01:00Z"));
     const e = lastEntry(s)!;
     expect(entryKind(e)).toBe("advance");
     expect(fmtTime(e.at)).toBe("2026-12-03 19:01:00Z");
-    expect(fmtEntry(e)).toBe("2026-12-03 19:01:00Z  advance      at   5%  primary 200 req, 0 failed, 100%, p99 22.74 ms | canary 200 req, 0 failed, 100%, p99 22.74 ms — checks passed: advance 5% → 25%");
-    expect(fmtEntry(s.history[0]!)).toBe("2026-12-03 19:00:00Z  start        at   5%  started at 5%");
+    expect(isInterval(e) && [e.canaryWeight, e.primary.requests, e.primary.failures, fmtRate(e.primary), fmtP99(e.primary), e.canary.requests, e.canary.failures, fmtRate(e.canary), fmtP99(e.canary)]).toEqual([5, 200, 0, "100%", "22.74 ms", 200, 0, "100%", "22.74 ms"]);
+    expect(e.reason).toBe("checks passed: advance 5% → 25%");
+    const first = s.history[0]!;
+    expect([isInterval(first), fmtTime(first.at), entryKind(first), first.canaryWeight, first.reason]).toEqual([false, "2026-12-03 19:00:00Z", "start", 5, "started at 5%"]);
   });
 });

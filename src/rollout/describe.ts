@@ -51,11 +51,6 @@ export function fmtP99(v: VariantSummary): string {
   return Number.isFinite(v.p99Ms) ? `${v.p99Ms} ms` : "over 60 s";
 }
 
-/** `42 req, 1 failed, 97.62%, p99 120 ms` */
-export function fmtVariant(v: VariantSummary): string {
-  return `${v.requests} req, ${v.failures} failed, ${fmtRate(v)}, p99 ${fmtP99(v)}`;
-}
-
 /** The weights ladder: `5% → 25% → 50% → 100%` (passing the last step promotes to 100). */
 export function fmtSteps(spec: RolloutSpec): string {
   const steps = spec.steps.map((w) => `${w}%`);
@@ -131,10 +126,4 @@ export function actionsFor(phase: Phase): Array<"promote" | "pause" | "resume" |
     case "aborted":
       return ["promote"];
   }
-}
-
-/** One line per history entry, newest last: `19:04:05Z  advance  25%  primary … | canary …  reason`. */
-export function fmtEntry(e: HistoryEntry): string {
-  if (isInterval(e)) return `${fmtTime(e.at)}  ${e.verdict.padEnd(12)} at ${String(e.canaryWeight).padStart(3)}%  primary ${fmtVariant(e.primary)} | canary ${fmtVariant(e.canary)} — ${e.reason}`;
-  return `${fmtTime(e.at)}  ${e.event.padEnd(12)} at ${String(e.canaryWeight).padStart(3)}%  ${e.reason}`;
 }

@@ -103,10 +103,6 @@ export function rolloutPageOf(offset: string | undefined, limit: string | undefi
   return { offset: o, limit: l };
 }
 
-export interface RolloutError {
-  error: string;
-}
-
 /** One Canary as the active table carries it. */
 export interface TableCanary {
   rollout: RouteRollout;

@@ -33,7 +33,7 @@
  */
 import { clusterKey, type Cluster, type Endpoint, type OutlierDetection } from "../table/types.ts";
 import type { SelectState } from "../decision.ts";
-import { recordShared, type SharedHealth } from "./shared-health.ts";
+import { recordShared, sharedOut, type SharedHealth } from "./shared-health.ts";
 
 /** Envoy's default healthy_panic_threshold, for clusters with an active health check only. */
 export const ENVOY_DEFAULT_PANIC_PERCENT = 50;
@@ -114,10 +114,7 @@ export class OutlierDetector {
   }
 
   isEjected(cluster: Cluster, endpointUrl: string, now: number): boolean {
-    if (this.shared) {
-      const until = this.shared.out.get(clusterKey(cluster.host, cluster.subset, cluster.port))?.get(endpointUrl);
-      if (until !== undefined && now < until) return true;
-    }
+    if (this.shared && sharedOut(this.shared, clusterKey(cluster.host, cluster.subset, cluster.port), endpointUrl, now)) return true;
     const od = cluster.trafficPolicy?.outlierDetection;
     if (!od) return false;
     const cs = this.#clusters.get(clusterKey(cluster.host, cluster.subset, cluster.port));

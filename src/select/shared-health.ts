@@ -49,11 +49,6 @@ export function sharedHealth(state: SelectState): SharedHealth {
   return s;
 }
 
-/** The shared view if any (never creates one: the per-request path without a state plane pays a lookup). */
-export function sharedHealthIfAny(state: SelectState | undefined): SharedHealth | undefined {
-  return state?.[KEY] as SharedHealth | undefined;
-}
-
 export function classOf(code: number): RunClass {
   if (code < 500 || code > 599) return 0;
   return code === 502 || code === 503 || code === 504 ? 1 : 2;

@@ -97,7 +97,10 @@ export function toUnit(state: HashState): number {
   return (hi + lo + 0.5) / 2 ** 53;
 }
 
-/** H(parts…) ∈ (0, 1): exported for tests and for callers that need one sticky die. */
+/**
+ * H(parts…) ∈ (0, 1): the hash assignVariant scores with (absorb each part, then toUnit), as one
+ * call so its tests can check field boundaries and uniformity; no production caller needs it.
+ */
 export function hashToUnit(...parts: string[]): number {
   let st = INITIAL_STATE;
   for (const p of parts) st = absorb(st, p);

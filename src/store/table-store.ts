@@ -21,7 +21,7 @@
  * - With no version at all, `get` returns null (the caller answers 503); loads are retried at most
  *   every `min(refreshMs, NO_TABLE_RETRY_MS)` so a missing config does not hammer KV.
  */
-import { exactShardOf, hasExactHost, type ShardIndex } from "../table/shards.ts";
+import { decidingShard, exactShardOf, type ShardIndex } from "../table/shards.ts";
 import type { Cluster, RouteTable } from "../table/types.ts";
 import type { LruStats } from "./byte-lru.ts";
 import { readActiveTable, KV_READ_TIMEOUT_MS, type KvReader, type PointerSource, type ReadFailureReason } from "./read.ts";
@@ -164,13 +164,12 @@ export class TableStore<P> {
 
   private afterExact(kv: KvReader, served: ServedVersion<P>, exact: ShardRead<P>, scheme: "http" | "https", port: number | null, host: string, waitUntil: WaitUntil): HostTable<P> | Promise<HostTable<P>> {
     if (!exact.ok) return this.fallback(served, exact, scheme, port, host);
-    const index = served.index!;
-    const table = exact.shard.table;
-    if (index.wildcard === null || index.wildcard === exact.shard.id || hasExactHost(table, scheme, port, host)) return hostTable(exact.shard, served.version);
-    const wildcard = this.shards.get(kv, index.wildcard, this.retryMs);
+    // A decoded shard's table.hash is its id (decodeTable checks it), which decidingShard returns for it.
+    const id = decidingShard(served.index!, exact.shard.table, scheme, host, port);
+    if (id === exact.shard.id) return hostTable(exact.shard, served.version);
+    const wildcard = this.shards.get(kv, id, this.retryMs);
     if (wildcard instanceof Promise) {
       waitUntil(wildcard);
-      const id = index.wildcard;
       return this.bounded(wildcard).then((r) => (r ? this.afterWildcard(served, r, scheme, port, host) : this.timedOut(served, id, scheme, port, host)));
     }
     return this.afterWildcard(served, wildcard, scheme, port, host);
@@ -198,8 +197,9 @@ export class TableStore<P> {
     const index = p.index!;
     const exact = this.shards.peek(exactShardOf(index, host));
     if (!exact) return failed;
-    if (index.wildcard === null || index.wildcard === exact.id || hasExactHost(exact.table, scheme, port, host)) return hostTable(exact, p.version);
-    const wildcard = this.shards.peek(index.wildcard);
+    const id = decidingShard(index, exact.table, scheme, host, port);
+    if (id === exact.id) return hostTable(exact, p.version);
+    const wildcard = this.shards.peek(id);
     return wildcard ? hostTable(wildcard, p.version) : failed;
   }
 

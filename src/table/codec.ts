@@ -131,13 +131,6 @@ export function decodeTable(text: string, version?: string): Decoded {
   return { ok: true, table: parsed as RouteTable };
 }
 
-/** JSON text of a stored table → RouteTable; throws a SyntaxError naming the problem (CLI reads of KV). */
-export function parseStoredTable(text: string, version?: string): RouteTable {
-  const d = decodeTable(text, version);
-  if (!d.ok) throw new SyntaxError(d.detail);
-  return d.table;
-}
-
 /**
  * JSON.stringify replacer: plain objects are re-created with their keys sorted (only when they
  * are not sorted already — the compiler mostly builds them in order). Native stringify does the

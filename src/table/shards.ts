@@ -278,7 +278,7 @@ export function exactShardOf(index: ShardIndex, host: string): string {
  * Does `table` (a shard) have `host` as an exact domain on the listener a request on `scheme` with
  * Host port `port` is served by? The listener is chosen as match/vhost.ts listenerForPort does.
  */
-export function hasExactHost(table: RouteTable, scheme: "http" | "https", port: number | null, host: string): boolean {
+function hasExactHost(table: RouteTable, scheme: "http" | "https", port: number | null, host: string): boolean {
   let l = table.listeners[scheme];
   if (port !== null && l.ports !== undefined && Object.hasOwn(l.ports, String(port))) l = l.ports[String(port)]!;
   return Object.hasOwn(l.exact, host);
@@ -290,8 +290,9 @@ export function hasExactHost(table: RouteTable, scheme: "http" | "https", port: 
  * suffix, then `*`), else the exact shard (which then answers noRoute, as the whole table would).
  */
 export function decidingShard(index: ShardIndex, exact: RouteTable, scheme: "http" | "https", host: string, port: number | null = null): string {
-  if (hasExactHost(exact, scheme, port, host)) return exact.hash;
-  return index.wildcard ?? exact.hash;
+  // Cheapest checks first: most tables have no wildcard shard, or the host's shard is it.
+  if (index.wildcard === null || index.wildcard === exact.hash || hasExactHost(exact, scheme, port, host)) return exact.hash;
+  return index.wildcard;
 }
 
 /** The whole table again, from its index and shards (CLI: diff, rollback checks; admin; tests). */

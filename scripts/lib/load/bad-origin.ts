@@ -38,21 +38,6 @@ export type BadMode =
   | "stall"
   | "drip";
 
-export const BAD_MODES: readonly BadMode[] = [
-  "ok",
-  "garbage",
-  "bad-status",
-  "bad-header",
-  "short-body",
-  "short-stall",
-  "long-body",
-  "close",
-  "rst",
-  "rst-mid",
-  "stall",
-  "drip",
-];
-
 export interface BadOrigin {
   url: string;
   port: number;

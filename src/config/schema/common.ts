@@ -194,7 +194,6 @@ export const headerMap = <V extends z.ZodType>(value: V) =>
  */
 const LABEL = "[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?";
 export const FQDN = new RegExp(`^(?=.{1,253}$)${LABEL}(\\.${LABEL})*\\.?$`);
-export const WILDCARD_SUFFIX = new RegExp(`^\\*\\.${LABEL}(\\.${LABEL})*$`);
 const WILDCARD_FIRST = /^(\*|(\*|\*-)?[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)$/;
 
 function labelsProblemOf(domain: string, rest: string): string | null {

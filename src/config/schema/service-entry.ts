@@ -11,8 +11,6 @@
 import { z } from "zod";
 import { apiVersion, enumOf, exportTo, fqdnProblem, host, int, isIpAddress, ISTIO_LABEL, labelMap, Metadata, obj, port, str, alphaWorkloadSelector, wildcardDomainProblem } from "./common.ts";
 
-/** The protocols the edge speaks (http:// or https:// to the origin). */
-export const SE_PROTOCOLS = ["HTTP", "HTTPS", "HTTP2", "GRPC", "GRPC-WEB"] as const;
 /** istio:protocol Parse: every protocol name Istio knows (case-insensitive). */
 export const ISTIO_PROTOCOLS = ["HTTP", "HTTPS", "HTTP2", "GRPC", "GRPC-WEB", "HTTP_PROXY", "TCP", "TLS", "UDP", "MONGO", "REDIS", "MYSQL"] as const;
 export const isHttpProtocol = (p: string | undefined) => p !== undefined && ["HTTP", "HTTP2", "GRPC", "GRPC-WEB", "HTTP_PROXY"].includes(p.toUpperCase());

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { canonicalJson, tableHash } from "../../../src/compile/index.ts";
 import { tableSummary } from "../../../src/table/describe.ts";
-import { inflateTable, parseStoredTable } from "../../../src/table/codec.ts";
+import { inflateTable } from "../../../src/table/codec.ts";
+import { parseStoredTable } from "../../fixtures/table.ts";
 import { TABLE_VERSION, type RouteTable } from "../../../src/table/types.ts";
 import { gateway, table, vs } from "./helpers.ts";
 
