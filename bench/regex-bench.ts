@@ -3,13 +3,13 @@
  * proven linear for a backtracking engine, on re2js otherwise (src/config/regex-safety.ts).
  *  a. typical cost: ordinary route regexes on ordinary values, V8 vs re2js in the same rounds
  *     (ratio re2js ÷ V8 per round): what choosing re2js for every pattern would cost;
- *  b. worst case: every accepted pattern of the ReDoS corpus (test/unit/fuzz/redos-corpus.ts) on
+ *  b. worst case: every accepted pattern of the ReDoS corpus (test/fixtures/redos-corpus.ts) on
  *     its adversarial inputs up to 8 KiB, on the engine the gateway chooses. Target ≤ 10 ms.
  */
 import { RE2JS } from "re2js";
 import { checkRegex } from "../src/config/regex.ts";
 import { compileRegexMatcher } from "../src/match/string-match.ts";
-import { adversarial, CORPUS } from "../test/unit/fuzz/redos-corpus.ts";
+import { adversarial, CORPUS } from "../test/fixtures/redos-corpus.ts";
 import { ratios, roundOrder, spread, type Spread } from "./stats.ts";
 
 export interface TypicalRow {

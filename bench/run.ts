@@ -268,7 +268,7 @@ function regexSection(): void {
   const top = accepted.reduce((a, b) => (b.worstMs > a.worstMs ? b : a), accepted[0]!);
   report.section({
     title: "6b. ReDoS corpus: worst time per accepted pattern on adversarial inputs up to 8 KiB",
-    intro: "Each pattern of test/unit/fuzz/redos-corpus.ts that the validator accepts, built as the Worker builds it, best of 3 runs per input, worst input shown.",
+    intro: "Each pattern of test/fixtures/redos-corpus.ts that the validator accepts, built as the Worker builds it, best of 3 runs per input, worst input shown.",
     headers: ["pattern", "engine", "worst ms", "worst input"],
     rows: worst.map((w) => [w.pattern.length > 60 ? w.pattern.slice(0, 57) + "..." : w.pattern, w.engine, w.engine === "rejected" ? "—" : fmt(w.worstMs, 2), w.input]),
     notes: [],

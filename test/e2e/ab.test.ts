@@ -13,7 +13,7 @@ import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.
 import { startGateway, type Gateway } from "./harness/gateway.ts";
 import { pool } from "./harness/pool.ts";
 import { compiledTable, shopCanarySplitYaml } from "../fixtures/istio.ts";
-import { randomIds } from "../unit/ab/ids.ts";
+import { randomIds } from "../fixtures/ids.ts";
 
 let a: EchoOrigin;
 let b: EchoOrigin;

@@ -23,7 +23,7 @@ import type { RouteTable } from "../../src/table/types.ts";
 import { decide } from "../../src/decide.ts";
 import { factsFromRequest } from "../../src/match/facts.ts";
 import { prepare } from "../../src/prepare.ts";
-import { randomIds } from "../unit/ab/ids.ts";
+import { randomIds } from "../fixtures/ids.ts";
 import { startFleet, until, type Fleet } from "./harness/fleet.ts";
 import { pool } from "./harness/pool.ts";
 

@@ -1,7 +1,7 @@
 /**
  * Bad requests through the REAL Worker (bundled by wrangler, run by Miniflare/workerd) in front of
  * real origins on 127.0.0.1, sent as raw bytes on a socket (no client-side URL cleanup), with
- * assertions on what the origin received. The config is test/unit/fuzz/hardening-config.ts:
+ * assertions on what the origin received. The config is test/fixtures/hardening-config.ts:
  * `/admin` → 403, `/public` → origin, `/rx/…` → origin with a rewrite stripping `/rx/`,
  * `/go/…` → redirect, `/echo-header` → origin with `%REQ()%` header ops; ci.example.com has an
  * ignoreUriCase deny rule in front of a catch-all. A second origin ("evil") is never configured:
@@ -18,7 +18,7 @@ import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
-import { hardeningTable, lenientOriginView } from "../unit/fuzz/hardening-config.ts";
+import { hardeningTable, lenientOriginView } from "../fixtures/hardening-config.ts";
 import { pushTable } from "../fixtures/pushed.ts";
 import { rawFetch } from "./harness/gateway.ts";
 

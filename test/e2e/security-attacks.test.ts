@@ -1,13 +1,13 @@
 /**
  * The attacks of issue #18 replayed through the REAL Worker (bundled by wrangler, run by
  * Miniflare/workerd) in front of real origins on 127.0.0.1, with assertions on what each origin
- * received. Config: test/unit/security/attack-config.ts. Requests go out as raw bytes on a socket,
+ * received. Config: test/fixtures/attack-config.ts. Requests go out as raw bytes on a socket,
  * so no client-side URL or header cleanup hides anything.
  */
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
-import { attackTable } from "../unit/security/attack-config.ts";
+import { attackTable } from "../fixtures/attack-config.ts";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
 
 let gw: Gateway;

@@ -193,6 +193,17 @@ describe("module layering (DESIGN.md §2)", () => {
     for (const f of [...testFiles("src"), ...testFiles("scripts")]) {
       for (const d of importsOf(f)) if (d.startsWith("test/") && !d.startsWith("test/fixtures/")) bad.push(`${f} imports ${d}`);
     }
+    // A suite under test/ (unit, e2e, …) and the benches: their own folder, fixtures, and the shared
+    // data and reference matcher (test/conformance, test/reference), never another suite's files.
+    const shared = /^test\/(fixtures|conformance|reference)\//;
+    const tsFiles = (dir: string): string[] =>
+      readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? (e.name === "node_modules" ? [] : tsFiles(`${dir}/${e.name}`)) : /\.tsx?$/.test(e.name) ? [`${dir}/${e.name}`] : [],
+      );
+    for (const f of [...tsFiles("test"), ...tsFiles("bench")]) {
+      const own = f.startsWith("test/") ? f.split("/").slice(0, 2).join("/") + "/" : null;
+      for (const d of importsOf(f)) if (d.startsWith("test/") && !shared.test(d) && !(own && d.startsWith(own))) bad.push(`${f} imports ${d}`);
+    }
     expect(bad).toEqual([]);
   });
 

@@ -8,7 +8,7 @@ import type { DecideOptions, Decision, ForwardDecision } from "../../../src/deci
 import { decide } from "../../../src/decide.ts";
 import { prepare } from "../../../src/prepare.ts";
 import { cluster, dest, req, route, scripted, table } from "../../fixtures/table.ts";
-import { randomIds } from "./ids.ts";
+import { randomIds } from "../../fixtures/ids.ts";
 
 const decideTable = (t: RouteTable, f: Parameters<typeof decide>[1], o: DecideOptions): Decision => decide(prepare(t), f, o);
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { assignVariant, hashToUnit, type VariantCandidate } from "../../../src/select/sticky.ts";
-import { counterIds, maxDeviation, randomIds, shares } from "./ids.ts";
+import { counterIds, maxDeviation, randomIds, shares } from "../../fixtures/ids.ts";
 
 const N = 100_000;
 const ONE_PP = 0.01;

@@ -27,7 +27,7 @@ import { decide } from "../../../src/decide.ts";
 import { factsFromParts } from "../../../src/match/facts.ts";
 import { headersFromObject } from "../../../src/match/headers.ts";
 import { prepare } from "../../../src/prepare.ts";
-import { hardeningYaml } from "./hardening-config.ts";
+import { hardeningYaml } from "../../fixtures/hardening-config.ts";
 import { renderDecision } from "./render.ts";
 
 const ROOT = join(import.meta.dirname, "../../..");

@@ -18,7 +18,7 @@ import { headersFromObject } from "../../../src/match/headers.ts";
 import { MAX_PATH_LENGTH } from "../../../src/match/path.ts";
 import { prepare, type PreparedTable } from "../../../src/prepare.ts";
 import { MAX_REGEX_INPUT_LENGTH, compileStringMatch } from "../../../src/match/string-match.ts";
-import { hardeningTable, lenientOriginView } from "./hardening-config.ts";
+import { hardeningTable, lenientOriginView } from "../../fixtures/hardening-config.ts";
 
 const ORIGIN_PORT = 9999;
 let table: RouteTable;

@@ -19,7 +19,7 @@ import { applyRegexRewrite, compileRegexRewrite } from "../../../src/actions/rew
 import { loadConfig } from "../../../src/config/index.ts";
 import { checkRegex } from "../../../src/config/regex.ts";
 import { compileRegexMatcher, MAX_REGEX_INPUT_LENGTH } from "../../../src/match/string-match.ts";
-import { adversarial, CORPUS } from "./redos-corpus.ts";
+import { adversarial, CORPUS } from "../../fixtures/redos-corpus.ts";
 
 const BOUND_MS = 250;
 const N = MAX_REGEX_INPUT_LENGTH;

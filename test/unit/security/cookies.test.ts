@@ -13,7 +13,7 @@ import { prepare } from "../../../src/prepare.ts";
 import { headerVars, proxiedHeaders } from "../../../src/respond.ts";
 import { factsFromParts } from "../../../src/match/facts.ts";
 import { headersFromObject } from "../../../src/match/headers.ts";
-import { attackTable } from "./attack-config.ts";
+import { attackTable } from "../../fixtures/attack-config.ts";
 
 const table = prepare(await attackTable({ origin: 9001, originB: 9002, shadow: 9003 }));
 const VISITOR = "0123456789abcdef0123456789abcdef";

@@ -9,7 +9,7 @@ import { decideCase } from "../../../src/cases/run.ts";
 import { CaseRequest } from "../../../src/cases/schema.ts";
 import { rewrittenPathProblem } from "../../../src/actions/rewrite.ts";
 import { prepare } from "../../../src/prepare.ts";
-import { attackTable } from "./attack-config.ts";
+import { attackTable } from "../../fixtures/attack-config.ts";
 
 const table = prepare(await attackTable({ origin: 9001, originB: 9002, shadow: 9003 }));
 
