@@ -117,6 +117,8 @@ export interface Run {
   cpuMs: number;
   maxRssKiB: number;
   peakHeapMiB: number;
+  /** Largest heap still in use after a full (mark-compact) GC: what the run keeps alive at once. */
+  liveHeapMiB: number;
   lastLine: string;
   exit: number;
 }
@@ -137,13 +139,15 @@ export function runCli(args: string[], extraNode: string[] = []): Run {
   const [wall, rss, user, sys] = readFileSync(timeFile, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number);
   rmSync(tmp, { recursive: true, force: true });
   let peakHeapMiB = 0;
+  let liveHeapMiB = 0;
   const lines: string[] = [];
   for (const line of `${r.stdout}`.split("\n")) {
     const m = line.startsWith("[") ? GC_LINE.exec(line) : null;
     if (m) peakHeapMiB = Math.max(peakHeapMiB, Number(m[1]));
+    if (m && line.includes("Mark-Compact")) liveHeapMiB = Math.max(liveHeapMiB, Number(m[3]));
     else if (line.trim()) lines.push(line);
   }
-  return { wallMs: wall! * 1000, cpuMs: (user! + sys!) * 1000, maxRssKiB: rss!, peakHeapMiB, lastLine: lines.at(-1) ?? "", exit: r.status ?? -1 };
+  return { wallMs: wall! * 1000, cpuMs: (user! + sys!) * 1000, maxRssKiB: rss!, peakHeapMiB, liveHeapMiB, lastLine: lines.at(-1) ?? "", exit: r.status ?? -1 };
 }
 
 /** The same run with --cpu-prof: ms per phase. */
@@ -176,7 +180,7 @@ if (isMain) {
         const args = command === "push" ? ["push", "--local", "--persist-to", state, g.dir] : ["validate", g.dir];
         const run = runCli(args);
         rows.push({ routes, command, run });
-        console.log(`  ${command}: wall ${fmtMs(run.wallMs)}, CPU ${fmtMs(run.cpuMs)}, peak RSS ${(run.maxRssKiB / 1024).toFixed(0)} MiB, peak heap ${run.peakHeapMiB.toFixed(0)} MiB, exit ${run.exit}: ${run.lastLine.slice(0, 100)}`);
+        console.log(`  ${command}: wall ${fmtMs(run.wallMs)}, CPU ${fmtMs(run.cpuMs)}, peak RSS ${(run.maxRssKiB / 1024).toFixed(0)} MiB, peak heap ${run.peakHeapMiB.toFixed(0)} MiB, live after full GC ≤ ${run.liveHeapMiB.toFixed(0)} MiB, exit ${run.exit}: ${run.lastLine.slice(0, 100)}`);
         if (profile) {
           // A fresh store, so the profiled push writes every shard as the measured one did.
           rmSync(state, { recursive: true, force: true });
@@ -198,6 +202,6 @@ if (isMain) {
     const b = rows.find((r) => r.routes === first && r.command === command);
     if (!b) continue;
     for (const r of rows.filter((x) => x.command === command && x.routes !== first))
-      console.log(`  ${command} ${r.routes}: wall ${(r.run.wallMs / r.routes / (b.run.wallMs / first)).toFixed(2)}×, CPU ${(r.run.cpuMs / r.routes / (b.run.cpuMs / first)).toFixed(2)}× per route; peak heap ${(r.run.peakHeapMiB / b.run.peakHeapMiB).toFixed(2)}×, RSS ${(r.run.maxRssKiB / b.run.maxRssKiB).toFixed(2)}× for ${(r.routes / first).toFixed(0)}× the routes`);
+      console.log(`  ${command} ${r.routes}: wall ${(r.run.wallMs / r.routes / (b.run.wallMs / first)).toFixed(2)}×, CPU ${(r.run.cpuMs / r.routes / (b.run.cpuMs / first)).toFixed(2)}× per route; peak heap ${(r.run.peakHeapMiB / b.run.peakHeapMiB).toFixed(2)}×, live heap ${(r.run.liveHeapMiB / b.run.liveHeapMiB).toFixed(2)}×, RSS ${(r.run.maxRssKiB / b.run.maxRssKiB).toFixed(2)}× for ${(r.routes / first).toFixed(0)}× the routes`);
   }
 }

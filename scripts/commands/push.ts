@@ -36,6 +36,9 @@ export const pushCommand: Command = {
         io.err(`push refused: the config has errors; nothing was written to ${target.kv.target}`);
         return EXIT_FAILURE;
       }
+      // The loaded objects (their values, locators and the files' text) are for `analyze`, which
+      // push does not run: let them go before the shards are built (issue #16: memory).
+      b.objects = null;
       const summary = summaryLine(b.table);
       io.out(`compiled version ${b.table.hash}: ${summary}`);
       const now = io.now();
