@@ -180,7 +180,7 @@ if (isMain) {
         const args = command === "push" ? ["push", "--local", "--persist-to", state, g.dir] : ["validate", g.dir];
         const run = runCli(args);
         rows.push({ routes, command, run });
-        console.log(`  ${command}: wall ${fmtMs(run.wallMs)}, CPU ${fmtMs(run.cpuMs)}, peak RSS ${(run.maxRssKiB / 1024).toFixed(0)} MiB, peak heap ${run.peakHeapMiB.toFixed(0)} MiB, live after full GC ≤ ${run.liveHeapMiB.toFixed(0)} MiB, exit ${run.exit}: ${run.lastLine.slice(0, 100)}`);
+        console.log(`  ${command}: wall ${fmtMs(run.wallMs)}, CPU ${fmtMs(run.cpuMs)}, peak RSS ${(run.maxRssKiB / 1024).toFixed(0)} MiB, peak heap ${run.peakHeapMiB.toFixed(0)} MiB, live after a full GC (largest seen) ${run.liveHeapMiB.toFixed(0)} MiB, exit ${run.exit}: ${run.lastLine.slice(0, 100)}`);
         if (profile) {
           // A fresh store, so the profiled push writes every shard as the measured one did.
           rmSync(state, { recursive: true, force: true });

@@ -1,0 +1,27 @@
+import { readSources } from "/work/wt/cli-scale/scripts/lib/files.ts";
+import { parseYamlFile } from "/work/wt/cli-scale/src/config/yaml-doc.ts";
+import jsYaml from "js-yaml";
+import { loadConfig } from "/work/wt/cli-scale/src/config/index.ts";
+const gc = (globalThis as any).gc as () => void;
+const h = () => { gc(); gc(); gc(); return process.memoryUsage().heapUsed / 2 ** 20; };
+const sources = (await readSources([process.argv[2]!])).slice(1); // skip file 0 (findings → precise parse)
+const base = h();
+let keep: any = sources.map((s) => jsYaml.loadAll(s.text));
+console.log(`js-yaml values: +${(h() - base).toFixed(0)} MiB`);
+keep = null;
+const b2 = h();
+keep = sources.map((s) => parseYamlFile(s.text));
+console.log(`parseYamlFile (values + starts WeakMap + closures): +${(h() - b2).toFixed(0)} MiB`);
+keep = null;
+const b3 = h();
+keep = loadConfig(sources);
+console.log(`loadConfig: +${(h() - b3).toFixed(0)} MiB, ${keep.objects.virtualServices.length} VS`);
+keep = null;
+const { VirtualService } = await import("/work/wt/cli-scale/src/config/schema/index.ts");
+const { errorMap } = await import("/work/wt/cli-scale/src/config/zod-issues.ts");
+const b4 = h();
+const docs = sources.flatMap((s) => parseYamlFile(s.text).docs);
+console.log(`docs: +${(h() - b4).toFixed(0)} MiB`);
+const b5 = h();
+keep = docs.filter((d: any) => d.value?.kind === "VirtualService").map((d: any) => (VirtualService as any).safeParse(d.value, { reportInput: true, error: errorMap }));
+console.log(`zod VS: +${(h() - b5).toFixed(0)} MiB ok=${keep.every((r: any) => r.success)}`);
