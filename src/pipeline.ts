@@ -44,8 +44,11 @@ export interface RuntimeOptions {
 }
 
 export interface Pipeline {
-  /** `url` is `request.url` when the caller already read it (each read makes a new string in workerd). */
-  handle(request: Request, env: Env, ctx: ExecutionContext, url?: string): Promise<Response>;
+  /**
+   * `url` / `method` are `request.url` / `request.method` when the caller already read them (each
+   * read is a call into workerd that makes a new string).
+   */
+  handle(request: Request, env: Env, ctx: ExecutionContext, url?: string, method?: string): Promise<Response>;
   runtime: Runtime;
   /** The version a request would be served with (a cold isolate loads; a warm one may start a refresh). */
   loadTable(env: Env, ctx: ExecutionContext): Promise<ServedVersion<PreparedTable> | null>;
@@ -146,6 +149,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     served: ServedVersion<PreparedTable>,
     request: Request,
     url: string,
+    method: string,
     headers: Headers,
     requestId: string,
     startTime: number,
@@ -154,7 +158,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     s: Settings,
     plane: ReturnType<typeof planeFor>,
   ): Promise<Acted> {
-    const facts = factsFromRequest(request, { pathNormalization: s.pathNormalization, url });
+    const facts = factsFromRequest(request, { pathNormalization: s.pathNormalization, url, method, headers });
     if ("error" in facts) {
       if (facts.error === 405) return { response: respond.toResponse(respond.methodNotAllowed(facts.reason)), fields: { kind: "methodNotAllowed", failure: facts.reason } };
       return { response: respond.toResponse(respond.badRequest(facts.reason)), fields: { kind: "badRequest", failure: facts.reason } };
@@ -200,7 +204,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     }
     switch (decision.kind) {
       case "forward": {
-        const exchange = { request, facts, requestId, vars, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p), settings: s.resilience };
+        const exchange = { request, headers, method, facts, requestId, vars, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p), settings: s.resilience };
         const executed: Executed = await execute(decision, exchange, rt);
         fields.attempts = executed.attempts;
         fields.upstreamHost = executed.upstreamHost;
@@ -220,11 +224,17 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
    * object first and is re-checked every STATE_REFRESH_SECONDS (src/state/pointer.ts); without
    * it, from KV every CONFIG_REFRESH_SECONDS, as always.
    */
-  function loadTable(env: Env, ctx: ExecutionContext, s: Settings = settingsOf(env), plane = planeFor(env, s)): Promise<ServedVersion<PreparedTable> | null> {
+  async function loadTable(env: Env, ctx: ExecutionContext): Promise<ServedVersion<PreparedTable> | null> {
+    const s = settingsOf(env);
+    return lookupTable(env, ctx, s, planeFor(env, s));
+  }
+
+  /** loadTable(), synchronous on a warm isolate (TableStore.lookup): no promise, no await per request. */
+  function lookupTable(env: Env, ctx: ExecutionContext, s: Settings, plane: ReturnType<typeof planeFor>): ServedVersion<PreparedTable> | null | Promise<ServedVersion<PreparedTable> | null> {
     const kvRefresh = s.refreshMs;
     const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
-    if (!plane) return rt.store.get(env.ROUTES, kvRefresh, waitUntil, { shardCacheBytes: s.shardCacheBytes });
-    return rt.store.get(env.ROUTES, Math.min(kvRefresh, plane.settings.refreshMs), waitUntil, { pointerSource: plane.pointerSource, shardCacheBytes: s.shardCacheBytes });
+    if (!plane) return rt.store.lookup(env.ROUTES, kvRefresh, waitUntil, { shardCacheBytes: s.shardCacheBytes });
+    return rt.store.lookup(env.ROUTES, Math.min(kvRefresh, plane.settings.refreshMs), waitUntil, { pointerSource: plane.pointerSource, shardCacheBytes: s.shardCacheBytes });
   }
 
   async function wholeTable(env: Env, ctx: ExecutionContext): Promise<LoadedTable<PreparedTable> | { failed: string } | null> {
@@ -232,20 +242,21 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     return served ? rt.store.whole(env.ROUTES, served) : null;
   }
 
-  async function handle(request: Request, env: Env, ctx: ExecutionContext, url: string = request.url): Promise<Response> {
+  async function handle(request: Request, env: Env, ctx: ExecutionContext, url: string = request.url, method: string = request.method): Promise<Response> {
     const startTime = rt.now();
     // Read once: every getter on a workerd Request is a call into the runtime.
     const headers = request.headers;
     const requestId = requestIdOf(headers);
     const s = settingsOf(env);
     const plane = planeFor(env, s);
-    const served = await loadTable(env, ctx, s, plane);
+    const found = lookupTable(env, ctx, s, plane);
+    const served = found instanceof Promise ? await found : found;
     let result: Acted;
     if (!served) result = { response: respond.toResponse(respond.noRouteTable()), fields: { kind: "noRouteTable" } };
     else {
       // State plane: shared ejections and health verdicts join load balancing (src/state/health-client.ts).
       if (plane) plane.health.attach(rt.state);
-      result = await decideAndAct(served, request, url, headers, requestId, startTime, env, ctx, s, plane);
+      result = await decideAndAct(served, request, url, method, headers, requestId, startTime, env, ctx, s, plane);
       // Batched reports / view refreshes when due: background only, never awaited here.
       if (plane) {
         plane.health.tick(rt.state, (key) => rt.store.clusterOf(served, key), (p) => ctx.waitUntil(p));
@@ -287,7 +298,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     rt.log({
       ts: new Date(startTime).toISOString(),
       requestId,
-      method: request.method,
+      method,
       host: result.host ?? null,
       path: result.path ?? null,
       ...fields,

@@ -84,14 +84,16 @@ function isAdminPath(url: string): boolean {
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     let response: Response;
+    // Read once: each Request getter is a call into workerd that makes a new string.
+    const method = request.method;
     try {
       const url = request.url;
-      response = isAdminPath(url) ? await admin.fetch(request, env, ctx) : await pipeline.handle(request, env, ctx, url);
+      response = isAdminPath(url) ? await admin.fetch(request, env, ctx) : await pipeline.handle(request, env, ctx, url, method);
     } catch (err) {
-      response = unhandled(err, request.method);
+      response = unhandled(err, method);
     }
     // A HEAD answer carries the GET answer's status and headers, no body.
-    return request.method === "HEAD" ? new Response(null, response) : response;
+    return method === "HEAD" ? new Response(null, response) : response;
   },
   /** Cron Trigger (wrangler.toml [triggers]): active health checks through the state plane (src/state/probe.ts). */
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {

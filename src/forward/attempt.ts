@@ -12,6 +12,8 @@ export type Attempt =
   | {
       kind: "response";
       response: Response;
+      /** `response.status`, read once (each Response getter is a call into workerd). */
+      status: number;
       /** ms from sending to response headers (x-envoy-upstream-service-time). */
       serviceTimeMs: number;
     }
@@ -55,7 +57,7 @@ export async function attempt(plan: UpstreamPlan, init: AttemptInit, fetcher: Fe
   const sentAt = now();
   try {
     const response = await fetcher(plan.url, requestInit(plan, init));
-    return { kind: "response", response, serviceTimeMs: now() - sentAt };
+    return { kind: "response", response, status: response.status, serviceTimeMs: now() - sentAt };
   } catch (err) {
     if (init.signal?.aborted) return { kind: "timeout" };
     return { kind: "reset", reason: resetReasonOf(err), detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };

@@ -18,6 +18,9 @@ import { noHealthyUpstream, toResponse, upstreamReset, upstreamTimeout } from ".
 /** One forwarded request: what it is, how to reach the client's response lifetime, its settings. */
 export interface Exchange {
   request: Request;
+  /** `request.headers` / `request.method`, when the caller already read them (each getter is a call into workerd). */
+  headers?: Headers;
+  method?: string;
   facts: RequestFacts;
   requestId: string;
   vars: HeaderVars;
@@ -45,9 +48,9 @@ export function respond(result: Attempt, decision: ForwardDecision, vars: Header
   switch (result.kind) {
     case "response":
       return {
-        response: proxiedResponse(result.response, decision, vars, result.serviceTimeMs),
+        response: proxiedResponse(result.response, decision, vars, result.serviceTimeMs, result.status),
         attempts,
-        upstreamStatus: result.response.status,
+        upstreamStatus: result.status,
         upstreamHost,
       };
     case "reset":
@@ -63,7 +66,7 @@ export function respond(result: Attempt, decision: ForwardDecision, vars: Header
 }
 
 export async function execute(decision: ForwardDecision, x: Exchange, io: ForwardIo): Promise<Executed> {
-  const plan = planUpstream(decision, x.request, x.facts, x.requestId, x.vars);
+  const plan = planUpstream(decision, x.request, x.facts, x.requestId, x.vars, x.headers, x.method);
   // Retries, timeouts, mirrors, outlier feedback and the subrequest budget: resilience.ts.
   const r = await forwardResilient(decision, plan, x, io);
   if (r.final.kind === "noHealthyUpstream") {

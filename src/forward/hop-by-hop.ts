@@ -46,7 +46,8 @@ export function isWebSocketUpgrade(method: string, upgrade: string | null): bool
  * `Connection: Upgrade` pair is re-added so the origin (or client) sees a valid handshake.
  */
 export function stripHopByHop(headers: Headers, keepWebSocketUpgrade: boolean): void {
-  const upgrade = headers.get("upgrade");
+  // Only a kept WebSocket upgrade needs the value (each Headers call crosses into the runtime).
+  const upgrade = keepWebSocketUpgrade ? headers.get("upgrade") : null;
   const connection = headers.get("connection");
   if (connection) for (const name of connectionListed(connection)) headers.delete(name);
   for (const name of HOP_BY_HOP) headers.delete(name);

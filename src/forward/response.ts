@@ -9,23 +9,26 @@ import type { HeaderVars } from "../actions/header-ops.ts";
 import { stripHopByHop } from "./hop-by-hop.ts";
 import { proxiedHeaders } from "../respond.ts";
 
-export function proxiedResponse(upstream: Response, decision: ForwardDecision, vars: HeaderVars, serviceTimeMs: number): Response {
-  const switching = upstream.status === 101;
+export function proxiedResponse(upstream: Response, decision: ForwardDecision, vars: HeaderVars, serviceTimeMs: number, status: number = upstream.status): Response {
+  // `status` is `upstream.status` when the caller already read it: each Response getter is a call
+  // into workerd, so status and headers are read once here.
+  const switching = status === 101;
+  const upstreamHeaders = upstream.headers;
   // The constructor makes the one (mutable) copy of the upstream headers; everything below edits
   // it in place (a fetch response's own headers are immutable).
   const response = switching
-    ? new Response(null, { status: 101, headers: upstream.headers, webSocket: upstream.webSocket })
+    ? new Response(null, { status: 101, headers: upstreamHeaders, webSocket: upstream.webSocket })
     : new Response(upstream.body, {
-        status: upstream.status,
+        status,
         statusText: upstream.statusText,
-        headers: upstream.headers,
+        headers: upstreamHeaders,
         // The upstream body was fetched with encodeResponseBody "manual": it is still encoded as
         // its Content-Encoding says, so it must not be encoded again.
         encodeBody: "manual",
       });
   const headers = response.headers;
   stripHopByHop(headers, switching);
-  proxiedHeaders(headers, decision, vars, upstream.headers);
+  proxiedHeaders(headers, decision, vars, upstreamHeaders);
   headers.set("x-envoy-upstream-service-time", String(Math.max(0, Math.round(serviceTimeMs))));
   return response;
 }

@@ -83,10 +83,12 @@ export function planUpstream(
   facts: RequestFacts,
   requestId: string,
   vars: HeaderVars,
+  // `request.headers` / `request.method` when the caller already read them: each getter on a
+  // workerd Request is a call into the runtime.
+  incoming: Headers = request.headers,
+  method: string = request.method,
 ): UpstreamPlan {
-  // Each getter on a workerd Request is a call into the runtime: read once.
-  const method = request.method;
-  const { headers, webSocket, xffPresent } = clientHeaders(request.headers, method);
+  const { headers, webSocket, xffPresent } = clientHeaders(incoming, method);
   setForwardingHeaders(
     headers,
     {

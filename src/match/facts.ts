@@ -159,14 +159,19 @@ export function splitPlainUrl(url: string): { scheme: "http" | "https"; path: st
 /**
  * Facts from a fetch Request (the Worker). The scheme is the URL's (Cloudflare terminates TLS,
  * so `https:` means the client used TLS). The client address comes from `opts.clientIp`, else
- * `cf-connecting-ip` (set by Cloudflare, not spoofable from the Internet). `opts.url` is
- * `req.url` when the caller already read it (each read makes a new string in workerd).
+ * `cf-connecting-ip` (set by Cloudflare, not spoofable from the Internet). `opts.url`,
+ * `opts.method` and `opts.headers` are `req.url` / `req.method` / `req.headers` when the caller
+ * already read them (each getter on a workerd Request is a call into the runtime; `url` and
+ * `method` make a new string each time).
  */
-export function factsFromRequest(req: Request, opts?: { clientIp?: string; pathNormalization?: PathNormalization; url?: string }): FactsResult {
-  const method = req.method;
+export function factsFromRequest(
+  req: Request,
+  opts?: { clientIp?: string; pathNormalization?: PathNormalization; url?: string; method?: string; headers?: Headers },
+): FactsResult {
+  const method = opts?.method ?? req.method;
   if (REFUSED_METHODS.has(method.toUpperCase())) return { error: 405, reason: `method ${method} is not allowed` };
   const href = opts?.url ?? req.url;
-  const headers = req.headers;
+  const headers = opts?.headers ?? req.headers;
   const hostHeader = headers.get("host");
   let scheme: "http" | "https";
   let path: string;
