@@ -35,8 +35,11 @@ ${indent(headers, 4)}`;
   const table = await compiledTable(yamlFile(gatewayYaml({ hosts: ["a.com"] }), virtualServiceYaml(route, { hosts: ["a.com"] })));
   // A version stored whole: forHost answers with the whole table (src/store/table-store.ts).
   const whole = { ok: true as const, table, prepared: prepare(table), version: "v1" };
+  const served = { version: "v1", loadedAt: 0, index: null, whole };
   const store = {
-    get: async () => ({ version: "v1", loadedAt: 0, index: null, whole }),
+    get: async () => served,
+    // The data path asks synchronously (TableStore.lookup: a warm isolate answers without a promise).
+    lookup: () => served,
     forHost: () => whole,
     clusterOf: () => undefined,
   } as unknown as TableStore<PreparedTable>;

@@ -54,8 +54,11 @@ export class RequestBody {
     this.#stream = stream;
   }
 
+  /** No body: replayable with nothing to take, so one shared instance serves every bodiless request. */
+  private static readonly EMPTY = new RequestBody(null, null);
+
   static empty(): RequestBody {
-    return new RequestBody(null, null);
+    return RequestBody.EMPTY;
   }
 
   static buffered(bytes: Uint8Array): RequestBody {

@@ -84,9 +84,26 @@ export async function runAttempts(
     }
     n++;
     tried.add(endpoint.url);
-    // Without a per-try or route timeout nothing can end an attempt early: no signal, no race.
+    // Without a per-try or route timeout nothing can end an attempt early: no signal, no race,
+    // and the attempt runs inline (no async layer of its own: a promise, a frame and an await less).
     const signal = timed ? new AttemptSignal(policy.perTryTimeoutMs, deadline.signal, clock) : null;
-    const result = await oneAttempt(current, n, body, signal, cluster, endpoint.url, io);
+    let result: Attempt;
+    if (signal === null) {
+      if (io.state) trackInFlight(io.state, cluster, endpoint.url, 1);
+      try {
+        const sentAt = io.now();
+        // A plain call: workerd's global fetch throws "Illegal invocation" when called as io.fetcher(…).
+        const fetcher = io.fetcher;
+        try {
+          const response = await fetcher(current.url, requestInit(current, { attempt: n, body: body.forAttempt() }));
+          result = { kind: "response", response, status: response.status, serviceTimeMs: io.now() - sentAt };
+        } catch (err) {
+          result = { kind: "reset", reason: resetReasonOf(err), detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+        }
+      } finally {
+        if (io.state) trackInFlight(io.state, cluster, endpoint.url, -1);
+      }
+    } else result = await timedAttempt(current, n, body, signal, cluster, endpoint.url, io);
     const outcome = outcomeOf(result, signal);
     trail.push(`${current.host} ${describe(outcome)}`);
     if (io.state) outlierDetector(io.state).record(cluster, endpoint.url, outlierCode(outcome), io.now());
@@ -148,29 +165,18 @@ function reselect(
   return pick ? pick.endpoint : null;
 }
 
-async function oneAttempt(
+/** One attempt under an AttemptSignal (per-try or route timeout): raced against the signal. */
+async function timedAttempt(
   plan: UpstreamPlan,
   n: number,
   body: RequestBody,
-  signal: AttemptSignal | null,
+  signal: AttemptSignal,
   cluster: ForwardDecision["target"]["cluster"],
   endpointUrl: string,
   io: ForwardIo,
 ): Promise<Attempt> {
   if (io.state) trackInFlight(io.state, cluster, endpointUrl, 1);
   try {
-    // attempt() without a signal, inlined: one async layer less per request (the common case).
-    if (signal === null) {
-      const sentAt = io.now();
-      // A plain call: workerd's global fetch throws "Illegal invocation" when called as io.fetcher(…).
-      const fetcher = io.fetcher;
-      try {
-        const response = await fetcher(plan.url, requestInit(plan, { attempt: n, body: body.forAttempt() }));
-        return { kind: "response", response, serviceTimeMs: io.now() - sentAt };
-      } catch (err) {
-        return { kind: "reset", reason: resetReasonOf(err), detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
-      }
-    }
     const pending = attempt(plan, { attempt: n, body: body.forAttempt(), signal: signal.signal }, io.fetcher, io.now);
     const raced = await raceAbort(pending, signal.signal);
     if (raced === ABORTED) {
@@ -187,7 +193,7 @@ async function oneAttempt(
 export function outcomeOf(result: Attempt, signal: AttemptSignal | null): AttemptOutcome {
   switch (result.kind) {
     case "response":
-      return { kind: "response", status: result.response.status, headers: result.response.headers };
+      return { kind: "response", status: result.status, headers: result.response.headers };
     case "reset":
       return { kind: "reset", reason: result.reason };
     case "timeout":

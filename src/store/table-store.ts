@@ -125,6 +125,14 @@ export class TableStore<P> {
 
   /** The version to serve this request with, or null when this isolate has none. */
   async get(kv: KvReader, refreshMs: number, waitUntil: WaitUntil, options: PointerSource | GetOptions = {}): Promise<ServedVersion<P> | null> {
+    return this.lookup(kv, refreshMs, waitUntil, options);
+  }
+
+  /**
+   * get(), synchronous when this isolate already serves a version (every warm request): the
+   * data path then spends no promise and no await on it. A Promise only while nothing is loaded.
+   */
+  lookup(kv: KvReader, refreshMs: number, waitUntil: WaitUntil, options: PointerSource | GetOptions = {}): ServedVersion<P> | null | Promise<ServedVersion<P> | null> {
     const o: GetOptions = typeof options === "function" ? { pointerSource: options } : options;
     const pointerSource = o.pointerSource;
     if (o.shardCacheBytes !== undefined) this.shards.setLimit(o.shardCacheBytes);
@@ -140,8 +148,7 @@ export class TableStore<P> {
     // Keep the loading request's context alive even if its own client goes away, and bound our
     // wait: a load started by another request must not pin this one (it may be cancelled).
     waitUntil(load);
-    await this.bounded(load);
-    return this.current;
+    return this.bounded(load).then(() => this.current);
   }
 
   /**

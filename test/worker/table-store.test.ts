@@ -96,6 +96,25 @@ describe("TableStore with a real KV binding", () => {
     expect(h.logs.some((l) => l.msg === "route table loaded" && l.version === "v2" && l.previous === "v1")).toBe(true);
   });
 
+  it("lookup: a Promise while nothing is loaded, then the served version synchronously, still starting the due refresh", async () => {
+    await pushTable(env.ROUTES, await markerTable("v1"));
+    const h = harness();
+    const cold = h.store.lookup(env.ROUTES, 0, h.waitUntil);
+    expect(cold).toBeInstanceOf(Promise);
+    const loaded = await cold;
+    expect(loaded?.version).toBe("v1");
+    await h.settle();
+    await pushTable(env.ROUTES, await markerTable("v2"));
+    const warm = h.store.lookup(env.ROUTES, 0, h.waitUntil);
+    expect(warm).not.toBeInstanceOf(Promise);
+    expect(warm).toBe(loaded);
+    // The refresh it started (interval 0) runs in the background, exactly as get() does.
+    expect(h.pending.length).toBe(1);
+    await h.settle();
+    expect((h.store.lookup(env.ROUTES, 60_000, h.waitUntil) as { version: string }).version).toBe("v2");
+    expect(await h.store.get(env.ROUTES, 60_000, h.waitUntil)).toBe(h.store.lookup(env.ROUTES, 60_000, h.waitUntil));
+  });
+
   it("re-reads only the pointer while the version is unchanged", async () => {
     await pushTable(env.ROUTES, await markerTable("v1"));
     const kv = counting(env.ROUTES);
