@@ -1,5 +1,18 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isWebSocketUpgrade, stripHopByHop } from "./hop-by-hop.ts";
+import { connectionListed, HOP_BY_HOP_NAMES, isWebSocketUpgrade, stripHopByHop } from "./hop-by-hop.ts";
+
+/** The definition: every name Connection lists, then every hop-by-hop name, deleted blindly. */
+function blindStrip(headers: Headers, keepWebSocketUpgrade: boolean): void {
+  const upgrade = headers.get("upgrade");
+  const connection = headers.get("connection");
+  if (connection) for (const name of connectionListed(connection)) headers.delete(name);
+  for (const name of HOP_BY_HOP_NAMES) headers.delete(name);
+  if (keepWebSocketUpgrade && upgrade && upgrade.toLowerCase() === "websocket") {
+    headers.set("upgrade", upgrade);
+    headers.set("connection", "Upgrade");
+  }
+}
 
 describe("stripHopByHop", () => {
   it.each([
@@ -44,6 +57,27 @@ describe("stripHopByHop", () => {
     stripHopByHop(h, true);
     expect(h.has("upgrade")).toBe(false);
     expect(h.has("connection")).toBe(false);
+  });
+});
+
+describe("stripHopByHop against the blind definition", () => {
+  const NAMES = ["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "x-custom", "cookie", "content-length", "host"];
+  const VALUES = ["keep-alive", "Keep-Alive, X-Custom", "close, te", "Upgrade", "websocket", "h2c", "host, content-length", " ,, cookie ,", "1", ""];
+  it("leaves the same headers for any header list, with and without a kept WebSocket upgrade", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...NAMES), fc.constantFrom(...VALUES)), { maxLength: 8 }), fc.boolean(), (list, keep) => {
+        const got = new Headers();
+        const want = new Headers();
+        for (const [n, v] of list) {
+          got.append(n, v);
+          want.append(n, v);
+        }
+        stripHopByHop(got, keep);
+        blindStrip(want, keep);
+        expect([...got]).toEqual([...want]);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

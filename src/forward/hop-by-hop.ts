@@ -49,7 +49,9 @@ export function stripHopByHop(headers: Headers, keepWebSocketUpgrade: boolean): 
   // Only a kept WebSocket upgrade needs the value (each Headers call crosses into the runtime).
   const upgrade = keepWebSocketUpgrade ? headers.get("upgrade") : null;
   const connection = headers.get("connection");
-  if (connection) for (const name of connectionListed(connection)) headers.delete(name);
+  // A listed name that is itself hop-by-hop (`Connection: keep-alive`, the usual case) goes in
+  // the loop below: one delete, not two (each is a call into the runtime).
+  if (connection) for (const name of connectionListed(connection)) if (!HOP_BY_HOP_NAMES.has(name)) headers.delete(name);
   for (const name of HOP_BY_HOP) headers.delete(name);
   if (keepWebSocketUpgrade && upgrade && upgrade.toLowerCase() === "websocket") {
     headers.set("upgrade", upgrade);

@@ -49,10 +49,13 @@ export function configuredAuthority(decision: ForwardDecision): string | undefin
 function clientHeaders(incoming: Headers, method: string): { headers: Headers; webSocket: boolean; xffPresent: boolean } {
   const headers = new Headers(incoming);
   const doomed: string[] = [];
+  /** Every name the copy holds (lower case, as the iterator gives them). */
+  const names: string[] = [];
   let connection = false;
   let upgrade = false;
   let xffPresent = false;
   for (const name of headers.keys()) {
+    names.push(name);
     // `host`: the origin's Host comes from the URL (authority.ts); a stale client Host must not leak.
     // `x-edge-variant`: only the gateway says which variant a request is (a sticky split sets it
     // after this); a client's copy must not reach an origin on any route (issue #18 item 5).
@@ -65,6 +68,9 @@ function clientHeaders(incoming: Headers, method: string): { headers: Headers; w
   const webSocket = isWebSocketUpgrade(method, upgradeValue);
   if (connection) {
     for (const name of connectionListed(headers.get("connection") ?? "")) {
+      // Only names the copy holds and the loop below does not delete anyway (`Connection:
+      // keep-alive` without a Keep-Alive header, the usual case, costs no delete at all).
+      if (!names.includes(name) || doomed.includes(name)) continue;
       headers.delete(name);
       if (name === "x-forwarded-for") xffPresent = false;
     }
