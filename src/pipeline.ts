@@ -154,7 +154,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     requestId: string,
     startTime: number,
     env: Env,
-    ctx: ExecutionContext,
+    waitUntil: (p: Promise<unknown>) => void,
     s: Settings,
     plane: ReturnType<typeof planeFor>,
   ): Promise<Acted> {
@@ -165,7 +165,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     }
     // What decides for this host: the whole table, or the host's shard (read on first use, one
     // shared read; synchronous when cached). A shard that cannot be read fails only its hosts.
-    const found = rt.store.forHost(env.ROUTES, served, facts.scheme, facts.port, facts.host, (p) => ctx.waitUntil(p));
+    const found = rt.store.forHost(env.ROUTES, served, facts.scheme, facts.port, facts.host, waitUntil);
     const host = found instanceof Promise ? await found : found;
     if (!host.ok) {
       return {
@@ -187,16 +187,14 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
       if (wait) await wait;
       rolloutWeights = plane.rollouts.weightsFor(host.table);
     }
-    const decision = decide(host.prepared, facts, {
-      rand: rt.rand,
-      now: startTime,
-      state: rt.state,
-      newVisitorId: rt.newVisitorId,
-      ...(rolloutWeights ? { rolloutWeights } : {}),
-    });
+    const options: Parameters<typeof decide>[2] = { rand: rt.rand, now: startTime, state: rt.state, newVisitorId: rt.newVisitorId };
+    if (rolloutWeights) options.rolloutWeights = rolloutWeights;
+    const decision = decide(host.prepared, facts, options);
     const fields = matchFields(decision);
     const vars = respond.headerVars(facts, headers, startTime, () => (request.cf?.httpProtocol as string | undefined) ?? "HTTP/1.1");
-    const out = (response: Response): Acted => ({ response, fields, host: facts.host, path: facts.path, decision, version: host.version, ...(decided ? { decided } : {}) });
+    // What handle() gets back: one object, its response filled in below.
+    const acted: Acted = { response: undefined as unknown as Response, fields, host: facts.host, path: facts.path, decision, version: host.version };
+    if (decided) acted.decided = decided;
     // Fault delay runs in the fault filter, before CORS and the router (ISTIO-SEMANTICS §2.1, §2.6).
     if ("delayMs" in decision && decision.delayMs > 0) {
       fields.faultDelayMs = decision.delayMs;
@@ -204,7 +202,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     }
     switch (decision.kind) {
       case "forward": {
-        const exchange = { request, headers, method, facts, requestId, vars, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p), settings: s.resilience };
+        const exchange = { request, headers, method, facts, requestId, vars, waitUntil, settings: s.resilience };
         const executed: Executed = await execute(decision, exchange, rt);
         fields.attempts = executed.attempts;
         fields.upstreamHost = executed.upstreamHost;
@@ -212,10 +210,13 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
         if (executed.failure) fields.failure = executed.failure.detail ?? executed.failure.kind;
         // Retry trail, abandoned retries ("request body streamed once"), mirrors, subrequests.
         if (executed.notes) Object.assign(fields, executed.notes);
-        return { ...out(executed.response), outcome: outcomeOf(executed) };
+        acted.response = executed.response;
+        acted.outcome = outcomeOf(executed);
+        return acted;
       }
       default:
-        return out(respond.toResponse(respond.localReply(decision, vars)));
+        acted.response = respond.toResponse(respond.localReply(decision, vars));
+        return acted;
     }
   }
 
@@ -226,13 +227,17 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
    */
   async function loadTable(env: Env, ctx: ExecutionContext): Promise<ServedVersion<PreparedTable> | null> {
     const s = settingsOf(env);
-    return lookupTable(env, ctx, s, planeFor(env, s));
+    return lookupTable(env, (p) => ctx.waitUntil(p), s, planeFor(env, s));
   }
 
   /** loadTable(), synchronous on a warm isolate (TableStore.lookup): no promise, no await per request. */
-  function lookupTable(env: Env, ctx: ExecutionContext, s: Settings, plane: ReturnType<typeof planeFor>): ServedVersion<PreparedTable> | null | Promise<ServedVersion<PreparedTable> | null> {
+  function lookupTable(
+    env: Env,
+    waitUntil: (p: Promise<unknown>) => void,
+    s: Settings,
+    plane: ReturnType<typeof planeFor>,
+  ): ServedVersion<PreparedTable> | null | Promise<ServedVersion<PreparedTable> | null> {
     const kvRefresh = s.refreshMs;
-    const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
     if (!plane) return rt.store.lookup(env.ROUTES, kvRefresh, waitUntil, { shardCacheBytes: s.shardCacheBytes });
     return rt.store.lookup(env.ROUTES, Math.min(kvRefresh, plane.settings.refreshMs), waitUntil, { pointerSource: plane.pointerSource, shardCacheBytes: s.shardCacheBytes });
   }
@@ -249,22 +254,24 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     const requestId = requestIdOf(headers);
     const s = settingsOf(env);
     const plane = planeFor(env, s);
-    const found = lookupTable(env, ctx, s, plane);
+    // One closure per request for every background task it starts.
+    const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
+    const found = lookupTable(env, waitUntil, s, plane);
     const served = found instanceof Promise ? await found : found;
     let result: Acted;
     if (!served) result = { response: respond.toResponse(respond.noRouteTable()), fields: { kind: "noRouteTable" } };
     else {
       // State plane: shared ejections and health verdicts join load balancing (src/state/health-client.ts).
       if (plane) plane.health.attach(rt.state);
-      result = await decideAndAct(served, request, url, method, headers, requestId, startTime, env, ctx, s, plane);
+      result = await decideAndAct(served, request, url, method, headers, requestId, startTime, env, waitUntil, s, plane);
       // Batched reports / view refreshes when due: background only, never awaited here.
       if (plane) {
-        plane.health.tick(rt.state, (key) => rt.store.clusterOf(served, key), (p) => ctx.waitUntil(p));
+        plane.health.tick(rt.state, (key) => rt.store.clusterOf(served, key), waitUntil);
         // Canary counters (fixed-size, per variant) and weight refreshes (src/state/rollout-client.ts).
         const decided = result.decided;
         if (decided) {
           if (result.decision) plane.rollouts.record(decided, result.decision, result.outcome ?? { kind: "response", status: result.response.status }, rt.now() - startTime);
-          plane.rollouts.tick(decided, (p) => ctx.waitUntil(p));
+          plane.rollouts.tick(decided, waitUntil);
         }
       }
     }

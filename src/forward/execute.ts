@@ -73,5 +73,7 @@ export async function execute(decision: ForwardDecision, x: Exchange, io: Forwar
     // A retry found every endpoint ejected (Envoy UH on retry host selection).
     return { response: toResponse(noHealthyUpstream()), attempts: r.attempts, failure: { kind: "noHealthyUpstream" }, upstreamHost: r.upstreamHost, notes: r.notes };
   }
-  return { ...respond(r.final, decision, x.vars, r.attempts, r.upstreamHost), notes: r.notes };
+  const executed = respond(r.final, decision, x.vars, r.attempts, r.upstreamHost);
+  executed.notes = r.notes;
+  return executed;
 }

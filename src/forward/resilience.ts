@@ -53,6 +53,9 @@ export interface ResilientResult extends LoopResult {
   mirrors: MirrorReport;
 }
 
+/** The report of a request without mirrors (shared: nothing adds to it). */
+const NO_MIRRORS: MirrorReport = Object.freeze({ sent: Object.freeze([]), skipped: Object.freeze([]) }) as unknown as MirrorReport;
+
 export async function forwardResilient(decision: ForwardDecision, plan: UpstreamPlan, x: ResilientExchange, io: ForwardIo): Promise<ResilientResult> {
   // A WebSocket upgrade is passed through untouched: one attempt, never mirrored (DESIGN §6).
   const policy = plan.webSocket ? { maxAttempts: 1 } : effectiveResilience(decision);
@@ -74,7 +77,7 @@ export async function forwardResilient(decision: ForwardDecision, plan: Upstream
 
   const mirrors: MirrorReport =
     d.mirrors.length === 0
-      ? { sent: [], skipped: [] }
+      ? NO_MIRRORS
       : sendMirrors(d, plan, body, {
           fetcher: io.fetcher,
           budget,
@@ -101,5 +104,9 @@ export async function forwardResilient(decision: ForwardDecision, plan: Upstream
   if (body.onceReason && body.onceReason !== "not needed") notes.requestBody = body.onceReason;
   if (mirrors.sent.length > 0) notes.mirrored = mirrors.sent;
   if (mirrors.skipped.length > 0) notes.mirrorsSkipped = mirrors.skipped.map((s) => `${s.host}: ${s.reason}`);
-  return { ...loop, notes, mirrors };
+  // runAttempts' result is this request's own object: completed in place, not copied.
+  const result = loop as ResilientResult;
+  result.notes = notes;
+  result.mirrors = mirrors;
+  return result;
 }

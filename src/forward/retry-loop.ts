@@ -110,13 +110,12 @@ export async function runAttempts(
 
     // shouldRetry with `attempts` = the retries this request may make (policy.maxAttempts − 1).
     const wanted = n < policy.maxAttempts && isRetriable(outcome, decision.retries);
-    const base = { attempts: n, upstreamHost: current.host, endpoint, trail };
     if (!wanted) {
       if (result.kind === "response") signal?.disarmPerTry();
       else signal?.release();
       // With no route timeout nothing can abort the body any more: drop the listener now.
       if (deadline.expired || result.kind !== "response") deadline.clear();
-      return { final: result, ...base };
+      return { final: result, attempts: n, upstreamHost: current.host, endpoint, trail };
     }
     // The policy wants another attempt: check what the edge can afford.
     const abandoned: RetryAbandoned | undefined = !body.available
@@ -127,7 +126,7 @@ export async function runAttempts(
     if (abandoned) {
       if (result.kind === "response") signal?.disarmPerTry();
       else signal?.release();
-      return { final: result, ...base, retryAbandoned: abandoned };
+      return { final: result, attempts: n, upstreamHost: current.host, endpoint, trail, retryAbandoned: abandoned };
     }
     // Retrying: this attempt is done with. Cancel a response body nobody will read.
     if (result.kind === "response") void result.response.body?.cancel().catch(() => undefined);
@@ -136,11 +135,11 @@ export async function runAttempts(
     await sleep(backoffMs(n, decision.retries.backoffBaseMs, io.rand), deadline.armed ? deadline.signal : undefined, clock);
     if (deadline.expired) {
       trail.push("route timeout during back-off");
-      return { final: { kind: "timeout" }, ...base };
+      return { final: { kind: "timeout" }, attempts: n, upstreamHost: current.host, endpoint, trail };
     }
 
     const next = reselect(decision, facts, io, excludePrevious ? tried : undefined, endpoint, consistentHash);
-    if (!next) return { final: { kind: "noHealthyUpstream" }, ...base };
+    if (!next) return { final: { kind: "noHealthyUpstream" }, attempts: n, upstreamHost: current.host, endpoint, trail };
     if (next !== endpoint) {
       endpoint = next;
       current = planFor(plan, decision, endpoint);
