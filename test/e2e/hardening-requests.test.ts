@@ -12,7 +12,6 @@
  * request has a 10 s deadline). The Worker's console output is captured: no cookie, authorization,
  * admin token or query value may appear in it.
  */
-import { connect } from "node:net";
 import { dirname } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +20,7 @@ import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.
 import { hardeningTable, lenientOriginView } from "../fixtures/hardening-config.ts";
 import { pushTable } from "../fixtures/pushed.ts";
 import { rawFetch } from "./harness/gateway.ts";
+import { rawHttp, type RawAnswer } from "./harness/raw-http.ts";
 
 const ADMIN_TOKEN = "e2e-admin-token-0123456789";
 const SECRETS = {
@@ -36,57 +36,7 @@ let mf: Miniflare;
 let base: URL;
 const logs: string[] = [];
 
-interface Raw {
-  status: number;
-  headers: Map<string, string[]>;
-  body: string;
-  raw: string;
-}
-
-/** Sends exactly these bytes and reads until the server closes (Connection: close); 10 s deadline. */
-function raw(request: string | Buffer, deadlineMs = 10_000): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(base.port), base.hostname);
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no complete answer within ${deadlineMs} ms to ${JSON.stringify(String(request).slice(0, 80))}`));
-    }, deadlineMs);
-    socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("error", () => {}); // a reset after the answer is fine; "close" decides
-    socket.on("close", () => {
-      clearTimeout(timer);
-      const text = Buffer.concat(chunks).toString("latin1");
-      const end = text.indexOf("\r\n\r\n");
-      if (end < 0) return reject(new Error(`no HTTP answer: ${JSON.stringify(text.slice(0, 200))}`));
-      const [statusLine, ...lines] = text.slice(0, end).split("\r\n");
-      const headers = new Map<string, string[]>();
-      for (const l of lines) {
-        const i = l.indexOf(":");
-        const name = l.slice(0, i).trim().toLowerCase();
-        headers.set(name, [...(headers.get(name) ?? []), l.slice(i + 1).trim()]);
-      }
-      let body = text.slice(end + 4);
-      if (headers.get("transfer-encoding")?.[0]?.toLowerCase() === "chunked") body = dechunk(body);
-      resolve({ status: Number(statusLine!.split(" ")[1]), headers, body, raw: text });
-    });
-    socket.write(request);
-  });
-}
-
-function dechunk(s: string): string {
-  let out = "";
-  let i = 0;
-  while (i < s.length) {
-    const nl = s.indexOf("\r\n", i);
-    if (nl < 0) break;
-    const size = parseInt(s.slice(i, nl), 16);
-    if (!size) break;
-    out += s.slice(nl + 2, nl + 2 + size);
-    i = nl + 2 + size + 2;
-  }
-  return out;
-}
+const raw = (request: string | Buffer, deadlineMs?: number) => rawHttp(base, request, deadlineMs);
 
 const get = (target: string, host = "shop.example.com", extra = "") => raw(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`);
 
@@ -128,7 +78,7 @@ afterAll(async () => {
 });
 
 /** The origin's echo of one request (the Worker forwarded it), or null for a local answer. */
-function echoed(r: Raw): { path: string; headers: Record<string, string>; server: string } | null {
+function echoed(r: RawAnswer): { path: string; headers: Record<string, string>; server: string } | null {
   if (r.headers.get("x-echo-server") === undefined) return null;
   return JSON.parse(r.body) as { path: string; headers: Record<string, string>; server: string };
 }

@@ -4,51 +4,18 @@
  * received. Config: test/fixtures/attack-config.ts. Requests go out as raw bytes on a socket,
  * so no client-side URL or header cleanup hides anything.
  */
-import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoOrigin, type EchoOrigin } from "../../scripts/lib/echo-origin.ts";
 import { attackTable } from "../fixtures/attack-config.ts";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
+import { rawHttp } from "./harness/raw-http.ts";
 
 let gw: Gateway;
 let origin: EchoOrigin;
 let originB: EchoOrigin;
 let shadow: EchoOrigin;
 
-interface Raw {
-  status: number;
-  headers: Map<string, string[]>;
-  body: string;
-}
-
-/** Sends exactly these bytes, reads until the server closes (Connection: close); 10 s deadline. */
-function raw(request: string): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(gw.url.port), gw.url.hostname);
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no answer within 10 s to ${JSON.stringify(request.slice(0, 80))}`));
-    }, 10_000);
-    socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("error", () => {});
-    socket.on("close", () => {
-      clearTimeout(timer);
-      const text = Buffer.concat(chunks).toString("latin1");
-      const end = text.indexOf("\r\n\r\n");
-      if (end < 0) return reject(new Error(`no HTTP answer: ${JSON.stringify(text.slice(0, 200))}`));
-      const [statusLine, ...lines] = text.slice(0, end).split("\r\n");
-      const headers = new Map<string, string[]>();
-      for (const l of lines) {
-        const i = l.indexOf(":");
-        const name = l.slice(0, i).trim().toLowerCase();
-        headers.set(name, [...(headers.get(name) ?? []), l.slice(i + 1).trim()]);
-      }
-      resolve({ status: Number(statusLine!.split(" ")[1]), headers, body: text.slice(end + 4) });
-    });
-    socket.write(request);
-  });
-}
+const raw = (request: string) => rawHttp(gw.url, request);
 
 const get = (target: string, host = "site.test", extra = "") => raw(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`);
 
