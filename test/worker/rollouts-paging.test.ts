@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { env, exports } from "cloudflare:workers";
 import type { RolloutList } from "../../src/rollout/status.ts";
-import { compiledTable, gatewayYaml, istioDoc, virtualServiceYaml, WEB_V1_V2, yamlFile } from "../fixtures/istio.ts";
+import { canaryYaml, compiledTable, gatewayYaml, virtualServiceYaml, WEB_V1_V2, yamlFile } from "../fixtures/istio.ts";
 import { pushTable } from "../fixtures/pushed.ts";
 
 const AUTH = { authorization: "Bearer test-admin-token" };
@@ -28,14 +28,13 @@ function config(): string {
     - { destination: { host: web.internal.example, subset: v2 }, weight: 10 }`,
         { name: `s${id(i)}`, hosts: [`${id(i)}.example`] },
       ),
-      istioDoc(
-        "Canary",
-        id(i),
-        `target: { virtualService: s${id(i)}, rule: main }
-primary: { host: web.internal.example, subset: v1 }
-canary: { host: web.internal.example, subset: v2 }
-analysis: { interval: 1m, stepWeights: [20, 50], threshold: 2, minRequests: 10, successRate: { min: 99 } }`,
-      ).replace("networking.istio.io/v1", "edge-gateway.dev/v1alpha1"),
+      canaryYaml(id(i), {
+        virtualService: `s${id(i)}`,
+        rule: "main",
+        primary: "{ host: web.internal.example, subset: v1 }",
+        canary: "{ host: web.internal.example, subset: v2 }",
+        analysis: "{ interval: 1m, stepWeights: [20, 50], threshold: 2, minRequests: 10, successRate: { min: 99 } }",
+      }),
     );
   }
   return yamlFile(...docs);
