@@ -13,8 +13,8 @@
 import { stringify } from "yaml";
 
 export interface IstioObject {
-  apiVersion: "networking.istio.io/v1";
-  kind: "Gateway" | "VirtualService" | "DestinationRule" | "ServiceEntry";
+  apiVersion: "networking.istio.io/v1" | "edge-gateway.dev/v1alpha1";
+  kind: "Gateway" | "VirtualService" | "DestinationRule" | "ServiceEntry" | "Canary";
   metadata: { name: string; namespace: string };
   spec: Record<string, unknown>;
 }
@@ -226,6 +226,46 @@ export function smallConfig(origin?: OriginAddress): BenchConfig {
   ];
   const probe: Probe = { method: "GET", host: SMALL_HOST, path: "/ok", headers: {}, route: "default" };
   return { label: "small config", objects, routes: 3, hosts: 1, probes: [probe] };
+}
+
+export const CANARY_HOST = "canary.bench.example.com";
+
+/**
+ * A 90/10 split of one rule between two subsets, with (`canary: true`) or without a Canary on that
+ * rule (docs/canary.md): the same routes either way, so the difference is what a rollout costs a
+ * request (the variant's counters, the weight read from the rollout's state).
+ */
+export function canaryConfig(origin: OriginAddress | undefined, canary: boolean): BenchConfig {
+  const dr: IstioObject = {
+    apiVersion: API,
+    kind: "DestinationRule",
+    metadata: { name: "origin", namespace: NAMESPACE },
+    spec: { host: ORIGIN_HOST, subsets: [{ name: "v1", labels: { version: "v1" } }, { name: "v2", labels: { version: "v2" } }] },
+  };
+  const rule = {
+    name: "checkout",
+    route: [
+      { destination: { host: ORIGIN_HOST, subset: "v1" }, weight: 90 },
+      { destination: { host: ORIGIN_HOST, subset: "v2" }, weight: 10 },
+    ],
+  };
+  const objects: IstioObject[] = [gateway(), originEntry(origin, ["v1", "v2"]), dr, virtualService("shop", [CANARY_HOST], [rule])];
+  if (canary) {
+    objects.push({
+      apiVersion: "edge-gateway.dev/v1alpha1",
+      kind: "Canary",
+      metadata: { name: "checkout", namespace: NAMESPACE },
+      spec: {
+        target: { virtualService: "shop", rule: "checkout" },
+        primary: { host: ORIGIN_HOST, subset: "v1" },
+        canary: { host: ORIGIN_HOST, subset: "v2" },
+        // Intervals far longer than the run: the bench measures serving, not judging.
+        analysis: { interval: "1h", stepWeights: [10, 50], threshold: 3, minRequests: 100, successRate: { min: 99 } },
+      },
+    });
+  }
+  const probe: Probe = { method: "GET", host: CANARY_HOST, path: "/ok", headers: {}, route: "checkout" };
+  return { label: canary ? "90/10 split with a Canary" : "90/10 split", objects, routes: 1, hosts: 1, probes: [probe] };
 }
 
 export const SPLIT_HOST = "split.bench.example.com";

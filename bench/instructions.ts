@@ -14,7 +14,7 @@ import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { runLoad, type LoadTarget } from "./load-client.ts";
-import { startWorker, type WorkerSpec } from "./workerd.ts";
+import { startWorker, type RunningWorker, type WorkerSpec } from "./workerd.ts";
 
 export function valgrindAvailable(): boolean {
   return spawnSync("valgrind", ["--version"]).status === 0 && spawnSync("callgrind_control", ["-h"]).status !== null;
@@ -33,6 +33,10 @@ export interface InstructionCount {
   errors: number;
   instructions: number;
   perRequest: number;
+  /** Wall time of the counted requests. */
+  seconds: number;
+  /** opts.probe's counter after the window minus before it. */
+  probed?: number;
 }
 
 /** Instructions per request of one Worker, `requests` requests at concurrency 4 after `warmup` requests. */
@@ -40,7 +44,7 @@ export async function countInstructions(
   spec: WorkerSpec,
   target: (base: string) => LoadTarget,
   workDir: string,
-  opts: { warmup: number; requests: number },
+  opts: { warmup: number; requests: number; concurrency?: number; pauseMs?: number; probe?: (w: RunningWorker) => Promise<number> },
 ): Promise<InstructionCount> {
   const tag = spec.label.replace(/[^a-z0-9]+/gi, "-");
   const out = path.join(workDir, `callgrind.${tag}`);
@@ -60,16 +64,20 @@ export async function countInstructions(
     if (warm.errors > 0) throw new Error(`warm-up errors under valgrind: ${warm.firstError}`);
     const control = (...a: string[]) =>
       execFileSync("callgrind_control", [...a, String(w.pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    // `probe` reads a counter of the worker's (its objects' served requests, say) around the window.
+    const before = opts.probe ? await opts.probe(w) : 0;
     control("-i", "on");
-    const r = await runLoad(t, { concurrency: 4, durationMs: 600_000, maxRequests: opts.requests });
+    const r = await runLoad(t, { concurrency: opts.concurrency ?? 4, durationMs: 600_000, maxRequests: opts.requests, ...(opts.pauseMs ? { pauseMs: opts.pauseMs } : {}) });
     control("-d");
+    // After the dump: the probe's own requests are not the measured work.
+    const probed = opts.probe ? (await opts.probe(w)) - before : undefined;
     const dumps = readdirSync(workDir).filter((f) => f.startsWith(`callgrind.${tag}.${w.pid}`) && !f.endsWith(".log"));
     let instructions = 0;
     for (const f of dumps) {
       const m = /^summary:\s*(\d+)/m.exec(readFileSync(path.join(workDir, f), "utf8"));
       if (m) instructions += Number(m[1]);
     }
-    return { label: spec.label, requests: r.requests, errors: r.errors, instructions, perRequest: instructions / r.requests };
+    return { label: spec.label, requests: r.requests, errors: r.errors, instructions, perRequest: instructions / r.requests, seconds: r.elapsedMs / 1000, ...(probed !== undefined ? { probed } : {}) };
   } finally {
     await w.stop();
   }

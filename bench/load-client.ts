@@ -21,6 +21,8 @@ export interface LoadOptions {
   maxRequests?: number;
   /** Status every response must have; others count as errors. Default 200. */
   expectStatus?: number;
+  /** Each connection waits this long after each response (paced load); default none. */
+  pauseMs?: number;
 }
 
 export interface LoadResult {
@@ -100,6 +102,7 @@ export async function runLoad(target: LoadTarget, opts: LoadOptions): Promise<Lo
     while (performance.now() < deadline && started < max) {
       started++;
       await one();
+      if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency }, loop));
