@@ -5,25 +5,7 @@
  * consecutive errors, how often it was ejected, and the last active health-check probe.
  */
 import { ErrorBox, Layout, type Viewer } from "./layout.tsx";
-
-interface ProbeResult {
-  ok: boolean;
-  status?: number;
-  detail?: string;
-  at: string;
-  ms?: number;
-}
-
-interface EndpointHealth {
-  url: string;
-  ejected: boolean;
-  returnsAt?: string;
-  consecutive5xx: number;
-  consecutiveGatewayErrors: number;
-  ejections: number;
-  healthy: boolean | null;
-  lastProbe: ProbeResult | null;
-}
+import type { EndpointHealth } from "../../state/health-object.ts";
 
 type ClusterHealth =
   | { cluster: string; outlierDetection: boolean; healthCheck: { path: string; intervalMs: number } | null; endpoints: EndpointHealth[]; at: string }
