@@ -16,6 +16,7 @@
  */
 import { parseDuration } from "../config/duration.ts";
 import type { HealthCheck } from "../table/types.ts";
+import { annotationItems } from "./annotation-items.ts";
 
 export const HEALTH_CHECK_ANNOTATION = "edge-gateway.dev/health-check";
 export const HEALTH_CHECK_PATH = ["metadata", "annotations", HEALTH_CHECK_ANNOTATION] as const;
@@ -48,19 +49,7 @@ export function parseHealthCheck(value: string, report: HealthCheckReport): Heal
     ok = false;
   };
   const hc: Partial<HealthCheck> = { ...DEFAULT_HEALTH_CHECK, expectedStatuses: [[200, 200]] };
-  const seen = new Set<string>();
-  for (const raw of value.split(";")) {
-    const item = raw.trim();
-    if (!item) continue;
-    const eq = item.indexOf("=");
-    if (eq <= 0) {
-      bad(`expected "key=value" items separated by ";" (keys: path, interval, timeout, healthy, unhealthy, statuses, host, panic), got ${JSON.stringify(item)}`);
-      continue;
-    }
-    const key = item.slice(0, eq).trim();
-    const v = item.slice(eq + 1).trim();
-    if (seen.has(key)) bad(`"${key}" is given twice`);
-    seen.add(key);
+  for (const [key, v] of annotationItems(value, "path, interval, timeout, healthy, unhealthy, statuses, host, panic", bad)) {
     switch (key) {
       case "path":
         if (/^\/[\x21-\x7e]*$/.test(v)) hc.path = v;

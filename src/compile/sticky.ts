@@ -27,6 +27,7 @@
  */
 import type { Cluster, StickySplit, WeightedDestination } from "../table/types.ts";
 import { parseDuration } from "../config/duration.ts";
+import { annotationItems } from "./annotation-items.ts";
 
 export const STICKY_ANNOTATION = "edge-gateway.dev/sticky-split";
 export const DEFAULT_COOKIE = "edge_visitor";
@@ -65,24 +66,12 @@ const ANNOTATION_PATH = ["metadata", "annotations", STICKY_ANNOTATION] as const;
 /** Parse the annotation value; problems go to `report` and make the result undefined. */
 export function parseStickyAnnotation(value: string, report: StickyReport): StickyAnnotation | undefined {
   const out: StickyAnnotation = { cookie: DEFAULT_COOKIE, ttlSeconds: DEFAULT_TTL_SECONDS, path: "/" };
-  const seen = new Set<string>();
   let ok = true;
   const bad = (message: string) => {
     report("error", ANNOTATION_PATH, message, "sticky-annotation");
     ok = false;
   };
-  for (const raw of value.split(";")) {
-    const item = raw.trim();
-    if (!item) continue;
-    const eq = item.indexOf("=");
-    if (eq <= 0) {
-      bad(`expected "key=value" items separated by ";" (keys: cookie, ttl, path, rules), got ${JSON.stringify(item)}`);
-      continue;
-    }
-    const key = item.slice(0, eq).trim();
-    const v = item.slice(eq + 1).trim();
-    if (seen.has(key)) bad(`"${key}" is given twice`);
-    seen.add(key);
+  for (const [key, v] of annotationItems(value, "cookie, ttl, path, rules", bad)) {
     switch (key) {
       case "cookie":
         if (COOKIE_NAME.test(v)) out.cookie = v;
