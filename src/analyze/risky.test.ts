@@ -191,8 +191,8 @@ describe("request credentials copied into response headers (issue #18 item 8)", 
   });
 });
 
-describe("HTTPRoutes: findings point at the HTTPRoute, never at a VirtualService of the same name", () => {
-  const GW = `apiVersion: gateway.networking.k8s.io/v1
+/** A Gateway for app.example.com and the head of HTTPRoute `app` bound to it, up to its spec's parentRefs. */
+const APP_ROUTE_HEAD = `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: { name: gw, namespace: default }
 spec:
@@ -204,7 +204,10 @@ kind: HTTPRoute
 metadata: { name: app, namespace: default }
 spec:
   parentRefs: [{ name: gw }]
-  hostnames: [app.example.com]
+`;
+
+describe("HTTPRoutes: findings point at the HTTPRoute, never at a VirtualService of the same name", () => {
+  const GW = `${APP_ROUTE_HEAD}  hostnames: [app.example.com]
   rules:
     - matches: [{ path: { type: PathPrefix, value: /old } }]
       filters: [{ type: RequestRedirect, requestRedirect: { path: { type: ReplaceFullPath, replaceFullPath: /old/new } } }]
@@ -221,19 +224,7 @@ spec:
 
 describe("HTTPRoute ResponseHeaderModifier copying a credential (the Worker expands %REQ()% there too)", () => {
   it("warns at the filter's value", async () => {
-    const text = `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: gw, namespace: default }
-spec:
-  gatewayClassName: edge
-  listeners: [{ name: http, hostname: app.example.com, port: 80, protocol: HTTP }]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: app, namespace: default }
-spec:
-  parentRefs: [{ name: gw }]
-  rules:
+    const text = `${APP_ROUTE_HEAD}  rules:
     - filters:
         - type: ResponseHeaderModifier
           responseHeaderModifier: { add: [{ name: X-Who, value: "%REQ(authorization)%" }] }
