@@ -25,13 +25,22 @@ export function canonicalJson(table: RouteTable): string {
   return JSON.stringify(storedForm(table), sortedKeys);
 }
 
+/**
+ * The identity of a route action in the pool: its canonical JSON. compile shares one object
+ * between equal actions with it too (issue #16 item 2: memory), so the pool of the stored form
+ * and the objects in memory agree.
+ */
+export function actionKey(action: RouteAction): string {
+  return JSON.stringify(action, sortedKeys);
+}
+
 function storedForm(table: RouteTable): StoredTable {
   const pool: RouteAction[] = [];
   const seen = new Map<string, number>();
   const vhosts = table.vhosts.map((vh) => ({
     ...vh,
     routes: vh.routes.map((r) => {
-      const key = JSON.stringify(r.action, sortedKeys);
+      const key = actionKey(r.action);
       let i = seen.get(key);
       if (i === undefined) {
         i = pool.length;
@@ -166,6 +175,82 @@ function sortedKeys(this: unknown, key: string, value: unknown): unknown {
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The canonical JSON of `table` as a sequence of pieces whose concatenation is exactly
+ * canonicalJson(table), one virtual host at a time (issue #16 item 2: CLI memory). canonicalJson
+ * builds the stored form of every route (a copy with its action's pool index) and the whole
+ * string at once, ≈ 0.5 KiB per route alive together beside the table; here each vhost's copies
+ * and bytes are garbage as soon as the consumer (an incremental hash) has read them.
+ * src/table/codec.test.ts checks the equality on random and generated tables.
+ */
+export function* canonicalPieces(table: RouteTable): Generator<string> {
+  // The pool first (it is the first key): the same first-seen order as storedForm. A rule's
+  // match entries share one action object, so it is serialized once per object, not per route.
+  const pool: RouteAction[] = [];
+  const seen = new Map<string, number>();
+  const byObject = new Map<RouteAction, number>();
+  for (const vh of table.vhosts)
+    for (const r of vh.routes) {
+      if (byObject.has(r.action)) continue;
+      const key = actionKey(r.action);
+      let i = seen.get(key);
+      if (i === undefined) {
+        i = pool.length;
+        pool.push(r.action);
+        seen.set(key, i);
+      }
+      byObject.set(r.action, i);
+    }
+  seen.clear();
+  // Top-level keys sorted as sortedKeys sorts them; `undefined` members are left out as
+  // JSON.stringify leaves them out.
+  const top: Record<string, unknown> = { ...table, actionPool: pool };
+  let first = true;
+  for (const k of Object.keys(top).sort()) {
+    const v = top[k];
+    if (k !== "vhosts") {
+      const json = JSON.stringify(v, sortedKeys) as string | undefined;
+      if (json === undefined) continue;
+      yield `${first ? "{" : ","}${JSON.stringify(k)}:${json}`;
+    } else {
+      yield `${first ? "{" : ","}"vhosts":[`;
+      let n = 0;
+      for (const vh of table.vhosts) {
+        const stored = { ...vh, routes: vh.routes.map((r) => ({ ...r, action: byObject.get(r.action)! })) };
+        yield `${n++ ? "," : ""}${JSON.stringify(stored, sortedKeys)}`;
+      }
+      yield "]";
+    }
+    first = false;
+  }
+  yield first ? "{}" : "}";
+}
+
+/** An incremental SHA-256 (the CLI passes node:crypto's; crypto.subtle has no streaming digest). */
+export interface IncrementalHash {
+  /** Adds the UTF-8 bytes of `text`. */
+  update(text: string): void;
+  /** Lower-case hex. */
+  digest(): string;
+}
+
+/**
+ * tableHash without the whole canonical string in memory: the pieces are fed to `hash` in runs
+ * of about 1 MiB. Equal to tableHash(table) (codec.test.ts).
+ */
+export function streamedTableHash(table: RouteTable, hash: IncrementalHash): string {
+  let buf = "";
+  for (const piece of canonicalPieces({ ...table, hash: "" })) {
+    buf += piece;
+    if (buf.length >= 1 << 20) {
+      hash.update(buf);
+      buf = "";
+    }
+  }
+  hash.update(buf);
+  return hash.digest();
 }
 
 /** sha-256 hex of the canonical JSON with `hash` set to "". */

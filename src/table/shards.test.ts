@@ -13,7 +13,8 @@ import { decide } from "../decide.ts";
 import { factsFromParts } from "../match/facts.ts";
 import { headersFromObject } from "../match/headers.ts";
 import { prepare } from "../prepare.ts";
-import { canonicalJson, decodeTable, hashedCanonicalJson, tableHash } from "./codec.ts";
+import { canonicalJson, canonicalPieces, decodeTable, hashedCanonicalJson, streamedTableHash, tableHash } from "./codec.ts";
+import { createHash } from "node:crypto";
 import { parseStoredTable } from "../../test/fixtures/table.ts";
 import { assembleTable, bucketCount, decidingShard, exactShardOf, shardTable } from "./shards.ts";
 import type { RouteTable } from "./types.ts";
@@ -216,6 +217,32 @@ spec:
     const h = await hashedCanonicalJson(bare);
     expect(h.json).toBe(canonicalJson({ ...bare, hash: h.hash }));
     expect(h.hash).toBe(await tableHash(bare));
+  });
+
+  it("the streamed canonical form (canonicalPieces, streamedTableHash) equals canonicalJson and tableHash", async () => {
+    // The CLI hashes the whole table piece by piece (issue #16 item 2: memory); the version must
+    // not change with it, on random configs (shared and distinct actions, warnings, wildcards),
+    // the tables' shards and degenerate tables.
+    const sha = () => {
+      const h = createHash("sha256");
+      return { update: (t: string) => void h.update(t, "utf8"), digest: () => h.digest("hex") };
+    };
+    const same = async (t: RouteTable) => {
+      expect([...canonicalPieces(t)].join("")).toBe(canonicalJson(t));
+      expect(streamedTableHash(t, sha())).toBe(await tableHash(t));
+    };
+    await fc.assert(
+      fc.asyncProperty(config, async (c) => {
+        const table = await compiled(yaml(c));
+        if (!table) return;
+        await same(table);
+        expect(streamedTableHash(table, sha())).toBe(table.hash);
+        for (const shard of (await shardTable(table, 1)).shards) await same(shard.table);
+      }),
+      { numRuns: 40 },
+    );
+    await same({ tableVersion: 1, hash: "", istio: "1.28", listeners: {}, vhosts: [], clusters: {} } as unknown as RouteTable);
+    await same({ tableVersion: 1, hash: "x", istio: "1.28", listeners: {}, vhosts: [], clusters: {}, warnings: ["w\u00e9\ud83d\ude00"], extra: undefined } as unknown as RouteTable);
   });
 
   it("a one-host change rewrites one shard and the index; the other shards keep their bytes", async () => {
