@@ -19,7 +19,7 @@ export const diffCommand: Command = {
   async run(args, io) {
     const { kv } = openTarget(args);
     try {
-      const b = await build(args.positionals, readOptions(args));
+      const b = await build(args.positionals, { ...readOptions(args), keepObjects: false });
       if (b.errors) {
         printIssues(io, b);
         io.err("diff: the config has errors");

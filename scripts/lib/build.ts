@@ -5,7 +5,9 @@
  */
 import { formatIssue, loadConfig, sortIssues, tally } from "../../src/config/index.ts";
 import type { ConfigObjects, Issue } from "../../src/config/index.ts";
-import { compile } from "../../src/compile/index.ts";
+import { compileUnhashed } from "../../src/compile/index.ts";
+import { streamedTableHash, type IncrementalHash } from "../../src/table/codec.ts";
+import { createHash } from "node:crypto";
 import { tableSummary } from "../../src/table/describe.ts";
 import type { RouteTable } from "../../src/table/types.ts";
 import { SourceError, readSources, type ReadOptions } from "./files.ts";
@@ -40,7 +42,15 @@ export function readOptions(args: ParsedArgs): ReadOptions {
   return { maxFileBytes: n };
 }
 
-export async function build(paths: string[], options: ReadOptions = {}): Promise<BuildResult> {
+export interface BuildOptions extends ReadOptions {
+  /**
+   * false: the loaded objects (their values, locators and the files' text) are let go before the
+   * table is hashed, and `objects` is null (push, diff: no `analyze`). Default true.
+   */
+  keepObjects?: boolean;
+}
+
+export async function build(paths: string[], options: BuildOptions = {}): Promise<BuildResult> {
   let files;
   try {
     files = await readSources(paths, options);
@@ -49,14 +59,28 @@ export async function build(paths: string[], options: ReadOptions = {}): Promise
     throw e;
   }
   const sources = files.map((f) => f.path);
-  const loaded = loadConfig(files);
+  // Issue #16 item 2 (memory): `files` and `loaded` are dropped as soon as they are no longer
+  // needed, so that what the command keeps is the table and, when asked, the objects.
+  let loaded: { objects: ConfigObjects | null; issues: Issue[] } = loadConfig(files);
+  files = null;
   if (loaded.issues.some((i) => i.severity === "error")) return result(null, loaded.issues, sources, null);
-  const compiled = await compile(loaded.objects, { sources });
+  const compiled = await compileUnhashed(loaded.objects!, { sources });
   // The loader and the compiler both notice a mesh-only VirtualService (the compiler must, for
   // objects that skipped the loader); print the loader's finding once.
   const loaderSaid = new Set(loaded.issues.map((i) => `${i.file}\u0000${i.code}`));
   const compiledIssues = compiled.issues.filter((i) => !(i.code === "mesh-only" && loaderSaid.has(`${i.file}\u0000${i.code}`)));
-  return result(compiled.table, [...loaded.issues, ...compiledIssues], sources, loaded.objects);
+  const issues = [...loaded.issues, ...compiledIssues];
+  const objects = options.keepObjects === false ? null : loaded.objects;
+  loaded = { objects: null, issues: [] };
+  // The version: the content hash of the whole table, streamed (equal to tableHash, without the
+  // whole canonical string in memory).
+  if (compiled.table) compiled.table.hash = streamedTableHash(compiled.table, sha256());
+  return result(compiled.table, issues, sources, objects);
+}
+
+function sha256(): IncrementalHash {
+  const h = createHash("sha256");
+  return { update: (text) => void h.update(text, "utf8"), digest: () => h.digest("hex") };
 }
 
 function result(table: RouteTable | null, issues: Issue[], sources: string[], objects: ConfigObjects | null): BuildResult {

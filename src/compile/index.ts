@@ -10,7 +10,7 @@
  *   sticky   weighted splits made sticky by annotation or DR cookie (sticky.ts)
  */
 import { applyCanaries } from "./canary.ts";
-import { TABLE_VERSION, type Cluster, type HealthCheck, type Listener, type RouteTable, type VirtualHost } from "../table/types.ts";
+import { TABLE_VERSION, type Cluster, type HealthCheck, type Listener, type RouteAction, type RouteTable, type VirtualHost } from "../table/types.ts";
 import type { ConfigObjects, Issue, Located, VirtualService } from "./input.ts";
 import { objectKey } from "./input.ts";
 import { formatIssue, sortIssues } from "../config/issue.ts";
@@ -25,7 +25,7 @@ import { Upstreams } from "./upstreams.ts";
 import { Destinations } from "./destinations.ts";
 import { buildCluster } from "./clusters.ts";
 import { HEALTH_CHECK_PATH, parseHealthCheck } from "./health-check.ts";
-import { canonicalJson, tableHash } from "../table/codec.ts";
+import { actionKey, canonicalJson, tableHash } from "../table/codec.ts";
 import { stickySplitFor } from "./sticky.ts";
 import { configNamespaces } from "../config/k8s-names.ts";
 import { compileGatewayApi, serviceEntryResolver, type GatewayApiVhost } from "./gateway-api/index.ts";
@@ -36,9 +36,25 @@ export { canonicalJson, tableHash };
 export interface CompileOptions {
   /** Source files in load order; only the last tie-breaker of object order (see order.ts). */
   sources?: string[];
+  /**
+   * Share one object between equal route actions (default true). Changes memory only, never the
+   * stored bytes: false is the reference a differential test compares with.
+   */
+  shareActions?: boolean;
 }
 
 export async function compile(objects: ConfigObjects, opts: CompileOptions = {}): Promise<{ table: RouteTable | null; issues: Issue[] }> {
+  const compiled = await compileUnhashed(objects, opts);
+  if (compiled.table) compiled.table.hash = await tableHash(compiled.table);
+  return compiled;
+}
+
+/**
+ * compile without the content hash (the table's `hash` is ""). The CLI hashes the table itself,
+ * piece by piece and after it has let the loaded objects go (issue #16 item 2: memory,
+ * scripts/lib/build.ts); everything else calls compile.
+ */
+export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptions = {}): Promise<{ table: RouteTable | null; issues: Issue[] }> {
   const diags = new Diagnostics();
   const sources = opts.sources;
   const gateways = sortByCreation(objects.gateways, sources);
@@ -112,6 +128,21 @@ export async function compile(objects: ConfigObjects, opts: CompileOptions = {})
     }
   }
 
+  // Equal route actions become one object (the single destination most routes of a large config
+  // share): the stored form pools them by the same key (codec.ts actionKey), and one action object
+  // per rule was about half the memory of a generated 100,000-route table (issue #16 item 2). After
+  // the sticky step, the last one that writes into a rule's action.
+  const interned = new Map<string, RouteAction>();
+  const internAction = (a: RouteAction): RouteAction => {
+    if (opts.shareActions === false) return a;
+    const key = actionKey(a);
+    const known = interned.get(key);
+    if (known) return known;
+    interned.set(key, a);
+    return a;
+  };
+  for (const compiled of rules.values()) for (const rule of compiled) rule.body.action = internAction(rule.body.action);
+
   // Virtual hosts, listener by listener, domains in sorted order (map order must not leak).
   const vhosts: VirtualHost[] = [];
   const listeners = {} as Record<Scheme, Listener>;
@@ -166,10 +197,17 @@ export async function compile(objects: ConfigObjects, opts: CompileOptions = {})
 
   const issues = sortIssues(diags.issues);
   if (diags.hasErrors) return { table: null, issues };
+  // The Gateway API's routes too (each distinct object keyed once).
+  const seenAction = new Map<RouteAction, RouteAction>();
+  for (const vh of vhosts)
+    for (const r of vh.routes) {
+      let a = seenAction.get(r.action);
+      if (!a) seenAction.set(r.action, (a = internAction(r.action)));
+      r.action = a;
+    }
 
   const table: RouteTable = { tableVersion: TABLE_VERSION, hash: "", istio: "1.28", listeners, vhosts, clusters };
   const warnings = issues.filter((i) => i.severity === "warning").map(formatIssue);
   if (warnings.length) table.warnings = warnings;
-  table.hash = await tableHash(table);
   return { table, issues };
 }
