@@ -70,10 +70,13 @@ export async function applyCanaries(canaries: ReadonlyArray<Located<Canary>>, ct
       ctx.diags.error(c, ["spec", "target", "rule"], `rule ${JSON.stringify(spec.target.rule)} of ${vsKey} also routes to ${strangers.map(label).join(", ")}: a Canary drives a split of exactly its primary and canary`, "canary-target");
       continue;
     }
+    // The rule's own copy: compile shares one action object between equal rules (index.ts).
+    const own = { ...action, destinations: [...action.destinations] };
+    rule.body.action = own;
     if (ci < 0) {
       // Written with weight 0 (dropped by the compiler) or not at all: kept with weight 0.
-      action.destinations.push({ ...canary, weight: 0 });
-      ci = action.destinations.length - 1;
+      own.destinations.push({ ...canary, weight: 0 });
+      ci = own.destinations.length - 1;
     }
     const a = spec.analysis;
     const analysis = {
@@ -87,7 +90,7 @@ export async function applyCanaries(canaries: ReadonlyArray<Located<Canary>>, ct
     };
     const specHash = (await sha256Hex(JSON.stringify({ analysis, primary: label(primary), canary: label(canary) }))).slice(0, 16);
     const rollout: RouteRollout = { name, primary: pi, canary: ci, specHash, ...analysis };
-    action.rollout = rollout;
+    own.rollout = rollout;
     driven.set(`${vsKey}#${spec.target.rule}`, name);
   }
 }

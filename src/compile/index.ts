@@ -68,6 +68,23 @@ export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptio
 
   const bindings = bindGateways(gateways, virtualServices, diags);
 
+  // Equal route actions become one object as each rule is compiled (the single destination most
+  // routes of a large config share): the stored form pools them by the same key (codec.ts
+  // actionKey), and one action object per rule was about half the memory of a generated
+  // 100,000-route table, alive beside the loaded objects (issue #16 item 2). What writes into a
+  // rule's action afterwards (canary.ts, the sticky step below) gives the rule a copy first.
+  const interned = new Map<string, RouteAction>();
+  const shared = new Set<RouteAction>();
+  const internAction = (a: RouteAction): RouteAction => {
+    if (opts.shareActions === false || shared.has(a)) return a;
+    const key = actionKey(a);
+    const known = interned.get(key);
+    if (known) return known;
+    interned.set(key, a);
+    shared.add(a);
+    return a;
+  };
+
   // Compile the rules of each served VirtualService once, in creation order.
   const byKey = new Map<string, Located<VirtualService>>();
   for (const vs of virtualServices) if (!byKey.has(objectKey(vs.value))) byKey.set(objectKey(vs.value), vs);
@@ -80,7 +97,14 @@ export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptio
     if (!vsOrder.has(key)) vsOrder.set(key, i);
     if (!served.has(key) || rules.has(key)) return;
     const ns = vs.value.metadata.namespace ?? "default";
-    rules.set(key, flattenRules(vs, byKey, diags).map((flat) => compileRule(flat, ns, { diags, destinations })));
+    rules.set(
+      key,
+      flattenRules(vs, byKey, diags).map((flat) => {
+        const rule = compileRule(flat, ns, { diags, destinations });
+        rule.body.action = internAction(rule.body.action);
+        return rule;
+      }),
+    );
   });
 
   // Gateway API front-end (DESIGN.md §10): its vhosts arrive with routes in precedence order.
@@ -124,23 +148,11 @@ export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptio
         clusterOf: (k) => clusters[k],
         report: (severity, path, message, code) => (severity === "error" ? diags.error(vs, path, message, code) : diags.warn(vs, path, message, code)),
       });
-      if (sticky) action.sticky = sticky;
+      if (sticky) rule.body.action = { ...action, sticky }; // a copy: the action may be shared
     }
   }
 
-  // Equal route actions become one object (the single destination most routes of a large config
-  // share): the stored form pools them by the same key (codec.ts actionKey), and one action object
-  // per rule was about half the memory of a generated 100,000-route table (issue #16 item 2). After
-  // the sticky step, the last one that writes into a rule's action.
-  const interned = new Map<string, RouteAction>();
-  const internAction = (a: RouteAction): RouteAction => {
-    if (opts.shareActions === false) return a;
-    const key = actionKey(a);
-    const known = interned.get(key);
-    if (known) return known;
-    interned.set(key, a);
-    return a;
-  };
+  // Canaries and sticky splits gave their rules actions of their own: share those too.
   for (const compiled of rules.values()) for (const rule of compiled) rule.body.action = internAction(rule.body.action);
 
   // Virtual hosts, listener by listener, domains in sorted order (map order must not leak).
@@ -197,14 +209,8 @@ export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptio
 
   const issues = sortIssues(diags.issues);
   if (diags.hasErrors) return { table: null, issues };
-  // The Gateway API's routes too (each distinct object keyed once).
-  const seenAction = new Map<RouteAction, RouteAction>();
-  for (const vh of vhosts)
-    for (const r of vh.routes) {
-      let a = seenAction.get(r.action);
-      if (!a) seenAction.set(r.action, (a = internAction(r.action)));
-      r.action = a;
-    }
+  // The Gateway API's routes too.
+  for (const vh of vhosts) for (const r of vh.routes) r.action = internAction(r.action);
 
   const table: RouteTable = { tableVersion: TABLE_VERSION, hash: "", istio: "1.28", listeners, vhosts, clusters };
   const warnings = issues.filter((i) => i.severity === "warning").map(formatIssue);

@@ -56,7 +56,8 @@ async function same(paths: string[]): Promise<{ valid: boolean; findings: number
   for (const keepObjects of [true, false]) {
     const b = await build(paths, { keepObjects });
     expect(b.issues.map(formatIssue)).toEqual(whole.issues);
-    expect(b.objects === null).toBe(!keepObjects || whole.table === null);
+    if (!keepObjects) expect(b.objects).toBeNull();
+    else if (whole.table) expect(b.objects?.virtualServices.length).toBeGreaterThan(0);
     if (!whole.table) {
       expect(b.table).toBeNull();
       continue;
@@ -109,11 +110,13 @@ describe("build: what it keeps in memory changes nothing it stores or prints", (
     httpsHosts: fc.uniqueArray(fc.constantFrom(...HOSTS), { minLength: 0, maxLength: 3 }),
     files: fc.integer({ min: 1, max: 3 }),
     cookieDr: fc.boolean(),
+    // A Canary writes into its rule's action; an equal action of another rule must not see it.
+    canary: fc.boolean(),
   });
 
-  it("on random configs over several files (actions shared and not, sticky splits, errors)", async () => {
+  it("on random configs over several files (actions shared and not, sticky splits, Canaries, errors)", async () => {
     let n = 0;
-    const seen = { valid: 0, invalid: 0 };
+    const seen = { valid: 0, invalid: 0, canary: 0 };
     await fc.assert(
       fc.asyncProperty(config, async (c) => {
         const servers: object[] = [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }];
@@ -143,6 +146,18 @@ describe("build: what it keeps in memory changes nothing it stores or prints", (
             },
           })),
         ];
+        if (c.canary)
+          docs.push({
+            apiVersion: "edge-gateway.dev/v1alpha1",
+            kind: "Canary",
+            metadata: { name: "ab" },
+            spec: {
+              target: { virtualService: "vs-0", rule: "home-ab" },
+              primary: { host: "svc-a.internal", subset: "v1" },
+              canary: { host: "svc-a.internal", subset: "v2" },
+              analysis: { interval: "10s", stepWeights: [20, 50], threshold: 2, minRequests: 5, successRate: { min: 99 } },
+            },
+          });
         const folder = path.join(dir, `c${n++}`);
         mkdirSync(folder, { recursive: true });
         for (let f = 0; f < c.files; f++) {
@@ -151,11 +166,13 @@ describe("build: what it keeps in memory changes nothing it stores or prints", (
         }
         const r = await same([folder]);
         seen[r.valid ? "valid" : "invalid"]++;
+        if (c.canary && r.valid) seen.canary++;
       }),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
-    // Both outcomes were compared, not only one.
+    // Both outcomes were compared, not only one, and some Canary drove a rule.
     expect(seen.valid).toBeGreaterThan(0);
     expect(seen.invalid).toBeGreaterThan(0);
+    expect(seen.canary).toBeGreaterThan(0);
   }, 120_000);
 });
