@@ -4,6 +4,7 @@
  * stay as the user gave them (relative to cwd). Files over MAX_SOURCE_BYTES become a located error
  * instead of being read (a config that large is a mistake, and it would not fit a KV value).
  */
+import { readFileSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Issue, SourceFile } from "../../src/config/index.ts";
@@ -53,7 +54,9 @@ export async function readSources(paths: string[], options: ReadOptions = {}): P
   for (const path of unique) {
     const st = await stat(path);
     if (st.size > max) problems.push(issue(path, `file is ${st.size} bytes; the limit is ${max}${max === MAX_SOURCE_BYTES ? " (1 MiB)" : ""} per file — split it, or raise the limit with --max-file-bytes`));
-    else out.push({ path, text: await readFile(path, "utf8") });
+    // `reread`: loaded objects find positions in the text read again, so the texts of every file
+    // need not stay in memory (issue #16 item 2).
+    else out.push({ path, text: await readFile(path, "utf8"), reread: () => readFileSync(path, "utf8") });
   }
   if (problems.length) throw new SourceError(problems);
   return out;

@@ -65,7 +65,7 @@ export function loadConfig(files: SourceFile[]): { objects: ConfigObjects; issue
 }
 
 function loadFile(file: SourceFile, objects: ConfigObjects, issues: Issue[]): void {
-  const { docs, errors } = parseYamlFile(file.text);
+  const { docs, errors } = parseYamlFile(file.text, file.reread);
   for (const e of errors) issues.push({ severity: "error", file: file.path, line: e.line, col: e.col, path: "", message: e.message, code: "yaml-syntax", kind: "source" });
   for (const doc of docs) loadDoc(file.path, doc, objects, issues);
 }

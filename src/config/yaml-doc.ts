@@ -117,7 +117,55 @@ function preciseDoc(text: string, index: number, range: readonly [number, number
  */
 const LINE_DEPTH = 3;
 
-export function parseYamlFile(text: string): { docs: ParsedDoc[]; errors: YamlSyntaxError[] } {
+/**
+ * Where a document's locator finds its file's text when a position is asked for. Without
+ * `reread` the locators hold the text (≈ 1 byte per byte of YAML for the whole run); with it
+ * (the CLI: read the file again) they hold its length and checksum, and the text is read again
+ * on demand and checked against them, the last one kept (issue #16 item 2: the CLI's memory
+ * for texts is then the largest file's, not the config's). A file that changed on disk since it
+ * was loaded gives no positions (1:1) rather than wrong ones.
+ */
+interface TextSource {
+  text(): string | undefined;
+}
+
+let lastReread: { source: TextSource; text: string } | null = null;
+
+function textSource(text: string, reread: (() => string) | undefined): TextSource {
+  return reread ? rereadSource(text.length, checksum(text), reread) : { text: () => text };
+}
+
+/** Its own function: a closure here must not share a scope that holds the text. */
+function rereadSource(length: number, sum: number, reread: () => string): TextSource {
+  const source: TextSource = {
+    text() {
+      if (lastReread?.source === source) return lastReread.text;
+      let again: string;
+      try {
+        again = reread();
+      } catch {
+        return undefined;
+      }
+      if (again.length !== length || checksum(again) !== sum) return undefined;
+      lastReread = { source, text: again };
+      return again;
+    },
+  };
+  return source;
+}
+
+/** FNV-1a over UTF-16 code units: tells "the same file" from "changed since it was loaded". */
+function checksum(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * `reread`: returns the file's text again (see TextSource); only the fast path uses it (a file
+ * read by the precise path keeps its parse, as ever).
+ */
+export function parseYamlFile(text: string, reread?: () => string): { docs: ParsedDoc[]; errors: YamlSyntaxError[] } {
   if (MAY_HAVE_ANCHOR.test(text)) return parseYamlFilePrecise(text);
   // Start offset of the maps and lists js-yaml builds up to LINE_DEPTH deep (node events: an
   // "open" pushes the offset, the matching "close" sees the built value at depth open.length).
@@ -155,12 +203,16 @@ export function parseYamlFile(text: string): { docs: ParsedDoc[]; errors: YamlSy
     }
     return lo + 1;
   };
-  /** Line of each list item up to LINE_DEPTH deep, by its path joined with NUL. */
-  const itemLines = (value: unknown): Map<string, number> => {
-    const lines = new Map<string, number>();
+  /**
+   * Line of each list item up to LINE_DEPTH deep: by the list's path joined with NUL, one array
+   * per list (0: not known), not one map entry per item (issue #16 item 2: held for the run).
+   */
+  const itemLines = (value: unknown): ItemLines => {
+    const lines: ItemLines = new Map();
     const walk = (node: unknown, prefix: string, depth: number) => {
       if (depth >= LINE_DEPTH || node === null || typeof node !== "object") return;
       const isList = Array.isArray(node);
+      let mine: Uint32Array | undefined;
       for (const [k, child] of Object.entries(node)) {
         if (child === null || typeof child !== "object") continue;
         const key = `${prefix}${k}`;
@@ -169,7 +221,8 @@ export function parseYamlFile(text: string): { docs: ParsedDoc[]; errors: YamlSy
           // js-yaml opens a block map or list before the indentation of its first entry is skipped.
           let i = at;
           while (text[i] === " " || text[i] === "\n" || text[i] === "\r") i++;
-          lines.set(key, lineOf(i));
+          if (!mine) lines.set(prefix.slice(0, -1), (mine = new Uint32Array((node as unknown[]).length)));
+          mine[Number(k)] = lineOf(i);
         }
         walk(child, `${key}\u0000`, depth + 1);
       }
@@ -178,14 +231,22 @@ export function parseYamlFile(text: string): { docs: ParsedDoc[]; errors: YamlSy
     return lines;
   };
   const exact = ranges.length === values.length;
-  const docs: ParsedDoc[] = values.map((raw, index) => docOf(text, index, raw === null ? undefined : raw, itemLines(raw), exact ? ranges[index] : undefined));
+  const source = textSource(text, reread);
+  const docs: ParsedDoc[] = values.map((raw, index) => docOf(source, index, raw === null ? undefined : raw, itemLines(raw), exact ? ranges[index] : undefined));
   return { docs, errors: [] };
 }
 
-/** One document of the fast path; its functions hold the text, `lines` and `range`, not the value. */
-function docOf(text: string, index: number, value: unknown, lines: Map<string, number>, range: readonly [number, number] | undefined): ParsedDoc {
+/** Lines of list items: list path (NUL-joined) → line of each item (0: unknown). */
+type ItemLines = Map<string, Uint32Array>;
+
+/** One document of the fast path; its functions hold the text source, `lines` and `range`, not the value. */
+function docOf(source: TextSource, index: number, value: unknown, lines: ItemLines, range: readonly [number, number] | undefined): ParsedDoc {
   const slot = {};
-  const locate = (path: ReadonlyArray<string | number>, key = false) => cachedPrecise(slot, () => preciseDoc(text, index, range))?.locate(path, key) ?? { line: 1, col: 1 };
+  const precise = () => {
+    const text = source.text();
+    return text === undefined ? undefined : preciseDoc(text, index, range);
+  };
+  const locate = (path: ReadonlyArray<string | number>, key = false) => cachedPrecise(slot, precise)?.locate(path, key) ?? { line: 1, col: 1 };
   return {
     index,
     value,
@@ -193,9 +254,9 @@ function docOf(text: string, index: number, value: unknown, lines: Map<string, n
     line(path) {
       // Only a list item's own start is where locate puts it (a map or list under a key is
       // located at its key, which js-yaml's events do not give).
-      const item = typeof path[path.length - 1] === "number";
-      const line = item && path.length <= LINE_DEPTH ? lines.get(path.join("\u0000")) : undefined;
-      return line ?? locate(path).line;
+      const last = path[path.length - 1];
+      const line = typeof last === "number" && path.length <= LINE_DEPTH ? lines.get(path.slice(0, -1).join("\u0000"))?.[last] : undefined;
+      return line || locate(path).line;
     },
   };
 }

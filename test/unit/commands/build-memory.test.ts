@@ -1,6 +1,7 @@
 /**
  * The CLI's build keeps less in memory (issue #16 item 2): the table is hashed piece by piece
- * after the loaded objects are let go, and equal route actions are one object. None of that may
+ * after the loaded objects are let go, equal route actions are one object, and the files' texts
+ * are read again for a position instead of being held. None of that may
  * change what is stored or printed: a differential test of `build` (scripts/lib/build.ts) against
  * the whole-table pipeline it replaced (loadConfig → compile → tableHash of the whole canonical
  * string), on the repository's configs and on random configs split over several files — same
@@ -26,11 +27,12 @@ const dir = mkdtempSync(path.join(tmpdir(), "build-memory-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
- * The build as it was: every stage's product alive, one action object per rule, the whole
- * canonical string hashed at once.
+ * The build as it was: every stage's product alive, the texts held, one action object per rule,
+ * the whole canonical string hashed at once.
  */
 async function wholeBuild(paths: string[]): Promise<{ table: RouteTable | null; issues: string[] }> {
-  const files = await readSources(paths);
+  // The texts held (no `reread`): positions from the text loaded, as before.
+  const files = (await readSources(paths)).map(({ path, text }) => ({ path, text }));
   const loaded = loadConfig(files);
   if (loaded.issues.some((i) => i.severity === "error")) return { table: null, issues: [...new Set(sortIssues(loaded.issues).map(formatIssue))] };
   const compiled = await compile(loaded.objects, { sources: files.map((f) => f.path), shareActions: false });
@@ -127,7 +129,8 @@ describe("build: what it keeps in memory changes nothing it stores or prints", (
             apiVersion: "networking.istio.io/v1",
             kind: "VirtualService",
             metadata: { name: `vs-${i}`, ...(v.sticky ? { annotations: { "edge-gateway.dev/sticky-split": "cookie=ab_visitor; ttl=1h" } } : {}) },
-            spec: { hosts: v.hosts, gateways: ["gw"], http: v.http },
+            // The driven rule's action is the one the "svc-a.internal v1" rules have.
+            spec: { hosts: v.hosts, gateways: ["gw"], http: c.canary && i === 0 ? [{ name: "driven", match: [{ uri: { prefix: "/driven" } }], route: [{ destination: { host: "svc-a.internal", subset: "v1" } }] }, ...v.http] : v.http },
           })),
           ...DESTS.map((h, i) => ({
             apiVersion: "networking.istio.io/v1",
@@ -152,7 +155,7 @@ describe("build: what it keeps in memory changes nothing it stores or prints", (
             kind: "Canary",
             metadata: { name: "ab" },
             spec: {
-              target: { virtualService: "vs-0", rule: "home-ab" },
+              target: { virtualService: "vs-0", rule: "driven" },
               primary: { host: "svc-a.internal", subset: "v1" },
               canary: { host: "svc-a.internal", subset: "v2" },
               analysis: { interval: "10s", stepWeights: [20, 50], threshold: 2, minRequests: 5, successRate: { min: 99 } },

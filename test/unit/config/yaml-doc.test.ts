@@ -104,6 +104,39 @@ describe("fast and precise YAML paths", () => {
     expect(fast.issues.length).toBeGreaterThan(0); // the generated origin is a raw IP: located warnings
   }, 60_000);
 
+  it("with `reread`, locates from the text read again: the same positions, one read per file in a row, none from a changed file", () => {
+    // The CLI passes `reread` so that loaded objects do not hold every file's text (issue #16
+    // item 2); positions must not change, and a file edited since it was loaded must not give
+    // positions of its new text.
+    const a = toYaml(manyHosts({ routes: 30 }).objects);
+    const b = "x: 1\nspec:\n  http:\n  - name: y\n    route: []\n---\nz: [1, {w: 2}]\n";
+    let onDisk = { a, b };
+    const reads = { a: 0, b: 0 };
+    const fastA = parseYamlFile(a, () => (reads.a++, onDisk.a));
+    const fastB = parseYamlFile(b, () => (reads.b++, onDisk.b));
+    const preciseA = parseYamlFilePrecise(a);
+    const preciseB = parseYamlFilePrecise(b);
+    expect(reads).toEqual({ a: 0, b: 0 }); // nothing read again until a position is asked for
+    const paths: Array<[number, Array<string | number>]> = [[1, ["spec", "ports", 0, "number"]], [2, ["spec", "http", 3, "match", 0, "uri"]], [3, ["metadata", "name"]], [2, ["spec", "hosts", 0]]];
+    for (const [doc, p] of paths) expect(fastA.docs[doc]!.locate(p)).toEqual(preciseA.docs[doc]!.locate(p));
+    expect(reads.a).toBe(1); // the last text read is kept: findings come file after file
+    expect(fastB.docs[1]!.locate(["z", 1, "w"])).toEqual(preciseB.docs[1]!.locate(["z", 1, "w"]));
+    expect(fastB.docs[0]!.locate(["spec", "http", 0, "name"])).toEqual(preciseB.docs[0]!.locate(["spec", "http", 0, "name"]));
+    expect(reads.b).toBe(1);
+    // Rule lines need no text at all.
+    expect(fastA.docs[2]!.line(["spec", "http", 5])).toBe(preciseA.docs[2]!.locate(["spec", "http", 5]).line);
+    expect(reads.a).toBe(1);
+    // Edited on disk since (same length, other bytes): no position rather than a wrong one.
+    onDisk = { a, b: b.replace("name: y", "name: q") };
+    const fresh = parseYamlFile(b, () => onDisk.b);
+    expect(fresh.docs[1]!.locate(["z", 0])).toEqual({ line: 1, col: 1 });
+    // Unreadable: the same.
+    const gone = parseYamlFile(b, () => {
+      throw new Error("ENOENT");
+    });
+    expect(gone.docs[0]!.locate(["x"])).toEqual({ line: 1, col: 1 });
+  });
+
   it("locates every path of every document as the whole file's precise parse does (one document is parsed alone)", () => {
     const paths = (v: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> =>
       v !== null && typeof v === "object" ? [prefix, ...Object.entries(v).flatMap(([k, c]) => paths(c, [...prefix, Array.isArray(v) ? Number(k) : k]))] : [prefix];
