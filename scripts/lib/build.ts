@@ -64,13 +64,14 @@ export async function build(paths: string[], options: BuildOptions = {}): Promis
   let loaded: { objects: ConfigObjects | null; issues: Issue[] } = loadConfig(files);
   files = null;
   if (loaded.issues.some((i) => i.severity === "error")) return result(null, loaded.issues, sources, null);
-  const compiled = await compileUnhashed(loaded.objects!, { sources });
+  const keepObjects = options.keepObjects !== false;
+  const compiled = await compileUnhashed(loaded.objects!, { sources, consumeObjects: !keepObjects });
   // The loader and the compiler both notice a mesh-only VirtualService (the compiler must, for
   // objects that skipped the loader); print the loader's finding once.
   const loaderSaid = new Set(loaded.issues.map((i) => `${i.file}\u0000${i.code}`));
   const compiledIssues = compiled.issues.filter((i) => !(i.code === "mesh-only" && loaderSaid.has(`${i.file}\u0000${i.code}`)));
   const issues = [...loaded.issues, ...compiledIssues];
-  const objects = options.keepObjects === false ? null : loaded.objects;
+  const objects = keepObjects ? loaded.objects : null;
   loaded = { objects: null, issues: [] };
   // The version: the content hash of the whole table, streamed (equal to tableHash, without the
   // whole canonical string in memory).

@@ -41,6 +41,13 @@ export interface CompileOptions {
    * stored bytes: false is the reference a differential test compares with.
    */
   shareActions?: boolean;
+  /**
+   * The caller has no use for the objects after compile (push, diff): the rules of each served
+   * VirtualService are replaced by their names (all the sticky step reads of them later) once
+   * they are compiled, so the validated rules and the compiled ones are not all in memory at
+   * once (issue #16 item 2). The rules of a delegate target are kept (every root reads them).
+   */
+  consumeObjects?: boolean;
 }
 
 export async function compile(objects: ConfigObjects, opts: CompileOptions = {}): Promise<{ table: RouteTable | null; issues: Issue[] }> {
@@ -92,6 +99,10 @@ export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptio
   for (const s of ["http", "https"] as const) for (const d of bindings.vhosts[s].values()) for (const k of d.virtualServices.keys()) served.add(k);
   const rules = new Map<string, CompiledRule[]>();
   const vsOrder = new Map<string, number>();
+  const delegateTargets = new Set<string>();
+  if (opts.consumeObjects)
+    for (const vs of virtualServices)
+      for (const rule of vs.value.spec.http ?? []) if (rule.delegate) delegateTargets.add(`${rule.delegate.namespace ?? vs.value.metadata.namespace ?? "default"}/${rule.delegate.name}`);
   virtualServices.forEach((vs, i) => {
     const key = objectKey(vs.value);
     if (!vsOrder.has(key)) vsOrder.set(key, i);
@@ -105,6 +116,8 @@ export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptio
         return rule;
       }),
     );
+    const http = vs.value.spec.http;
+    if (opts.consumeObjects && http && !delegateTargets.has(key)) vs.value.spec.http = http.map((r) => (r.name === undefined ? {} : { name: r.name }));
   });
 
   // Gateway API front-end (DESIGN.md §10): its vhosts arrive with routes in precedence order.

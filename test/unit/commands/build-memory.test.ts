@@ -1,7 +1,8 @@
 /**
  * The CLI's build keeps less in memory (issue #16 item 2): the table is hashed piece by piece
  * after the loaded objects are let go, equal route actions are one object, and the files' texts
- * are read again for a position instead of being held. None of that may
+ * are read again for a position instead of being held; push's compile lets each VirtualService's
+ * validated rules go once they are compiled. None of that may
  * change what is stored or printed: a differential test of `build` (scripts/lib/build.ts) against
  * the whole-table pipeline it replaced (loadConfig → compile → tableHash of the whole canonical
  * string), on the repository's configs and on random configs split over several files — same
@@ -106,7 +107,7 @@ describe("build: what it keeps in memory changes nothing it stores or prints", (
     ...action,
   }));
   const VS_HOSTS = [["a.com"], ["*.a.com"], ["b.a.com", "shop.example"], ["*"], ["*.example", "a.com"], ["shop.example"]];
-  const vs = fc.record({ hosts: fc.constantFrom(...VS_HOSTS), http: fc.array(rule, { minLength: 1, maxLength: 4 }), sticky: fc.boolean() });
+  const vs = fc.record({ hosts: fc.constantFrom(...VS_HOSTS), http: fc.array(rule, { minLength: 1, maxLength: 4 }), sticky: fc.constantFrom("", "cookie=ab_visitor; ttl=1h", "cookie=ab_visitor; ttl=1h; rules=home-ab") });
   const config = fc.record({
     vss: fc.array(vs, { minLength: 1, maxLength: 8 }),
     httpsHosts: fc.uniqueArray(fc.constantFrom(...HOSTS), { minLength: 0, maxLength: 3 }),
@@ -114,11 +115,13 @@ describe("build: what it keeps in memory changes nothing it stores or prints", (
     cookieDr: fc.boolean(),
     // A Canary writes into its rule's action; an equal action of another rule must not see it.
     canary: fc.boolean(),
+    // Two roots delegate to one VirtualService (push compiles with consumeObjects).
+    delegate: fc.boolean(),
   });
 
-  it("on random configs over several files (actions shared and not, sticky splits, Canaries, errors)", async () => {
+  it("on random configs over several files (actions shared and not, sticky splits, Canaries, delegates, errors)", async () => {
     let n = 0;
-    const seen = { valid: 0, invalid: 0, canary: 0 };
+    const seen = { valid: 0, invalid: 0, canary: 0, delegate: 0 };
     await fc.assert(
       fc.asyncProperty(config, async (c) => {
         const servers: object[] = [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }];
@@ -128,9 +131,17 @@ describe("build: what it keeps in memory changes nothing it stores or prints", (
           ...c.vss.map((v, i) => ({
             apiVersion: "networking.istio.io/v1",
             kind: "VirtualService",
-            metadata: { name: `vs-${i}`, ...(v.sticky ? { annotations: { "edge-gateway.dev/sticky-split": "cookie=ab_visitor; ttl=1h" } } : {}) },
+            metadata: { name: `vs-${i}`, ...(v.sticky ? { annotations: { "edge-gateway.dev/sticky-split": v.sticky } } : {}) },
             // The driven rule's action is the one the "svc-a.internal v1" rules have.
-            spec: { hosts: v.hosts, gateways: ["gw"], http: c.canary && i === 0 ? [{ name: "driven", match: [{ uri: { prefix: "/driven" } }], route: [{ destination: { host: "svc-a.internal", subset: "v1" } }] }, ...v.http] : v.http },
+            spec: {
+              hosts: v.hosts,
+              gateways: ["gw"],
+              http: [
+                ...(c.canary && i === 0 ? [{ name: "driven", match: [{ uri: { prefix: "/driven" } }], route: [{ destination: { host: "svc-a.internal", subset: "v1" } }] }] : []),
+                ...(c.delegate && i < 2 ? [{ name: "to-leaf", match: [{ uri: { prefix: "/d" } }], delegate: { name: "leaf" } }] : []),
+                ...v.http,
+              ],
+            },
           })),
           ...DESTS.map((h, i) => ({
             apiVersion: "networking.istio.io/v1",
@@ -149,6 +160,13 @@ describe("build: what it keeps in memory changes nothing it stores or prints", (
             },
           })),
         ];
+        if (c.delegate)
+          docs.push({
+            apiVersion: "networking.istio.io/v1",
+            kind: "VirtualService",
+            metadata: { name: "leaf" },
+            spec: { http: [{ name: "x", match: [{ uri: { prefix: "/d/x" } }], route: [{ destination: { host: "svc-b.internal" } }] }, { route: [{ destination: { host: "svc-a.internal", subset: "v2" } }] }] },
+          });
         if (c.canary)
           docs.push({
             apiVersion: "edge-gateway.dev/v1alpha1",
@@ -170,6 +188,7 @@ describe("build: what it keeps in memory changes nothing it stores or prints", (
         const r = await same([folder]);
         seen[r.valid ? "valid" : "invalid"]++;
         if (c.canary && r.valid) seen.canary++;
+        if (c.delegate && r.valid) seen.delegate++;
       }),
       { numRuns: 60 },
     );
@@ -177,5 +196,6 @@ describe("build: what it keeps in memory changes nothing it stores or prints", (
     expect(seen.valid).toBeGreaterThan(0);
     expect(seen.invalid).toBeGreaterThan(0);
     expect(seen.canary).toBeGreaterThan(0);
+    expect(seen.delegate).toBeGreaterThan(0);
   }, 120_000);
 });
