@@ -171,21 +171,64 @@ function loadDoc(file: string, doc: ParsedDoc, objects: ConfigObjects, issues: I
       }
     return;
   }
-  const located = { file, doc: doc.index, value: result.data, at, line: doc.line } as Located<never>;
-  edgeNotes(kind as Kind, result.data, reporter(issues, located));
+  const data = compact(result.data);
+  const located = { file, doc: doc.index, value: data, at, line: doc.line } as Located<never>;
+  edgeNotes(kind as Kind, data, reporter(issues, located));
   (objects[list] as Located<unknown>[]).push(located);
 }
 
 /** zod-parse one document; located errors on failure (undefined). */
 function parseWith(schema: z.ZodType, v: unknown, file: string, doc: ParsedDoc, issues: Issue[]): unknown {
   const result = schema.safeParse(v, { reportInput: true, error: errorMap });
-  if (result.success) return result.data;
+  if (result.success) return compact(result.data);
   for (const zi of result.error.issues)
     for (const t of translate(zi)) {
       const { line, col } = doc.locate(t.path, t.atKey);
       issues.push({ severity: "error", file, line, col, path: formatPath(t.path), message: t.message, code: t.code, kind: t.kind });
     }
   return undefined;
+}
+
+/**
+ * A validated value as JSON.parse builds it, when that is the same value. Loaded objects stay in
+ * memory for the whole run, and zod's output objects take about twice the memory of the same data
+ * built by JSON.parse (measured on generated VirtualServices: 745 → 420 bytes per route; V8 sizes
+ * JSON.parse's objects to their properties), issue #16 item 2. Anything JSON would not give back
+ * exactly (undefined members, non-finite numbers, -0, a non-plain object, a `__proto__` key)
+ * keeps zod's value as it is.
+ */
+export function compact<T>(value: T): T {
+  let json: string;
+  try {
+    json = JSON.stringify(value, exactInJson);
+  } catch (e) {
+    if (e === NOT_EXACT) return value;
+    throw e;
+  }
+  return JSON.parse(json) as T;
+}
+
+const NOT_EXACT = new Error("not exact in JSON");
+
+function exactInJson(this: unknown, key: string, v: unknown): unknown {
+  if (key === "__proto__") throw NOT_EXACT;
+  // The member itself, before any toJSON (a Date arrives as its string).
+  if ((this as Record<string, unknown>)[key] !== v) throw NOT_EXACT;
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return v;
+    case "number":
+      if (!Number.isFinite(v) || Object.is(v, -0)) throw NOT_EXACT;
+      return v;
+    case "object": {
+      if (v === null || Array.isArray(v)) return v;
+      if (Object.getPrototypeOf(v) !== Object.prototype) throw NOT_EXACT;
+      return v;
+    }
+    default:
+      throw NOT_EXACT; // undefined (a member or a hole), function, symbol, bigint
+  }
 }
 
 /**
