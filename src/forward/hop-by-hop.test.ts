@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { connectionListed, HOP_BY_HOP_NAMES, isWebSocketUpgrade, stripHopByHop } from "./hop-by-hop.ts";
+import { connectionListed, HOP_BY_HOP_NAMES, isWebSocketUpgrade, RUNTIME_DROPPED_RESPONSE, stripHopByHop, stripResponseHopByHop } from "./hop-by-hop.ts";
 
 /** The definition: every name Connection lists, then every hop-by-hop name, deleted blindly. */
 function blindStrip(headers: Headers, keepWebSocketUpgrade: boolean): void {
@@ -75,6 +75,55 @@ describe("stripHopByHop against the blind definition", () => {
         stripHopByHop(got, keep);
         blindStrip(want, keep);
         expect([...got]).toEqual([...want]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("stripResponseHopByHop (a proxied, non-101 response)", () => {
+  /** What workerd's HTTP layer sends of a response's headers: everything but RUNTIME_DROPPED_RESPONSE. */
+  const onTheWire = (h: Headers) => [...h].filter(([n]) => !RUNTIME_DROPPED_RESPONSE.has(n));
+
+  it("removes the names Connection lists and the hop-by-hop names workerd would pass through", () => {
+    const h = new Headers({
+      connection: "keep-alive, X-Secret",
+      "x-secret": "s",
+      "proxy-connection": "keep-alive",
+      "proxy-authenticate": "Basic",
+      "proxy-authorization": "Basic eA==",
+      "http2-settings": "AAMAAABkAAQCAAAAAAIAAAAA",
+      "x-keep": "1",
+    });
+    stripResponseHopByHop(h);
+    expect(onTheWire(h)).toEqual([["x-keep", "1"]]);
+  });
+
+  it("deletes Connection itself (known present: it would still be copied into the send)", () => {
+    const h = new Headers({ connection: "keep-alive", "x-keep": "1" });
+    stripResponseHopByHop(h);
+    expect([...h]).toEqual([["x-keep", "1"]]);
+  });
+
+  it("leaves to the runtime only names it never sends", () => {
+    expect([...RUNTIME_DROPPED_RESPONSE].sort()).toEqual(["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"]);
+    for (const name of RUNTIME_DROPPED_RESPONSE) expect(HOP_BY_HOP_NAMES.has(name)).toBe(true);
+  });
+
+  it("puts on the wire exactly what the blind definition leaves, for any header list", () => {
+    const NAMES = ["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "proxy-connection", "proxy-authenticate", "http2-settings", "x-custom", "set-cookie", "content-length"];
+    const VALUES = ["keep-alive", "Keep-Alive, X-Custom", "close, te", "x-custom, set-cookie", "Upgrade", "h2c", "host, content-length", " ,, x-custom ,", "1", ""];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...NAMES), fc.constantFrom(...VALUES)), { maxLength: 8 }), (list) => {
+        const got = new Headers();
+        const want = new Headers();
+        for (const [n, v] of list) {
+          got.append(n, v);
+          want.append(n, v);
+        }
+        stripResponseHopByHop(got);
+        blindStrip(want, false);
+        expect(onTheWire(got)).toEqual(onTheWire(want));
       }),
       { numRuns: 500 },
     );

@@ -25,6 +25,18 @@ const HOP_BY_HOP = [
 /** The same names as a set, for a one-pass scan of a header list (upstream-request.ts). */
 export const HOP_BY_HOP_NAMES: ReadonlySet<string> = new Set(HOP_BY_HOP);
 
+/**
+ * Hop-by-hop names that workerd never sends to the client on a Worker's response, whatever the
+ * Response object holds: its HTTP layer writes its own `Connection` / `Transfer-Encoding` framing
+ * and drops `Keep-Alive`, `TE`, `Trailer` and `Upgrade` (measured with a real origin sending each
+ * of them; test/e2e/hop-by-hop-response.test.ts keeps checking it). The `fetch()` response the
+ * Worker reads still carries them, so only the other names need a delete there.
+ */
+export const RUNTIME_DROPPED_RESPONSE: ReadonlySet<string> = new Set(["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"]);
+
+/** The hop-by-hop names workerd would pass through to the client: `Proxy-Connection`, `Proxy-Authenticate`, … */
+const RESPONSE_DELETES = HOP_BY_HOP.filter((name) => !RUNTIME_DROPPED_RESPONSE.has(name));
+
 /** A `Connection` header's tokens that name headers to remove (never `host` or `content-length`). */
 export function connectionListed(connection: string): string[] {
   const out: string[] = [];
@@ -57,4 +69,25 @@ export function stripHopByHop(headers: Headers, keepWebSocketUpgrade: boolean): 
     headers.set("upgrade", upgrade);
     headers.set("connection", "Upgrade");
   }
+}
+
+/**
+ * The downstream side of stripHopByHop for a proxied (non-101) response. What the client receives
+ * is the same; the calls into the runtime are fewer (each ~2.5 k instructions):
+ * - `Connection` is read (its tokens name headers to remove) and, being known present, deleted:
+ *   a header left on the Response is still copied into the send and only dropped there, which
+ *   costs more than its delete;
+ * - the names it lists are deleted, except those the runtime drops anyway;
+ * - `Keep-Alive`, `TE`, `Trailer`, `Transfer-Encoding` and `Upgrade` are left to workerd's HTTP
+ *   layer (RUNTIME_DROPPED_RESPONSE): five blind deletes of names an origin seldom sends;
+ * - the hop-by-hop names workerd would pass through are deleted blindly.
+ */
+export function stripResponseHopByHop(headers: Headers): void {
+  const connection = headers.get("connection");
+  if (connection !== null) {
+    headers.delete("connection");
+    // A listed hop-by-hop name is deleted by the loop below or dropped by the runtime.
+    for (const name of connectionListed(connection)) if (!HOP_BY_HOP_NAMES.has(name)) headers.delete(name);
+  }
+  for (const name of RESPONSE_DELETES) headers.delete(name);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cluster, decision } from "../../test/fixtures/forward.ts";
 import type { HeaderVars } from "../actions/header-ops.ts";
+import { HOP_BY_HOP_NAMES, RUNTIME_DROPPED_RESPONSE } from "./hop-by-hop.ts";
 import { proxiedResponse } from "./response.ts";
 
 /** Vars whose `protocol` counts its reads (the pipeline's is a getter over `request.cf`). */
@@ -50,13 +51,17 @@ describe("proxiedResponse", () => {
       setCookies: ["v=1; Path=/"],
     });
     const res = proxiedResponse(
-      upstream({ connection: "x-conn", "x-conn": "c", "keep-alive": "timeout=5", "x-drop": "d", "x-keep": "1", "set-cookie": "u=0" }, 503),
+      upstream({ connection: "x-conn", "x-conn": "c", "keep-alive": "timeout=5", "proxy-connection": "keep-alive", "x-drop": "d", "x-keep": "1", "set-cookie": "u=0" }, 503),
       d,
       vars,
       12.6,
     );
     expect(res.status).toBe(503);
-    for (const gone of ["connection", "x-conn", "keep-alive", "x-drop"]) expect(res.headers.has(gone), gone).toBe(false);
+    for (const gone of ["connection", "x-conn", "proxy-connection", "x-drop"]) expect(res.headers.has(gone), gone).toBe(false);
+    // `keep-alive` stays on the object: workerd's HTTP layer never sends it to the client
+    // (RUNTIME_DROPPED_RESPONSE; test/e2e/hop-by-hop-response.test.ts checks the wire).
+    // Every other hop-by-hop name is gone from the object itself.
+    expect([...res.headers.keys()].filter((n) => HOP_BY_HOP_NAMES.has(n) && !RUNTIME_DROPPED_RESPONSE.has(n))).toEqual([]);
     expect(res.headers.get("x-set")).toBe("1");
     expect(res.headers.get("x-keep")).toBe("1, 2");
     expect(res.headers.get("access-control-allow-origin")).toBe("https://a.com");

@@ -6,7 +6,7 @@
  */
 import type { ForwardDecision } from "../decision.ts";
 import type { HeaderVars } from "../actions/header-ops.ts";
-import { stripHopByHop } from "./hop-by-hop.ts";
+import { stripHopByHop, stripResponseHopByHop } from "./hop-by-hop.ts";
 import { proxiedHeaders } from "../respond.ts";
 
 export function proxiedResponse(upstream: Response, decision: ForwardDecision, vars: HeaderVars, serviceTimeMs: number, status: number = upstream.status): Response {
@@ -27,7 +27,10 @@ export function proxiedResponse(upstream: Response, decision: ForwardDecision, v
         encodeBody: "manual",
       });
   const headers = response.headers;
-  stripHopByHop(headers, switching);
+  // A 101 re-adds its Upgrade pair; any other response leaves to workerd the hop-by-hop names its
+  // HTTP layer never sends (hop-by-hop.ts RUNTIME_DROPPED_RESPONSE).
+  if (switching) stripHopByHop(headers, true);
+  else stripResponseHopByHop(headers);
   proxiedHeaders(headers, decision, vars, upstreamHeaders);
   headers.set("x-envoy-upstream-service-time", String(Math.max(0, Math.round(serviceTimeMs))));
   return response;
