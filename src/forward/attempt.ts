@@ -14,6 +14,8 @@ export type Attempt =
       response: Response;
       /** `response.status`, read once (each Response getter is a call into workerd). */
       status: number;
+      /** `response.headers`, read once: the retry policy and the downstream response both read them. */
+      headers: Headers;
       /** ms from sending to response headers (x-envoy-upstream-service-time). */
       serviceTimeMs: number;
     }
@@ -57,7 +59,7 @@ export async function attempt(plan: UpstreamPlan, init: AttemptInit, fetcher: Fe
   const sentAt = now();
   try {
     const response = await fetcher(plan.url, requestInit(plan, init));
-    return { kind: "response", response, status: response.status, serviceTimeMs: now() - sentAt };
+    return { kind: "response", response, status: response.status, headers: response.headers, serviceTimeMs: now() - sentAt };
   } catch (err) {
     if (init.signal?.aborted) return { kind: "timeout" };
     return { kind: "reset", reason: resetReasonOf(err), detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };

@@ -48,7 +48,7 @@ export function respond(result: Attempt, decision: ForwardDecision, vars: Header
   switch (result.kind) {
     case "response":
       return {
-        response: proxiedResponse(result.response, decision, vars, result.serviceTimeMs, result.status),
+        response: proxiedResponse(result.response, decision, vars, result.serviceTimeMs, result.status, result.headers),
         attempts,
         upstreamStatus: result.status,
         upstreamHost,

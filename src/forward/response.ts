@@ -1,6 +1,6 @@
 /**
- * The downstream response for a proxied request: the upstream status and body (streamed,
- * bytes untouched), its headers minus hop-by-hop, edited as respond.ts's proxiedHeaders says
+ * The downstream response for a proxied request: the upstream status (with the standard reason
+ * phrase) and body (streamed, bytes untouched), its headers minus hop-by-hop, edited as respond.ts's proxiedHeaders says
  * (route response header ops, CORS, Set-Cookies), plus the service time. A WebSocket 101 keeps
  * its `webSocket`.
  */
@@ -9,18 +9,25 @@ import type { HeaderVars } from "../actions/header-ops.ts";
 import { stripHopByHop, stripResponseHopByHop } from "./hop-by-hop.ts";
 import { proxiedHeaders } from "../respond.ts";
 
-export function proxiedResponse(upstream: Response, decision: ForwardDecision, vars: HeaderVars, serviceTimeMs: number, status: number = upstream.status): Response {
-  // `status` is `upstream.status` when the caller already read it: each Response getter is a call
-  // into workerd, so status and headers are read once here.
+export function proxiedResponse(
+  upstream: Response,
+  decision: ForwardDecision,
+  vars: HeaderVars,
+  serviceTimeMs: number,
+  // `upstream.status` / `upstream.headers` when the caller already read them: each Response
+  // getter is a call into workerd, so each is read once per attempt.
+  status: number = upstream.status,
+  upstreamHeaders: Headers = upstream.headers,
+): Response {
   const switching = status === 101;
-  const upstreamHeaders = upstream.headers;
   // The constructor makes the one (mutable) copy of the upstream headers; everything below edits
   // it in place (a fetch response's own headers are immutable).
   const response = switching
     ? new Response(null, { status: 101, headers: upstreamHeaders, webSocket: upstream.webSocket })
     : new Response(upstream.body, {
+        // No statusText: the client gets the standard reason phrase for the status, as Envoy's
+        // HTTP/1 codec writes it (it never forwards the origin's; HTTP/2 and /3 have none).
         status,
-        statusText: upstream.statusText,
         headers: upstreamHeaders,
         // The upstream body was fetched with encodeResponseBody "manual": it is still encoded as
         // its Content-Encoding says, so it must not be encoded again.

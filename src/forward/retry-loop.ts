@@ -96,7 +96,7 @@ export async function runAttempts(
         const fetcher = io.fetcher;
         try {
           const response = await fetcher(current.url, requestInit(current, { attempt: n, body: body.forAttempt() }));
-          result = { kind: "response", response, status: response.status, serviceTimeMs: io.now() - sentAt };
+          result = { kind: "response", response, status: response.status, headers: response.headers, serviceTimeMs: io.now() - sentAt };
         } catch (err) {
           result = { kind: "reset", reason: resetReasonOf(err), detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
         }
@@ -192,7 +192,7 @@ async function timedAttempt(
 export function outcomeOf(result: Attempt, signal: AttemptSignal | null): AttemptOutcome {
   switch (result.kind) {
     case "response":
-      return { kind: "response", status: result.status, headers: result.response.headers };
+      return { kind: "response", status: result.status, headers: result.headers };
     case "reset":
       return { kind: "reset", reason: result.reason };
     case "timeout":

@@ -9,10 +9,15 @@
  * `Upgrade` to workerd's HTTP layer, which never sends the origin's copies (src/forward/hop-by-hop.ts
  * RUNTIME_DROPPED_RESPONSE). These tests pin the combination: if a workerd release started passing
  * one of those through, they fail.
+ *
+ * The status line carries the standard reason phrase for the code, not the origin's: Envoy's
+ * HTTP/1 codec writes `CodeUtility::toString(status)` (ISTIO-SEMANTICS: Istio configures no
+ * reason-phrase-preserving formatter), and HTTP/2 and HTTP/3 have no reason phrase at all.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway, type Gateway } from "./harness/gateway.ts";
+import { rawHttp } from "./harness/raw-http.ts";
 import { compiledTable, gatewayYaml, serviceEntryYaml, virtualServiceYaml, yamlFile } from "../fixtures/istio.ts";
 
 /** Every hop-by-hop field an origin may send (and a field that `Connection` names). */
@@ -94,5 +99,12 @@ describe.each(["/length", "/chunked"])("an origin answer framed as %s", (path) =
     // connection, never the origin's values.
     expect(res.headers.get("connection") ?? "close").toMatch(/^(close|keep-alive)$/i);
     expect(res.headers.get("transfer-encoding") ?? "chunked").toBe("chunked");
+  });
+
+  it("carries the standard reason phrase, not the origin's (as Envoy's HTTP/1 codec writes it)", async () => {
+    const raw = await rawHttp(gw.url, `GET ${path} HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n`);
+    expect(raw.raw.split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
+    expect(raw.body).toBe("ok");
+    for (const name of HOP_NAMES) expect(raw.headers.has(name), name).toBe(false);
   });
 });
