@@ -12,7 +12,7 @@ import type { Decision, SelectState } from "./decision.ts";
 import { settings, type Env, type Settings } from "./env.ts";
 import type { Fetcher, ForwardIo } from "./forward/attempt.ts";
 import { execute, type Executed } from "./forward/execute.ts";
-import { requestIdOf } from "./forward/proxy-headers.ts";
+import { RequestId } from "./forward/proxy-headers.ts";
 import { realClock } from "./forward/timeouts.ts";
 import { factsFromRequest } from "./match/facts.ts";
 import { prepare, type PreparedTable } from "./prepare.ts";
@@ -151,7 +151,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     url: string,
     method: string,
     headers: Headers,
-    requestId: string,
+    requestId: RequestId,
     startTime: number,
     env: Env,
     waitUntil: (p: Promise<unknown>) => void,
@@ -251,7 +251,8 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     const startTime = rt.now();
     // Read once: every getter on a workerd Request is a call into the runtime.
     const headers = request.headers;
-    const requestId = requestIdOf(headers);
+    // Resolved when first needed: by the forward's header scan, or by a log line.
+    const requestId = new RequestId(headers);
     const s = settingsOf(env);
     const plane = planeFor(env, s);
     // One closure per request for every background task it starts.
@@ -293,7 +294,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
         try {
           env.AB_ANALYTICS.writeDataPoint(analyticsDataPoint(o));
         } catch (e) {
-          rt.log({ ts: new Date(startTime).toISOString(), requestId, analyticsError: String(e) });
+          rt.log({ ts: new Date(startTime).toISOString(), requestId: requestId.value, analyticsError: String(e) });
         }
       }
     }
@@ -304,7 +305,7 @@ export function createPipeline(options: RuntimeOptions = {}): Pipeline {
     if (!wantsAccessLog(s.accessLog, fields, response.status, rt.rand)) return response;
     rt.log({
       ts: new Date(startTime).toISOString(),
-      requestId,
+      requestId: requestId.value,
       method,
       host: result.host ?? null,
       path: result.path ?? null,

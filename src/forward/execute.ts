@@ -13,6 +13,7 @@ import type { HeaderVars } from "../actions/header-ops.ts";
 import { forwardResilient, type ResilienceNotes, type ResilienceSettings } from "./resilience.ts";
 import { proxiedResponse } from "./response.ts";
 import { planUpstream } from "./upstream-request.ts";
+import type { RequestId } from "./proxy-headers.ts";
 import { noHealthyUpstream, toResponse, upstreamReset, upstreamTimeout } from "../respond.ts";
 
 /** One forwarded request: what it is, how to reach the client's response lifetime, its settings. */
@@ -22,7 +23,7 @@ export interface Exchange {
   headers?: Headers;
   method?: string;
   facts: RequestFacts;
-  requestId: string;
+  requestId: string | RequestId;
   vars: HeaderVars;
   waitUntil: (promise: Promise<unknown>) => void;
   /** RETRY_BUFFER_LIMIT_BYTES / SUBREQUEST_BUDGET / MIRROR_SHADOW_HOST_SUFFIX (env.ts settings). */

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { setForwardingHeaders, stripEnvoyControlHeaders } from "./proxy-headers.ts";
+import { describe, expect, it, vi } from "vitest";
+import { RequestId, setForwardingHeaders, stripEnvoyControlHeaders } from "./proxy-headers.ts";
 
 const facts = { clientIp: "203.0.113.9", scheme: "https" as const, originalAuthority: "shop.example.com", requestId: "r1" };
 
@@ -26,5 +26,34 @@ describe("what the origin may trust of the forwarding headers (SECURITY.md, what
     const h = new Headers({ "x-envoy-max-retries": "10", "X-Envoy-Upstream-Rq-Timeout-Ms": "1", "x-envoyish": "kept" });
     stripEnvoyControlHeaders(h);
     expect([...h.keys()]).toEqual(["x-envoyish"]);
+  });
+});
+
+describe("RequestId: the request id, resolved once, when first needed", () => {
+  it("keeps a client id that looks like one, else generates one (requestIdOf)", () => {
+    expect(new RequestId(new Headers({ "x-request-id": "trace-abc-123" }), () => "gen").value).toBe("trace-abc-123");
+    expect(new RequestId(new Headers({ "x-request-id": "has space" }), () => "gen").value).toBe("gen");
+    expect(new RequestId(new Headers(), () => "gen").value).toBe("gen");
+  });
+
+  it("known(false): generates without looking the header up", () => {
+    const headers = new Headers();
+    const get = vi.spyOn(headers, "get");
+    expect(new RequestId(headers, () => "gen").known(false)).toBe("gen");
+    expect(get).not.toHaveBeenCalled();
+  });
+
+  it("known(true): the client's id when valid", () => {
+    expect(new RequestId(new Headers({ "x-request-id": "abc" }), () => "gen").known(true)).toBe("abc");
+    expect(new RequestId(new Headers({ "x-request-id": "" }), () => "gen").known(true)).toBe("gen");
+  });
+
+  it("is resolved once: every later read gives the same id", () => {
+    let n = 0;
+    const id = new RequestId(new Headers(), () => `gen-${++n}`);
+    expect(id.known(false)).toBe("gen-1");
+    expect(id.value).toBe("gen-1");
+    expect(id.known(true)).toBe("gen-1");
+    expect(n).toBe(1);
   });
 });

@@ -24,6 +24,34 @@ export function requestIdOf(headers: Headers, generate: () => string = () => cry
   return incoming !== null && REQUEST_ID.test(incoming) ? incoming : generate();
 }
 
+/**
+ * A request's id (requestIdOf), resolved once, when first needed. A forwarded request's one scan
+ * of the header names (upstream-request.ts) already says whether the client sent `x-request-id`;
+ * when it did not (the usual case) the id is generated without a lookup, which is a call into the
+ * runtime (~4 k instructions in workerd). A request that is neither forwarded nor logged never
+ * resolves it. Either way the id is the one requestIdOf gives, and the same wherever it is used.
+ */
+export class RequestId {
+  #value: string | undefined;
+  readonly #headers: Headers;
+  readonly #generate: () => string;
+
+  constructor(headers: Headers, generate: () => string = () => crypto.randomUUID()) {
+    this.#headers = headers;
+    this.#generate = generate;
+  }
+
+  /** The id (looks up `x-request-id` on first use). */
+  get value(): string {
+    return (this.#value ??= requestIdOf(this.#headers, this.#generate));
+  }
+
+  /** The id, when the caller knows whether the headers hold an `x-request-id` (`present`). */
+  known(present: boolean): string {
+    return (this.#value ??= present ? requestIdOf(this.#headers, this.#generate) : this.#generate());
+  }
+}
+
 export interface ProxyHeaderFacts {
   clientIp?: string;
   scheme: "http" | "https";

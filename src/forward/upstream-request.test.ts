@@ -6,7 +6,7 @@ import { cluster, decision } from "../../test/fixtures/forward.ts";
 import { req } from "../../test/fixtures/table.ts";
 import { applyHeaderOps, type HeaderVars } from "../actions/header-ops.ts";
 import { isWebSocketUpgrade, stripHopByHop } from "./hop-by-hop.ts";
-import { setForwardingHeaders, stripEnvoyControlHeaders } from "./proxy-headers.ts";
+import { RequestId, requestIdOf, setForwardingHeaders, stripEnvoyControlHeaders } from "./proxy-headers.ts";
 import { planUpstream, requestInit } from "./upstream-request.ts";
 
 /**
@@ -48,7 +48,7 @@ const NAMES = [
   "accept",
   "x-custom",
 ];
-const VALUES = ["1", "websocket", "WebSocket", "h2c", "keep-alive", "Upgrade", "close, X-Custom", "x-forwarded-for, cookie", "host, content-length", "203.0.113.7", " ,, te ,", ""];
+const VALUES = ["1", "websocket", "WebSocket", "h2c", "keep-alive", "Upgrade", "close, X-Custom", "x-forwarded-for, cookie", "x-request-id", "host, content-length", "203.0.113.7", " ,, te ,", ""];
 
 const headerList = fc.array(fc.tuple(fc.constantFrom(...NAMES), fc.constantFrom(...VALUES)), { maxLength: 10 });
 const opsList = fc.array(
@@ -91,6 +91,26 @@ describe("planUpstream headers", () => {
           expect(got).toEqual(want);
         },
       ),
+      { numRuns: 400 },
+    );
+  });
+
+  it("with the request's lazily resolved id: the same headers, and the id requestIdOf gives", () => {
+    fc.assert(
+      fc.property(headerList, fc.constantFrom("GET", "POST"), (list, method) => {
+        const init = new Headers({ host: "a.com" });
+        for (const [name, value] of list) init.append(name, value);
+        const request = () => new Request("http://a.com/p", { method, headers: init });
+        const facts = req("http://a.com/p", { method, clientIp: "203.0.113.7" });
+        const d = decision(cluster(1));
+        const id = new RequestId(init, () => "generated-1");
+        const got = outcome(() => planUpstream(d, request(), facts, id, { request: init }).headers);
+        const wantId = requestIdOf(init, () => "generated-1");
+        const want = outcome(() => referenceHeaders(request(), facts, wantId, [], undefined));
+        expect(got).toEqual(want);
+        // The id the request is logged under is the one that went upstream.
+        if ("headers" in got) expect(id.value).toBe(wantId);
+      }),
       { numRuns: 400 },
     );
   });

@@ -13,7 +13,7 @@ import type { ForwardDecision, RequestFacts } from "../decision.ts";
 import type { WeightedDestination } from "../table/types.ts";
 import { applyHeaderOps, type HeaderVars } from "../actions/header-ops.ts";
 import { connectionListed, HOP_BY_HOP_NAMES, isWebSocketUpgrade } from "./hop-by-hop.ts";
-import { setForwardingHeaders } from "./proxy-headers.ts";
+import { setForwardingHeaders, type RequestId } from "./proxy-headers.ts";
 import { upstreamAddress } from "./authority.ts";
 import { VARIANT_HEADER } from "../select/ab-analytics.ts";
 
@@ -46,7 +46,7 @@ export function configuredAuthority(decision: ForwardDecision): string | undefin
  * much as ten deletes and also finds the client's `x-envoy-*`). Same result as, on a copy:
  * stripHopByHop(webSocket) → stripEnvoyControlHeaders → (later) delete("host").
  */
-function clientHeaders(incoming: Headers, method: string): { headers: Headers; webSocket: boolean; xffPresent: boolean } {
+function clientHeaders(incoming: Headers, method: string): { headers: Headers; webSocket: boolean; xffPresent: boolean; ridPresent: boolean } {
   const headers = new Headers(incoming);
   const doomed: string[] = [];
   /** Every name the copy holds (lower case, as the iterator gives them). */
@@ -54,6 +54,7 @@ function clientHeaders(incoming: Headers, method: string): { headers: Headers; w
   let connection = false;
   let upgrade = false;
   let xffPresent = false;
+  let ridPresent = false;
   for (const name of headers.keys()) {
     names.push(name);
     // `host`: the origin's Host comes from the URL (authority.ts); a stale client Host must not leak.
@@ -63,6 +64,7 @@ function clientHeaders(incoming: Headers, method: string): { headers: Headers; w
     if (name === "connection") connection = true;
     else if (name === "upgrade") upgrade = true;
     else if (name === "x-forwarded-for") xffPresent = true;
+    else if (name === "x-request-id") ridPresent = true;
   }
   const upgradeValue = upgrade ? headers.get("upgrade") : null;
   const webSocket = isWebSocketUpgrade(method, upgradeValue);
@@ -80,21 +82,22 @@ function clientHeaders(incoming: Headers, method: string): { headers: Headers; w
     headers.set("upgrade", upgradeValue!);
     headers.set("connection", "Upgrade");
   }
-  return { headers, webSocket, xffPresent };
+  return { headers, webSocket, xffPresent, ridPresent };
 }
 
 export function planUpstream(
   decision: ForwardDecision,
   request: Request,
   facts: RequestFacts,
-  requestId: string,
+  /** The id itself, or the request's lazily resolved one (resolved here, by the scan's knowledge). */
+  requestId: string | RequestId,
   vars: HeaderVars,
   // `request.headers` / `request.method` when the caller already read them: each getter on a
   // workerd Request is a call into the runtime.
   incoming: Headers = request.headers,
   method: string = request.method,
 ): UpstreamPlan {
-  const { headers, webSocket, xffPresent } = clientHeaders(incoming, method);
+  const { headers, webSocket, xffPresent, ridPresent } = clientHeaders(incoming, method);
   setForwardingHeaders(
     headers,
     {
@@ -104,7 +107,7 @@ export function planUpstream(
       // §6.4, §7.6); where the platform cannot set Host (IP endpoints, local runs), x-forwarded-host
       // carries what Host should have been. Istio routes keep Envoy's rule: the client's Host.
       originalAuthority: decision.match.route.rewrite?.forwardedHost ? decision.authority : facts.authority,
-      requestId,
+      requestId: typeof requestId === "string" ? requestId : requestId.known(ridPresent),
     },
     xffPresent,
   );
