@@ -4,12 +4,20 @@
  * to the per-request path can be measured against its parent in one run.
  *
  *   node --experimental-strip-types --no-warnings bench/instr-ab.ts [--bundle=DIR ...] \
- *     [--warmup=600] [--requests=600] [--no-passthrough] [--keep]
+ *     [--warmup=600] [--requests=600] [--no-passthrough] [--keep] [--single-threaded]
  *
  * Without --bundle the current tree is built (wrangler deploy --dry-run). --bundle=DIR takes a
  * directory already written by `wrangler deploy --dry-run --outdir DIR` (e.g. from another
  * worktree or commit). --keep leaves the callgrind output files (for callgrind_annotate) in the
  * printed work directory. Investigation tool; not part of `npm run bench`.
+ *
+ * --single-threaded runs workerd's V8 with `--single-threaded` (through Miniflare's
+ * MINIFLARE_WORKERD_V8_FLAGS): optimizing compiles finish on the main thread instead of background
+ * jobs that valgrind's one-thread-at-a-time scheduling starves. Without it, whether the hot
+ * functions are optimized in the counted window differs from one Worker to the next, and a count
+ * moves by up to ±100 k (the gateway's own JavaScript runs in the interpreter/baseline tier in
+ * one window, optimized in the next); with it, every Worker is counted in the optimized steady
+ * state that a workerd on a real CPU reaches, and a count moves by a few k.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -29,10 +37,11 @@ const bundles = argv.filter((a) => a.startsWith("--bundle=")).map((a) => path.re
 const warmup = Number(opt("warmup") ?? 600);
 const requests = Number(opt("requests") ?? 600);
 const keep = argv.includes("--keep");
+if (argv.includes("--single-threaded")) process.env.MINIFLARE_WORKERD_V8_FLAGS = [process.env.MINIFLARE_WORKERD_V8_FLAGS, "--single-threaded"].filter(Boolean).join(" ");
 
 if (!valgrindAvailable()) throw new Error("valgrind/callgrind_control not installed");
 const work = mkdtempSync(path.join(os.tmpdir(), "edge-gateway-instr-"));
-console.log(`work directory: ${work}`);
+console.log(`work directory: ${work}${process.env.MINIFLARE_WORKERD_V8_FLAGS ? ` (V8 flags: ${process.env.MINIFLARE_WORKERD_V8_FLAGS})` : ""}`);
 const compat = readCompat(root);
 if (bundles.length === 0) {
   const out = path.join(work, "bundle");
