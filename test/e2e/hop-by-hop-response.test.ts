@@ -3,10 +3,10 @@
  * end: the real bundled Worker (Miniflare/workerd) in front of a raw `net` origin that writes
  * every hop-by-hop field, a field named in `Connection`, and a reason phrase of its own.
  *
- * The gateway deletes from the response only what workerd would pass through (the names
- * `Connection` lists, `Proxy-Connection`, `Proxy-Authenticate`, `Proxy-Authorization`,
- * `HTTP2-Settings`) and leaves `Connection`, `Keep-Alive`, `TE`, `Trailer`, `Transfer-Encoding` and
- * `Upgrade` to workerd's HTTP layer, which never sends the origin's copies (src/forward/hop-by-hop.ts
+ * The gateway deletes from the response `Connection` and the names it lists, and what workerd
+ * would pass through (`Proxy-Connection`, `Proxy-Authenticate`, `Proxy-Authorization`,
+ * `HTTP2-Settings`); it leaves `Keep-Alive`, `TE`, `Trailer`, `Transfer-Encoding` and `Upgrade` to
+ * workerd's HTTP layer, which never sends the origin's copies (src/forward/hop-by-hop.ts
  * RUNTIME_DROPPED_RESPONSE). These tests pin the combination: if a workerd release started passing
  * one of those through, they fail.
  *
