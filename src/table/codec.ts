@@ -39,18 +39,21 @@ function storedForm(table: RouteTable): StoredTable {
   const seen = new Map<string, number>();
   const vhosts = table.vhosts.map((vh) => ({
     ...vh,
-    routes: vh.routes.map((r) => {
-      const key = actionKey(r.action);
-      let i = seen.get(key);
-      if (i === undefined) {
-        i = pool.length;
-        pool.push(r.action);
-        seen.set(key, i);
-      }
-      return { ...r, action: i };
-    }),
+    routes: vh.routes.map((r) => ({ ...r, action: intern(pool, seen, r.action) })),
   }));
   return { ...table, vhosts, actionPool: pool };
+}
+
+/** An action's index in the pool: the first equal action's (by actionKey), else a new entry. */
+function intern(pool: RouteAction[], seen: Map<string, number>, action: RouteAction): number {
+  const key = actionKey(action);
+  let i = seen.get(key);
+  if (i === undefined) {
+    i = pool.length;
+    pool.push(action);
+    seen.set(key, i);
+  }
+  return i;
 }
 
 /**
@@ -193,15 +196,7 @@ export function* canonicalPieces(table: RouteTable): Generator<string> {
   const byObject = new Map<RouteAction, number>();
   for (const vh of table.vhosts)
     for (const r of vh.routes) {
-      if (byObject.has(r.action)) continue;
-      const key = actionKey(r.action);
-      let i = seen.get(key);
-      if (i === undefined) {
-        i = pool.length;
-        pool.push(r.action);
-        seen.set(key, i);
-      }
-      byObject.set(r.action, i);
+      if (!byObject.has(r.action)) byObject.set(r.action, intern(pool, seen, r.action));
     }
   seen.clear();
   // Top-level keys sorted as sortedKeys sorts them; `undefined` members are left out as
