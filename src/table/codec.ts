@@ -186,7 +186,7 @@ export async function sha256Hex(text: string): Promise<string> {
  * builds the stored form of every route (a copy with its action's pool index) and the whole
  * string at once, ≈ 0.5 KiB per route alive together beside the table; here each vhost's copies
  * and bytes are garbage as soon as the consumer (an incremental hash) has read them.
- * src/table/codec.test.ts checks the equality on random and generated tables.
+ * src/table/shards.test.ts checks the equality on random and generated tables.
  */
 export function* canonicalPieces(table: RouteTable): Generator<string> {
   // The pool first (it is the first key): the same first-seen order as storedForm. A rule's
@@ -233,7 +233,7 @@ export interface IncrementalHash {
 
 /**
  * tableHash without the whole canonical string in memory: the pieces are fed to `hash` in runs
- * of about 1 MiB. Equal to tableHash(table) (codec.test.ts).
+ * of about 1 MiB. Equal to tableHash(table) (shards.test.ts).
  */
 export function streamedTableHash(table: RouteTable, hash: IncrementalHash): string {
   let buf = "";
