@@ -214,6 +214,8 @@ function instructionSection(counts: Map<string, InstructionCount>): void {
     notes: [
       `gateway (10,000 routes) ÷ gateway (small): ${fmt(per("large") / per("small"), 3)}×; ` +
         `pass-through ÷ gateway (small) — the throughput ratio if workerd CPU were the only limit: ${fmt(per("passthrough") / per("small"), 3)}×.`,
+      "These counts use V8's default flags: under valgrind its optimizing compiles are starved background jobs, so one count moves by ±30–100 k with the tier-up state of the hot code. " +
+        "For A/B work use `node --experimental-strip-types bench/instr-ab.ts --single-threaded` (repeats to ±3 k); its figures for the small config are in docs/benchmarks.md.",
     ],
   });
 }
