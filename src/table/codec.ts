@@ -22,7 +22,7 @@ interface StoredTable extends Omit<RouteTable, "vhosts"> {
 }
 
 export function canonicalJson(table: RouteTable): string {
-  return JSON.stringify(storedForm(table), sortedKeys);
+  return [...canonicalPieces(table)].join("");
 }
 
 /**
@@ -32,16 +32,6 @@ export function canonicalJson(table: RouteTable): string {
  */
 export function actionKey(action: RouteAction): string {
   return JSON.stringify(action, sortedKeys);
-}
-
-function storedForm(table: RouteTable): StoredTable {
-  const pool: RouteAction[] = [];
-  const seen = new Map<string, number>();
-  const vhosts = table.vhosts.map((vh) => ({
-    ...vh,
-    routes: vh.routes.map((r) => ({ ...r, action: intern(pool, seen, r.action) })),
-  }));
-  return { ...table, vhosts, actionPool: pool };
 }
 
 /** An action's index in the pool: the first equal action's (by actionKey), else a new entry. */
@@ -64,12 +54,11 @@ function intern(pool: RouteAction[], seen: Map<string, number>, action: RouteAct
  * equal canonicalJson({ ...table, hash }) exactly (src/table/shards.test.ts checks it).
  */
 export async function hashedCanonicalJson(table: RouteTable): Promise<{ hash: string; json: string }> {
-  const stored = storedForm(table) as unknown as Record<string, unknown>;
-  const before: Record<string, unknown> = {};
-  const after: Record<string, unknown> = {};
-  for (const k of Object.keys(stored)) if (k !== "hash") (k < "hash" ? before : after)[k] = stored[k];
-  const head = JSON.stringify(before, sortedKeys).slice(1, -1); // the members, without braces
-  const tail = JSON.stringify(after, sortedKeys).slice(1, -1);
+  const before: string[] = [];
+  const after: string[] = [];
+  for (const [k, pieces] of storedMembers(table)) if (k !== "hash") (k < "hash" ? before : after).push(`${JSON.stringify(k)}:${[...pieces].join("")}`);
+  const head = before.join(",");
+  const tail = after.join(",");
   const join = (hash: string) => `{${head}${head ? "," : ""}"hash":${JSON.stringify(hash)}${tail ? "," : ""}${tail}}`;
   const hash = await sha256Hex(join(""));
   return { hash, json: join(hash) };
@@ -181,16 +170,31 @@ export async function sha256Hex(text: string): Promise<string> {
 }
 
 /**
- * The canonical JSON of `table` as a sequence of pieces whose concatenation is exactly
- * canonicalJson(table), one virtual host at a time (issue #16 item 2: CLI memory). canonicalJson
- * builds the stored form of every route (a copy with its action's pool index) and the whole
- * string at once, ≈ 0.5 KiB per route alive together beside the table; here each vhost's copies
- * and bytes are garbage as soon as the consumer (an incremental hash) has read them.
- * src/table/shards.test.ts checks the equality on random and generated tables.
+ * The canonical JSON of `table` as a sequence of pieces, one virtual host at a time; their
+ * concatenation is canonicalJson(table). The stored copy of a vhost's routes (each with its
+ * action's pool index) and its bytes are garbage as soon as the consumer (an incremental hash)
+ * has read them, instead of ≈ 0.5 KiB per route alive together beside the table (issue #16 item
+ * 2: CLI memory). src/table/shards.test.ts checks the bytes against a reference serializer on
+ * random and generated tables.
  */
 export function* canonicalPieces(table: RouteTable): Generator<string> {
-  // The pool first (it is the first key): the same first-seen order as storedForm. A rule's
-  // match entries share one action object, so it is serialized once per object, not per route.
+  let first = true;
+  for (const [k, pieces] of storedMembers(table)) {
+    yield `${first ? "{" : ","}${JSON.stringify(k)}:`;
+    yield* pieces;
+    first = false;
+  }
+  yield first ? "{}" : "}";
+}
+
+/**
+ * The stored form's top-level members in canonical order (keys sorted as sortedKeys sorts them;
+ * `undefined` members left out as JSON.stringify leaves them out), each as its key and its JSON
+ * in pieces: `vhosts` one virtual host at a time, the rest whole. The action pool comes first in
+ * the bytes (its key sorts first) but is gathered from every route: a rule's match entries share
+ * one action object, so each object is keyed once, not per route.
+ */
+function* storedMembers(table: RouteTable): Generator<[key: string, pieces: Iterable<string>]> {
   const pool: RouteAction[] = [];
   const seen = new Map<string, number>();
   const byObject = new Map<RouteAction, number>();
@@ -199,28 +203,26 @@ export function* canonicalPieces(table: RouteTable): Generator<string> {
       if (!byObject.has(r.action)) byObject.set(r.action, intern(pool, seen, r.action));
     }
   seen.clear();
-  // Top-level keys sorted as sortedKeys sorts them; `undefined` members are left out as
-  // JSON.stringify leaves them out.
   const top: Record<string, unknown> = { ...table, actionPool: pool };
-  let first = true;
   for (const k of Object.keys(top).sort()) {
-    const v = top[k];
-    if (k !== "vhosts") {
-      const json = JSON.stringify(v, sortedKeys) as string | undefined;
-      if (json === undefined) continue;
-      yield `${first ? "{" : ","}${JSON.stringify(k)}:${json}`;
-    } else {
-      yield `${first ? "{" : ","}"vhosts":[`;
-      let n = 0;
-      for (const vh of table.vhosts) {
-        const stored = { ...vh, routes: vh.routes.map((r) => ({ ...r, action: byObject.get(r.action)! })) };
-        yield `${n++ ? "," : ""}${JSON.stringify(stored, sortedKeys)}`;
-      }
-      yield "]";
+    if (k === "vhosts") {
+      yield [k, vhostPieces(table.vhosts, byObject)];
+      continue;
     }
-    first = false;
+    const json = JSON.stringify(top[k], sortedKeys) as string | undefined;
+    if (json !== undefined) yield [k, [json]];
   }
-  yield first ? "{}" : "}";
+}
+
+/** `vhosts` of the stored form, one virtual host at a time: each route's action is its pool index. */
+function* vhostPieces(vhosts: RouteTable["vhosts"], byObject: ReadonlyMap<RouteAction, number>): Generator<string> {
+  yield "[";
+  let n = 0;
+  for (const vh of vhosts) {
+    const stored: StoredTable["vhosts"][number] = { ...vh, routes: vh.routes.map((r) => ({ ...r, action: byObject.get(r.action)! })) };
+    yield `${n++ ? "," : ""}${JSON.stringify(stored, sortedKeys)}`;
+  }
+  yield "]";
 }
 
 /** An incremental SHA-256 (the CLI passes node:crypto's; crypto.subtle has no streaming digest). */
