@@ -191,22 +191,38 @@ export function* canonicalPieces(table: RouteTable): Generator<string> {
  * The stored form's top-level members in canonical order (keys sorted as sortedKeys sorts them;
  * `undefined` members left out as JSON.stringify leaves them out), each as its key and its JSON
  * in pieces: `vhosts` one virtual host at a time, the rest whole. The action pool comes first in
- * the bytes (its key sorts first) but is gathered from every route: a rule's match entries share
- * one action object, so each object is keyed once, not per route.
+ * the bytes (its key sorts first) but is gathered from every route, so each vhost's routes are
+ * read twice: once for the pool, once for the vhost's bytes.
+ *
+ * A route's pool index is its action's key (actionKey). A rule's match entries, and compile's
+ * equal actions, share one action object, so the key of an object is computed once and kept in a
+ * WeakMap. Weak, and never relied on: a lazy table (the CLI's build for large configs, issue #16)
+ * returns fresh routes at every read of `vh.routes`, so the second read finds none of the first
+ * read's objects (it falls back to the key), and a strong map would keep every route's action of
+ * the first read alive.
  */
 function* storedMembers(table: RouteTable): Generator<[key: string, pieces: Iterable<string>]> {
   const pool: RouteAction[] = [];
   const seen = new Map<string, number>();
-  const byObject = new Map<RouteAction, number>();
+  const byObject = new WeakMap<RouteAction, number>();
   for (const vh of table.vhosts)
     for (const r of vh.routes) {
       if (!byObject.has(r.action)) byObject.set(r.action, intern(pool, seen, r.action));
     }
-  seen.clear();
+  // The pool is written before the vhosts: an action the first read did not have cannot get an index.
+  const indexOf = (action: RouteAction, domain: string): number => {
+    let i = byObject.get(action);
+    if (i === undefined) {
+      i = seen.get(actionKey(action));
+      if (i === undefined) throw new Error(`canonicalJson: a route action of vhost ${domain} was not there when the routes were read before (the table changed while it was serialized)`);
+      byObject.set(action, i);
+    }
+    return i;
+  };
   const top: Record<string, unknown> = { ...table, actionPool: pool };
   for (const k of Object.keys(top).sort()) {
     if (k === "vhosts") {
-      yield [k, vhostPieces(table.vhosts, byObject)];
+      yield [k, vhostPieces(table.vhosts, indexOf)];
       continue;
     }
     const json = JSON.stringify(top[k], sortedKeys) as string | undefined;
@@ -215,11 +231,13 @@ function* storedMembers(table: RouteTable): Generator<[key: string, pieces: Iter
 }
 
 /** `vhosts` of the stored form, one virtual host at a time: each route's action is its pool index. */
-function* vhostPieces(vhosts: RouteTable["vhosts"], byObject: ReadonlyMap<RouteAction, number>): Generator<string> {
+function* vhostPieces(vhosts: RouteTable["vhosts"], indexOf: (action: RouteAction, domain: string) => number): Generator<string> {
   yield "[";
   let n = 0;
   for (const vh of vhosts) {
-    const stored: StoredTable["vhosts"][number] = { ...vh, routes: vh.routes.map((r) => ({ ...r, action: byObject.get(r.action)! })) };
+    // Not `{ ...vh, routes }`: a spread reads a lazy table's `routes` (from disk) once more.
+    const stored = {} as Record<string, unknown>;
+    for (const k of Object.keys(vh)) stored[k] = k === "routes" ? vh.routes.map((r) => ({ ...r, action: indexOf(r.action, vh.domain) })) : vh[k as keyof typeof vh];
     yield `${n++ ? "," : ""}${JSON.stringify(stored, sortedKeys)}`;
   }
   yield "]";

@@ -23,6 +23,10 @@ import type { PreparedTable } from "../prepare.ts";
 import { ACTIVE_KEY, shardKey, versionKey } from "../store/keys.ts";
 import { pointerJson } from "../store/pointer.ts";
 import { TableStore } from "../store/table-store.ts";
+import { pushVersion } from "../store/release.ts";
+import { DryRunKv } from "../../scripts/lib/kv-writer.ts";
+import { MemoryKv } from "../../test/fixtures/store.ts";
+import { lazyTable } from "../../test/fixtures/lazy-table.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -409,4 +413,86 @@ describe("the Worker's lazy path decides as the whole table", () => {
     expect(counts.ported).toBeGreaterThan(20);
     expect(counts.redirects).toBeGreaterThan(200);
   }, 120_000);
+});
+
+/**
+ * Issue #16 (CLI memory proportional to the largest file): the build may hand push a table whose
+ * vhosts' `routes` are read from a spill file at every access, as fresh objects. Hashing, sharding
+ * and pushing it must give the bytes of the plain table, whatever relied on object identity.
+ */
+describe("a lazy table (each vhost's routes fresh at every read) stores what the plain table stores", () => {
+  const sha = () => {
+    const h = createHash("sha256");
+    return { update: (t: string) => void h.update(t, "utf8"), digest: () => h.digest("hex") };
+  };
+
+  it("the same canonical bytes and hashes, reading each vhost's routes twice to hash it", async () => {
+    let distinctActions = 0;
+    await fc.assert(
+      fc.asyncProperty(config, async (c) => {
+        const table = await compiled(yaml(c));
+        if (!table) return;
+        const { table: lazy, reads } = lazyTable(table);
+        if (new Set(table.vhosts.flatMap((v) => v.routes.map((r) => JSON.stringify(r.action)))).size > 1) distinctActions++;
+        expect(canonicalJson(lazy)).toBe(canonicalJson(table));
+        expect([...canonicalPieces(lazy)].join("")).toBe(canonicalJson(table));
+        expect(await tableHash(lazy)).toBe(table.hash);
+        expect(await hashedCanonicalJson(lazy)).toEqual(await hashedCanonicalJson(table));
+        reads.fill(0);
+        expect(streamedTableHash(lazy, sha())).toBe(table.hash);
+        // Once for the action pool (it comes first in the bytes), once for the vhosts' bytes.
+        expect(reads.every((n) => n === 2)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+    // Pools of several actions, so an index is looked up, not only ever 0.
+    expect(distinctActions).toBeGreaterThan(20);
+  });
+
+  it("the same shards (ids, bytes) and index", async () => {
+    await fc.assert(
+      fc.asyncProperty(config, fc.constantFrom(1, 2, 64), async (c, perShard) => {
+        const table = await compiled(yaml(c));
+        if (!table) return;
+        const plain = await shardTable(table, perShard);
+        const lazy = await shardTable(lazyTable(table).table, perShard);
+        expect(lazy.indexJson).toBe(plain.indexJson);
+        expect(lazy.shards.map((s) => [s.id, s.json])).toEqual(plain.shards.map((s) => [s.id, s.json]));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("the same KV writes from pushVersion (over a previous version whose shards are kept), and the same dry-run plan", async () => {
+    let reused = 0;
+    // The next version: another config, or the same one with one more exact host's VirtualService
+    // (its wildcard shard, if any, is then already stored).
+    const extra = fc.record({ hosts: fc.constantFrom(["x.org"], ["z.org"], ["api.example"]), http: fc.array(rule, { minLength: 1, maxLength: 2 }) });
+    await fc.assert(
+      fc.asyncProperty(config, fc.oneof(config, extra), async (c0, next) => {
+        const c1 = "vss" in next ? next : { ...c0, vss: [...c0.vss, next] };
+        const before = await compiled(yaml(c0));
+        const table = await compiled(yaml(c1));
+        if (!before || !table) return;
+        const kvs = [new MemoryKv(), new MemoryKv()] as const;
+        const plans: string[][] = [];
+        for (const [i, t] of [table, lazyTable(table).table].entries()) {
+          const kv = kvs[i]!;
+          await pushVersion(kv, { table: before, summary: "before", sources: [], now: new Date(0) });
+          const dry = new DryRunKv(kv);
+          await pushVersion(dry, { table: t, summary: "after", sources: ["routes/random.yaml"], now: new Date(1000) });
+          plans.push(dry.planned.map((p) => `${p.op} ${p.key} ${p.bytes} ${p.how}`));
+          await pushVersion(kv, { table: t, summary: "after", sources: ["routes/random.yaml"], now: new Date(1000) });
+        }
+        expect(plans[1]).toEqual(plans[0]);
+        expect(kvs[1].log).toEqual(kvs[0].log);
+        expect([...kvs[1].data]).toEqual([...kvs[0].data]);
+        // Some pushes find a shard of the new version already stored (the previous version's).
+        const written = kvs[0].log.slice(kvs[0].log.indexOf(`put ${ACTIVE_KEY}`) + 1).filter((l) => l.startsWith(`put ${shardKey("")}`)).length;
+        if (written < (await shardTable(table)).shards.length) reused++;
+      }),
+      { numRuns: 40 },
+    );
+    expect(reused).toBeGreaterThan(3);
+  });
 });
