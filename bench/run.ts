@@ -11,9 +11,11 @@
  *   7. state plane: instructions per request with/without the STATE binding; object requests per isolate
  *   8. shards: cold first request of a 1,000,000-route / 100,000-host table vs a 10-route table, warm
  *      decisions, heap bounded by SHARD_CACHE_BYTES, KV writes of a one-host change (bench/shards.ts)
+ *   9. CLI memory: `routes validate` / `push --local` peak heap at 10,000 / 50,000 / 100,000 routes in
+ *      files of the same size, against the 10,000-route run (bench/cli-memory.ts)
  *
  * Prints tables and PASS/MISS per target, writes bench/RESULTS.md.
- * Options: --quick (short rounds, for trying the harness), --only=decide,load,e2e,memory,bundle,regex,state,shards,
+ * Options: --quick (short rounds, for trying the harness), --only=decide,load,e2e,memory,bundle,regex,state,shards,cli-memory,
  *          --rounds=N --seconds=S --variants=origin,passthrough,small,large,split (end-to-end),
  *          --concurrency=C, --no-write, --shard-hosts=N (hosts of section 8's big table, 10 routes each;
  *          default 100,000, --quick 10,000; compiled once into bench/.cache), --instructions (adds valgrind instruction counts per
@@ -40,6 +42,7 @@ import { measureTableLoad } from "./table-load.ts";
 import { runStatePlane } from "./state-plane.ts";
 import { bigTable, checkBucketMethod, measureCold, measureHeap, measureOneHostChange, smallTable as smallStored } from "./shards.ts";
 import { measureTypical, measureWorst } from "./regex-bench.ts";
+import { growth, measureCliMemory, type MemoryRow } from "./cli-memory.ts";
 import type { RunningWorker } from "./workerd.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -447,6 +450,63 @@ async function main(): Promise<void> {
         report.problem(`memory: ${(e as Error).stack ?? e}`);
       }
     }
+  }
+
+  if (want("cli-memory")) {
+    section("9. CLI memory");
+    try {
+      await runCliMemory();
+    } catch (e) {
+      report.problem(`CLI memory: ${(e as Error).stack ?? e}`);
+    }
+  }
+}
+
+/** 9. `routes validate` / `push --local` memory as the file count grows, the largest file fixed (bench/cli-memory.ts). */
+async function runCliMemory(): Promise<void> {
+  const sizes = quick ? [2000, 10_000, 20_000] : [10_000, 50_000, 100_000];
+  const perFile = quick ? 1000 : 5000;
+  const rows = await measureCliMemory({ sizes, perFile, log: (line) => console.log(line) });
+  const modes = (["whole", "lowmem"] as const).filter((m) => rows.some((r) => r.builds[m]));
+  const mib = (x: number) => `${fmt(x, 0)} MiB`;
+  const ratio = (command: string, pick: (r: MemoryRow) => number) => new Map(growth(rows, command, pick).map((g) => [g.routes, g.ratio]));
+  const table: string[][] = [];
+  for (const command of ["validate", "push"] as const) {
+    const peak = ratio(command, (r) => r.cli.peakHeapMiB);
+    const kept = new Map(modes.map((m) => [m, ratio(command, (r) => r.builds[m]?.keptMiB ?? NaN)]));
+    for (const r of rows.filter((x) => x.command === command))
+      table.push([
+        command,
+        `${r.routes.toLocaleString("en")} (${r.files} files of ${kib(r.largestFile)} at most)`,
+        `${mib(r.cli.peakHeapMiB)} (${fmt(peak.get(r.routes)!, 2)}×)`,
+        mib(r.cli.liveHeapMiB),
+        mib(r.cli.maxRssKiB / 1024),
+        `${fmt(r.cli.wallMs / 1000, 1)} s`,
+        ...modes.map((m) => (r.builds[m] ? `${mib(r.builds[m]!.peakHeapMiB)} / ${fmt(r.builds[m]!.keptMiB, 1)} MiB (${fmt(kept.get(m)!.get(r.routes)!, 2)}×)` : "—")),
+      ]);
+  }
+  const first = sizes[0]!.toLocaleString("en");
+  const last = sizes[sizes.length - 1]!;
+  report.section({
+    title: "9. CLI memory: validate and push as the config grows, the largest file fixed",
+    intro:
+      `Each size is one small file (Gateway, ServiceEntry) and files of ${perFile.toLocaleString("en")} routes (10 per host) of the same size, so only the file count grows. ` +
+      "The command runs as a user runs it (a fresh `node scripts/routes.ts`, `--trace-gc`, /usr/bin/time); `build()` alone runs in a fresh process with the command's options. Ratios are against the smallest size of this run.",
+    headers: ["command", "routes", "peak heap (× smallest)", "largest live after a mark-compact", "peak RSS", "wall", ...modes.map((m) => `build() ${m === "whole" ? "whole" : "lowMemory"}: peak / kept after it returned`)],
+    rows: table,
+    notes: [
+      "Peak heap: the largest heap a GC started from (`--trace-gc`); a timer-based sampler would miss it, compile never yields. Kept: live heap after a full GC once build() returned, its result held, above the heap after the imports.",
+      "push's peak includes Miniflare (local KV), loaded after the build when the first value is written; build()'s own columns leave it out.",
+    ],
+  });
+  for (const command of ["validate", "push"] as const) {
+    const g = growth(rows, command, (r) => r.cli.peakHeapMiB);
+    const top = g.find((x) => x.routes === last);
+    report.target({
+      target: `routes ${command}, ${last.toLocaleString("en")} routes: peak heap ≤ 1.3× the ${first}-route run's (same largest file: memory proportional to the largest file)`,
+      measured: top ? `${fmt(top.ratio, 2)}× (${mib(top.value)} vs ${mib(g[0]!.value)})` : "not measured",
+      pass: top ? top.ratio <= 1.3 : null,
+    });
   }
 }
 

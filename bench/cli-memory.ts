@@ -1,0 +1,206 @@
+/**
+ * CLI memory against the number of files (issue #16 item 2: `routes validate` / `routes push` of
+ * 100,000 routes use memory proportional to the largest file, not to the whole config). A
+ * measurement, not a test; section 9 of `npm run bench` (bench/run.ts) and on its own:
+ *
+ *   node --experimental-strip-types bench/cli-memory.ts [--sizes=10000,50000,100000] [--per-file=5000] [--commands=validate,push] [--no-build]
+ *
+ * Every size is written as files of the SAME size: a small file with the Gateway and the
+ * ServiceEntry, then files of `perFile` routes each (bench/gen.ts manyHosts, 10 routes per host,
+ * ≈ 880 KiB for 5,000 routes, under the CLI's 1 MiB cap); so the largest file is fixed and only the
+ * file count grows. For each size and command:
+ *  - the command as a user runs it (a fresh `node scripts/routes.ts` under /usr/bin/time and
+ *    --trace-gc, bench/cli-scale.ts runCli): peak heap (the largest heap a GC started from), the
+ *    largest live heap after a mark-compact, peak RSS;
+ *  - `build()` alone in a fresh process (bench/cli-memory-child.ts) with the options the command
+ *    passes: its --trace-gc peak, and the live heap after a full GC once it returned, the result
+ *    held, above the heap after the imports — what the build keeps; `--path=whole|lowmem` picks
+ *    the whole build or the bounded one (`lowMemory: true`; default: both once it exists).
+ * Ratios are against the smallest size of the same run. Target: peak heap at 100,000 routes within
+ * 1.3× the peak at 10,000 (same largest file).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { gateway, hostName, mixRule, originEntry, toYaml, virtualService } from "./gen.ts";
+import { runCli, type Run } from "./cli-scale.ts";
+
+export const ROUTES_PER_HOST = 10;
+export const DEFAULT_PER_FILE = 5000;
+
+export interface EqualFiles {
+  dir: string;
+  routes: number;
+  hosts: number;
+  /** Files of `perFile` routes (the base file not counted). */
+  files: number;
+  bytes: number;
+  largestFile: number;
+  smallestPart: number;
+}
+
+/**
+ * `routes` routes (a multiple of `perFile`) as one base file (Gateway + ServiceEntry) and
+ * routes / perFile files of perFile routes each: the same hosts' VirtualServices, host names of
+ * the same length in every file (h<j padded>), so the files differ in size by a few bytes.
+ */
+export function writeEqualFiles(dir: string, routes: number, perFile = DEFAULT_PER_FILE): EqualFiles {
+  if (routes % perFile !== 0 || perFile % ROUTES_PER_HOST !== 0) throw new Error(`routes (${routes}) must be a multiple of perFile (${perFile}), itself a multiple of ${ROUTES_PER_HOST}`);
+  mkdirSync(dir, { recursive: true });
+  const base = toYaml([gateway(), originEntry()]);
+  writeFileSync(path.join(dir, "00-base.yaml"), base);
+  let bytes = Buffer.byteLength(base);
+  let largestFile = 0;
+  let smallestPart = Infinity;
+  const files = routes / perFile;
+  const hostsPerFile = perFile / ROUTES_PER_HOST;
+  for (let f = 0; f < files; f++) {
+    const objects = [];
+    for (let k = 0; k < hostsPerFile; k++) {
+      const j = f * hostsPerFile + k;
+      // Same name length in every file: the files have the same size at every config size.
+      const host = hostName(j).replace(/^h\d+/, `h${String(j).padStart(7, "0")}`);
+      const rules = Array.from({ length: ROUTES_PER_HOST }, (_, i) => mixRule(i, host).rule);
+      objects.push(virtualService(`vs-${String(j).padStart(7, "0")}`, [host], rules));
+    }
+    const text = toYaml(objects);
+    const n = Buffer.byteLength(text);
+    writeFileSync(path.join(dir, `part-${String(f).padStart(4, "0")}.yaml`), text);
+    bytes += n;
+    largestFile = Math.max(largestFile, n);
+    smallestPart = Math.min(smallestPart, n);
+  }
+  return { dir, routes, hosts: routes / ROUTES_PER_HOST, files, bytes, largestFile, smallestPart };
+}
+
+export interface BuildRun {
+  peakHeapMiB: number;
+  liveHeapMiB: number;
+  /** Live heap after the build returned (result held) minus the live heap after the imports. */
+  keptMiB: number;
+  routes: number;
+  errors: number;
+  hash: string | null;
+  exit: number;
+  stderr: string;
+}
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const GC_LINE = /:\s+[A-Za-z-]+(?: \([^)]*\))?\s+([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(/;
+const MiB = 1024 * 1024;
+
+/** `build()` alone, as `command` calls it, in a fresh process (cli-memory-child.ts). */
+export function runBuild(command: "validate" | "push", mode: "whole" | "lowmem", dir: string): BuildRun {
+  const r = spawnSync(process.execPath, ["--experimental-strip-types", "--no-warnings", "--expose-gc", "--trace-gc", "bench/cli-memory-child.ts", command, mode, dir], {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 * MiB,
+  });
+  let peakHeapMiB = 0;
+  let liveHeapMiB = 0;
+  let result: { startHeap: number; liveAfterBuild: number; routes: number; errors: number; hash: string | null } | null = null;
+  for (const line of `${r.stdout}`.split("\n")) {
+    const m = line.startsWith("[") ? GC_LINE.exec(line) : null;
+    if (m) {
+      peakHeapMiB = Math.max(peakHeapMiB, Number(m[1]));
+      if (line.includes("Mark-Compact")) liveHeapMiB = Math.max(liveHeapMiB, Number(m[3]));
+    } else if (line.startsWith("{")) result = JSON.parse(line);
+  }
+  return {
+    peakHeapMiB,
+    liveHeapMiB,
+    keptMiB: result ? (result.liveAfterBuild - result.startHeap) / MiB : NaN,
+    routes: result?.routes ?? 0,
+    errors: result?.errors ?? -1,
+    hash: result?.hash ?? null,
+    exit: r.status ?? -1,
+    stderr: `${r.stderr}`.trim().split("\n").slice(-3).join(" | "),
+  };
+}
+
+export interface MemoryRow {
+  routes: number;
+  files: number;
+  largestFile: number;
+  command: "validate" | "push";
+  cli: Run;
+  builds: Partial<Record<"whole" | "lowmem", BuildRun>>;
+}
+
+/** Whether scripts/lib/build.ts has the bounded build (its `lowMemory` option). */
+export async function hasLowMemory(): Promise<boolean> {
+  const { readFileSync } = await import("node:fs");
+  return /\blowMemory\b/.test(readFileSync(path.join(ROOT, "scripts/lib/build.ts"), "utf8"));
+}
+
+export async function measureCliMemory(opts: {
+  sizes: number[];
+  perFile?: number;
+  commands?: Array<"validate" | "push">;
+  modes?: Array<"whole" | "lowmem">;
+  log?: (line: string) => void;
+}): Promise<MemoryRow[]> {
+  const log = opts.log ?? console.log;
+  const perFile = opts.perFile ?? DEFAULT_PER_FILE;
+  const commands = opts.commands ?? ["validate", "push"];
+  const modes = opts.modes ?? ["whole", ...((await hasLowMemory()) ? (["lowmem"] as const) : [])];
+  const base = mkdtempSync(path.join(os.tmpdir(), "cli-memory-"));
+  const rows: MemoryRow[] = [];
+  try {
+    for (const routes of opts.sizes) {
+      const g = writeEqualFiles(path.join(base, `r${routes}`), routes, perFile);
+      log(`  ${routes} routes / ${g.hosts} hosts: ${g.files} files of ${perFile} routes (${kib(g.smallestPart)}–${kib(g.largestFile)} each) + base, ${(g.bytes / MiB).toFixed(1)} MiB YAML`);
+      for (const command of commands) {
+        const state = path.join(base, `state-${routes}-${command}`);
+        const cli = runCli(command === "push" ? ["push", "--local", "--persist-to", state, g.dir] : ["validate", g.dir]);
+        rmSync(state, { recursive: true, force: true });
+        const builds: MemoryRow["builds"] = {};
+        for (const mode of modes) builds[mode] = runBuild(command, mode, g.dir);
+        rows.push({ routes, files: g.files, largestFile: g.largestFile, command, cli, builds });
+        const b = Object.entries(builds)
+          .map(([m, x]) => `build ${m}: peak ${x.peakHeapMiB.toFixed(0)} MiB, kept ${x.keptMiB.toFixed(1)} MiB${x.exit ? ` (exit ${x.exit}: ${x.stderr})` : ""}`)
+          .join("; ");
+        log(`    ${command}: CLI peak heap ${cli.peakHeapMiB.toFixed(0)} MiB, live after mark-compact ≤ ${cli.liveHeapMiB.toFixed(0)} MiB, RSS ${(cli.maxRssKiB / 1024).toFixed(0)} MiB, wall ${(cli.wallMs / 1000).toFixed(1)} s, exit ${cli.exit}; ${b}`);
+      }
+      rmSync(g.dir, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
+
+/** Ratio of `pick` at each size against the smallest size, per command. */
+export function growth(rows: MemoryRow[], command: string, pick: (r: MemoryRow) => number): Array<{ routes: number; value: number; ratio: number }> {
+  const mine = rows.filter((r) => r.command === command).sort((a, b) => a.routes - b.routes);
+  const first = mine[0];
+  if (!first) return [];
+  return mine.map((r) => ({ routes: r.routes, value: pick(r), ratio: pick(r) / pick(first) }));
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename);
+if (isMain) {
+  const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const sizes = (arg("sizes") ?? "10000,50000,100000").split(",").map(Number);
+  const commands = (arg("commands") ?? "validate,push").split(",") as Array<"validate" | "push">;
+  const modes = process.argv.includes("--no-build") ? [] : (arg("path")?.split(",") as Array<"whole" | "lowmem"> | undefined);
+  console.log(`machine: ${os.cpus().length} CPU, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}; node ${process.version}`);
+  const rows = await measureCliMemory({ sizes, perFile: Number(arg("per-file") ?? DEFAULT_PER_FILE), commands, modes });
+  console.log("\nratios against the smallest size (same largest file):");
+  for (const command of commands) {
+    const peak = growth(rows, command, (r) => r.cli.peakHeapMiB);
+    const live = growth(rows, command, (r) => r.cli.liveHeapMiB);
+    const rss = growth(rows, command, (r) => r.cli.maxRssKiB);
+    for (const [i, p] of peak.entries())
+      console.log(`  ${command} ${p.routes}: CLI peak heap ${p.ratio.toFixed(2)}×, live ${live[i]!.ratio.toFixed(2)}×, RSS ${rss[i]!.ratio.toFixed(2)}×`);
+    for (const mode of ["whole", "lowmem"] as const) {
+      if (!rows.some((r) => r.command === command && r.builds[mode])) continue;
+      const bp = growth(rows, command, (r) => r.builds[mode]?.peakHeapMiB ?? NaN);
+      const bk = growth(rows, command, (r) => r.builds[mode]?.keptMiB ?? NaN);
+      for (const [i, p] of bp.entries()) console.log(`  ${command} ${p.routes} build ${mode}: peak ${p.ratio.toFixed(2)}×, kept ${bk[i]!.value.toFixed(1)} MiB (${bk[i]!.ratio.toFixed(2)}×)`);
+    }
+  }
+}
