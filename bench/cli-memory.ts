@@ -3,7 +3,7 @@
  * 100,000 routes use memory proportional to the largest file, not to the whole config). A
  * measurement, not a test; section 9 of `npm run bench` (bench/run.ts) and on its own:
  *
- *   node --experimental-strip-types bench/cli-memory.ts [--sizes=10000,50000,100000] [--per-file=5000] [--commands=validate,push] [--no-build]
+ *   node --experimental-strip-types bench/cli-memory.ts [--sizes=10000,50000,100000] [--per-file=5000] [--rounds=1] [--commands=validate,push] [--path=whole,lowmem] [--no-build]
  *
  * Every size is written as files of the SAME size: a small file with the Gateway and the
  * ServiceEntry, then files of `perFile` routes each (bench/gen.ts manyHosts, 10 routes per host,
@@ -16,15 +16,16 @@
  *    passes: its --trace-gc peak, and the live heap after a full GC once it returned, the result
  *    held, above the heap after the imports — what the build keeps; `--path=whole|lowmem` picks
  *    the whole build or the bounded one (`lowMemory: true`; default: both once it exists).
- * Ratios are against the smallest size of the same run. Target: peak heap at 100,000 routes within
+ * Ratios are against the smallest size in the same round (rounds interleave the sizes). Target: peak heap at 100,000 routes within
  * 1.3× the peak at 10,000 (same largest file).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { gateway, hostName, mixRule, originEntry, toYaml, virtualService } from "./gen.ts";
 import { runCli, type Run } from "./cli-scale.ts";
+import { fmtSpread, spread, type Spread } from "./stats.ts";
 
 export const ROUTES_PER_HOST = 10;
 export const DEFAULT_PER_FILE = 5000;
@@ -124,19 +125,24 @@ export interface MemoryRow {
   files: number;
   largestFile: number;
   command: "validate" | "push";
-  cli: Run;
-  builds: Partial<Record<"whole" | "lowmem", BuildRun>>;
+  /** One per round. */
+  cli: Run[];
+  builds: Partial<Record<"whole" | "lowmem", BuildRun[]>>;
 }
 
 /** Whether scripts/lib/build.ts has the bounded build (its `lowMemory` option). */
-export async function hasLowMemory(): Promise<boolean> {
-  const { readFileSync } = await import("node:fs");
+export function hasLowMemory(): boolean {
   return /\blowMemory\b/.test(readFileSync(path.join(ROOT, "scripts/lib/build.ts"), "utf8"));
 }
 
+/**
+ * Every size is written first; then each round runs every size and command in turn (so a round's
+ * sizes see the same machine), and a ratio is taken within a round.
+ */
 export async function measureCliMemory(opts: {
   sizes: number[];
   perFile?: number;
+  rounds?: number;
   commands?: Array<"validate" | "push">;
   modes?: Array<"whole" | "lowmem">;
   log?: (line: string) => void;
@@ -144,27 +150,32 @@ export async function measureCliMemory(opts: {
   const log = opts.log ?? console.log;
   const perFile = opts.perFile ?? DEFAULT_PER_FILE;
   const commands = opts.commands ?? ["validate", "push"];
-  const modes = opts.modes ?? ["whole", ...((await hasLowMemory()) ? (["lowmem"] as const) : [])];
+  const modes = opts.modes ?? ["whole", ...(hasLowMemory() ? (["lowmem"] as const) : [])];
   const base = mkdtempSync(path.join(os.tmpdir(), "cli-memory-"));
   const rows: MemoryRow[] = [];
   try {
-    for (const routes of opts.sizes) {
+    const configs = opts.sizes.map((routes) => {
       const g = writeEqualFiles(path.join(base, `r${routes}`), routes, perFile);
       log(`  ${routes} routes / ${g.hosts} hosts: ${g.files} files of ${perFile} routes (${kib(g.smallestPart)}–${kib(g.largestFile)} each) + base, ${(g.bytes / MiB).toFixed(1)} MiB YAML`);
-      for (const command of commands) {
-        const state = path.join(base, `state-${routes}-${command}`);
-        const cli = runCli(command === "push" ? ["push", "--local", "--persist-to", state, g.dir] : ["validate", g.dir]);
-        rmSync(state, { recursive: true, force: true });
-        const builds: MemoryRow["builds"] = {};
-        for (const mode of modes) builds[mode] = runBuild(command, mode, g.dir);
-        rows.push({ routes, files: g.files, largestFile: g.largestFile, command, cli, builds });
-        const b = Object.entries(builds)
-          .map(([m, x]) => `build ${m}: peak ${x.peakHeapMiB.toFixed(0)} MiB, kept ${x.keptMiB.toFixed(1)} MiB${x.exit ? ` (exit ${x.exit}: ${x.stderr})` : ""}`)
-          .join("; ");
-        log(`    ${command}: CLI peak heap ${cli.peakHeapMiB.toFixed(0)} MiB, live after mark-compact ≤ ${cli.liveHeapMiB.toFixed(0)} MiB, RSS ${(cli.maxRssKiB / 1024).toFixed(0)} MiB, wall ${(cli.wallMs / 1000).toFixed(1)} s, exit ${cli.exit}; ${b}`);
-      }
-      rmSync(g.dir, { recursive: true, force: true });
-    }
+      for (const command of commands) rows.push({ routes, files: g.files, largestFile: g.largestFile, command, cli: [], builds: {} });
+      return g;
+    });
+    for (let round = 0; round < (opts.rounds ?? 1); round++)
+      for (const g of configs)
+        for (const command of commands) {
+          const row = rows.find((r) => r.routes === g.routes && r.command === command)!;
+          const state = path.join(base, `state-${g.routes}-${command}-${round}`);
+          const cli = runCli(command === "push" ? ["push", "--local", "--persist-to", state, g.dir] : ["validate", g.dir]);
+          rmSync(state, { recursive: true, force: true });
+          row.cli.push(cli);
+          const parts: string[] = [];
+          for (const mode of modes) {
+            const b = runBuild(command, mode, g.dir);
+            (row.builds[mode] ??= []).push(b);
+            parts.push(`build ${mode}: peak ${b.peakHeapMiB.toFixed(0)} MiB, kept ${b.keptMiB.toFixed(1)} MiB${b.exit ? ` (exit ${b.exit}: ${b.stderr})` : ""}`);
+          }
+          log(`    round ${round + 1} ${g.routes} ${command}: CLI peak heap ${cli.peakHeapMiB.toFixed(0)} MiB, live after mark-compact ≤ ${cli.liveHeapMiB.toFixed(0)} MiB, RSS ${(cli.maxRssKiB / 1024).toFixed(0)} MiB, wall ${(cli.wallMs / 1000).toFixed(1)} s, exit ${cli.exit}; ${parts.join("; ")}`);
+        }
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
@@ -173,12 +184,18 @@ export async function measureCliMemory(opts: {
 
 const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
 
-/** Ratio of `pick` at each size against the smallest size, per command. */
-export function growth(rows: MemoryRow[], command: string, pick: (r: MemoryRow) => number): Array<{ routes: number; value: number; ratio: number }> {
+/**
+ * Per size of `command`: the measure of each round, and its ratio to the smallest size's measure
+ * of the same round.
+ */
+export function growth(rows: MemoryRow[], command: string, pick: (r: MemoryRow, round: number) => number): Array<{ routes: number; values: Spread; ratios: Spread }> {
   const mine = rows.filter((r) => r.command === command).sort((a, b) => a.routes - b.routes);
   const first = mine[0];
   if (!first) return [];
-  return mine.map((r) => ({ routes: r.routes, value: pick(r), ratio: pick(r) / pick(first) }));
+  return mine.map((r) => {
+    const values = r.cli.map((_, i) => pick(r, i));
+    return { routes: r.routes, values: spread(values), ratios: spread(values.map((v, i) => v / pick(first, i))) };
+  });
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename);
@@ -188,19 +205,20 @@ if (isMain) {
   const commands = (arg("commands") ?? "validate,push").split(",") as Array<"validate" | "push">;
   const modes = process.argv.includes("--no-build") ? [] : (arg("path")?.split(",") as Array<"whole" | "lowmem"> | undefined);
   console.log(`machine: ${os.cpus().length} CPU, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}; node ${process.version}`);
-  const rows = await measureCliMemory({ sizes, perFile: Number(arg("per-file") ?? DEFAULT_PER_FILE), commands, modes });
-  console.log("\nratios against the smallest size (same largest file):");
+  const rows = await measureCliMemory({ sizes, perFile: Number(arg("per-file") ?? DEFAULT_PER_FILE), rounds: Number(arg("rounds") ?? 1), commands, modes });
+  console.log("\nmedian (min–max) over rounds; ratios against the smallest size of the same round (same largest file):");
   for (const command of commands) {
-    const peak = growth(rows, command, (r) => r.cli.peakHeapMiB);
-    const live = growth(rows, command, (r) => r.cli.liveHeapMiB);
-    const rss = growth(rows, command, (r) => r.cli.maxRssKiB);
+    const peak = growth(rows, command, (r, i) => r.cli[i]!.peakHeapMiB);
+    const live = growth(rows, command, (r, i) => r.cli[i]!.liveHeapMiB);
+    const rss = growth(rows, command, (r, i) => r.cli[i]!.maxRssKiB / 1024);
     for (const [i, p] of peak.entries())
-      console.log(`  ${command} ${p.routes}: CLI peak heap ${p.ratio.toFixed(2)}×, live ${live[i]!.ratio.toFixed(2)}×, RSS ${rss[i]!.ratio.toFixed(2)}×`);
+      console.log(`  ${command} ${p.routes}: CLI peak heap ${fmtSpread(p.values, 0, " MiB")} = ${fmtSpread(p.ratios, 2, "×")}; live ${fmtSpread(live[i]!.ratios, 2, "×")}; RSS ${fmtSpread(rss[i]!.values, 0, " MiB")} = ${fmtSpread(rss[i]!.ratios, 2, "×")}`);
     for (const mode of ["whole", "lowmem"] as const) {
       if (!rows.some((r) => r.command === command && r.builds[mode])) continue;
-      const bp = growth(rows, command, (r) => r.builds[mode]?.peakHeapMiB ?? NaN);
-      const bk = growth(rows, command, (r) => r.builds[mode]?.keptMiB ?? NaN);
-      for (const [i, p] of bp.entries()) console.log(`  ${command} ${p.routes} build ${mode}: peak ${p.ratio.toFixed(2)}×, kept ${bk[i]!.value.toFixed(1)} MiB (${bk[i]!.ratio.toFixed(2)}×)`);
+      const bp = growth(rows, command, (r, i) => r.builds[mode]?.[i]?.peakHeapMiB ?? NaN);
+      const bk = growth(rows, command, (r, i) => r.builds[mode]?.[i]?.keptMiB ?? NaN);
+      for (const [i, p] of bp.entries())
+        console.log(`  ${command} ${p.routes} build ${mode}: peak ${fmtSpread(p.values, 0, " MiB")} = ${fmtSpread(p.ratios, 2, "×")}; kept ${fmtSpread(bk[i]!.values, 1, " MiB")} = ${fmtSpread(bk[i]!.ratios, 2, "×")}`);
     }
   }
 }
