@@ -236,8 +236,9 @@ function* vhostPieces(vhosts: RouteTable["vhosts"], indexOf: (action: RouteActio
   let n = 0;
   for (const vh of vhosts) {
     // Not `{ ...vh, routes }`: a spread reads a lazy table's `routes` (from disk) once more.
-    const stored = {} as Record<string, unknown>;
-    for (const k of Object.keys(vh)) stored[k] = k === "routes" ? vh.routes.map((r) => ({ ...r, action: indexOf(r.action, vh.domain) })) : vh[k as keyof typeof vh];
+    const routes: StoredTable["vhosts"][number]["routes"] = vh.routes.map((r) => ({ ...r, action: indexOf(r.action, vh.domain) }));
+    const stored: Record<string, unknown> = {};
+    for (const k of Object.keys(vh)) stored[k] = k === "routes" ? routes : vh[k as keyof typeof vh];
     yield `${n++ ? "," : ""}${JSON.stringify(stored, sortedKeys)}`;
   }
   yield "]";
