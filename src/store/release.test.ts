@@ -7,6 +7,7 @@ import { shardTable } from "../table/shards.ts";
 import { DryRunKv } from "../../scripts/lib/kv-writer.ts";
 import { MemoryKv, numbered, route, table, vhost } from "../../test/fixtures/store.ts";
 import type { RouteTable } from "../table/types.ts";
+import { lazyTable } from "../../test/fixtures/lazy-table.ts";
 
 const T0 = new Date("2026-11-29T10:00:00.000Z");
 
@@ -199,6 +200,46 @@ describe("sharded versions", () => {
     expect(kv.log.filter((l) => l.startsWith(`put ${shardKey("")}`))).toHaveLength(1);
     expect(kv.log).toHaveLength(4);
     expect(await contentOf(await readVersion(kv, hosts(2000, 1234).hash))).toBe(await contentOf(hosts(2000, 1234)));
+  });
+
+  it("a lazy table (routes read afresh at every access) writes what the plain table writes, the one-host change too", async () => {
+    const kvs = [new MemoryKv(), new MemoryKv()] as const;
+    for (const [i, lazy] of [false, true].entries()) {
+      const as = (t: RouteTable) => (lazy ? lazyTable(t).table : t);
+      await push(kvs[i]!, as(hosts(2000)), 0);
+      await push(kvs[i]!, as(hosts(2000, 1234)), 1);
+    }
+    expect(kvs[1].log).toEqual(kvs[0].log);
+    expect([...kvs[1].data]).toEqual([...kvs[0].data]);
+    const second = kvs[1].log.slice(kvs[1].log.indexOf(`put ${ACTIVE_KEY}`) + 1);
+    expect(second.filter((l) => l.startsWith(`put ${shardKey("")}`))).toHaveLength(1);
+  });
+
+  it("makes each shard right before writing it: when a shard is written, the shards after it are not made yet", async () => {
+    // Issue #16 (CLI memory): a push holds one shard's bytes at a time, not every shard's. The
+    // plan reads each vhost once (ids and index); a shard's vhosts are read a second time only
+    // when that shard is made to be written.
+    const t = hosts(2000);
+    const { table: lazy, reads } = lazyTable(t);
+    const sharded = await shardTable(t);
+    expect(sharded.shards.length).toBeGreaterThan(8);
+    const vhostsOf = new Map(sharded.shards.map((s) => [shardKey(s.id), s.table.vhosts.map((v) => t.vhosts.indexOf(v))]));
+    const kv = new MemoryKv();
+    const written = new Set<string>();
+    const put = kv.put.bind(kv);
+    kv.put = async (key, value) => {
+      const mine = vhostsOf.get(key);
+      if (mine) {
+        written.add(key);
+        for (const [k, vs] of vhostsOf) for (const v of vs) expect(reads[v]).toBe(k === key || written.has(k) ? 2 : 1);
+      }
+      return put(key, value);
+    };
+    await push(kv, lazy, 0);
+    expect(written.size).toBe(sharded.shards.length);
+    expect(reads.every((n) => n === 2)).toBe(true);
+    expect(kv.data.get(versionKey(t.hash))).toBe(sharded.indexJson);
+    for (const s of sharded.shards) expect(kv.data.get(shardKey(s.id))).toBe(s.json);
   });
 
   it("a version whose shard is missing is refused by rollback and diff's read, naming the shard", async () => {

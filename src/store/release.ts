@@ -9,7 +9,7 @@
  * Versions that fall out of the bounded history are deleted only after the flip.
  */
 import type { RouteTable } from "../table/types.ts";
-import { parseStoredVersion, shardIdsOf, shardTable, type ShardedTable } from "../table/shards.ts";
+import { parseStoredVersion, planOf, planShards, shardIdsOf, type ShardPlan, type ShardedTable } from "../table/shards.ts";
 import { ACTIVE_KEY, HISTORY_KEY, HISTORY_LIMIT, shardKey, versionKey } from "./keys.ts";
 import type { ActivePointer, VersionEntry } from "./keys.ts";
 import type { KvPort, KvReader } from "./kv.ts";
@@ -100,23 +100,25 @@ export type PushOutcome =
  * the index under the version key. Shards are content-addressed and never rewritten, and the
  * shards of the versions in `present` (the active one: its index is read) are known to be stored,
  * so a one-host change writes one shard and the index. The pointer is not touched.
+ *
+ * Without `sharded`, the shards are planned (planShards) and each is made again right before it
+ * is written, so one shard's bytes are in memory at a time, not the whole table's (issue #16).
  */
 export async function storeVersion(
   kv: KvPort,
   table: RouteTable,
-  sharded?: ShardedTable,
+  sharded?: ShardedTable | ShardPlan,
   present: readonly string[] = [],
   /** The caller already read the version key and found it different (saves a read). */
   knownAbsent = false,
 ): Promise<{ version: string; written: boolean; shardsWritten: number }> {
-  const s = sharded ?? (await shardTable(table));
+  const s = sharded === undefined ? await planShards(table) : "ids" in sharded ? sharded : planOf(sharded);
   const key = versionKey(table.hash);
   if (!knownAbsent && (await kv.get(key)) === s.indexJson) return { version: table.hash, written: false, shardsWritten: 0 };
   const known = new Set<string>();
   for (const v of present) for (const id of await shardsOfVersion(kv, v)) known.add(id);
   let shardsWritten = 0;
-  for (const shard of s.shards) {
-    if (known.has(shard.id)) continue;
+  for await (const shard of s.shards((id) => known.has(id))) {
     await kv.put(shardKey(shard.id), shard.json);
     shardsWritten++;
   }
@@ -149,7 +151,8 @@ export async function deleteVersion(kv: KvPort, version: string, kept: readonly 
 export async function pushVersion(kv: KvPort & Named, input: PushInput): Promise<PushOutcome> {
   const version = input.table.hash;
   const active = await readActive(kv);
-  const sharded = await shardTable(input.table);
+  // The index and the shard ids only: the shards are made again one at a time as they are written.
+  const sharded = await planShards(input.table);
   const stored = (await kv.get(versionKey(version))) === sharded.indexJson;
   if (active?.version === version && stored) return { kind: "already-active", version };
   const history = await readHistory(kv);

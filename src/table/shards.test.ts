@@ -16,7 +16,7 @@ import { prepare } from "../prepare.ts";
 import { canonicalJson, canonicalPieces, decodeTable, hashedCanonicalJson, streamedTableHash, tableHash } from "./codec.ts";
 import { createHash } from "node:crypto";
 import { parseStoredTable } from "../../test/fixtures/table.ts";
-import { assembleTable, bucketCount, decidingShard, exactShardOf, shardTable } from "./shards.ts";
+import { assembleTable, bucketCount, decidingShard, exactShardOf, planShards, shardTable } from "./shards.ts";
 import type { RouteTable } from "./types.ts";
 import type { Decision } from "../decision.ts";
 import type { PreparedTable } from "../prepare.ts";
@@ -461,6 +461,56 @@ describe("a lazy table (each vhost's routes fresh at every read) stores what the
       }),
       { numRuns: 60 },
     );
+  });
+
+  it("the same plan (planShards: index, ids, then each shard made again) as shardTable, reading each vhost once per pass", async () => {
+    let skipped = 0;
+    await fc.assert(
+      fc.asyncProperty(config, fc.constantFrom(1, 2, 64), fc.integer(), async (c, perShard, seed) => {
+        const table = await compiled(yaml(c));
+        if (!table) return;
+        const whole = await shardTable(table, perShard);
+        const { table: lazy, reads } = lazyTable(table);
+        for (const t of [table, lazy]) {
+          reads.fill(0);
+          const plan = await planShards(t, perShard);
+          expect(plan.index).toEqual(whole.index);
+          expect(plan.indexJson).toBe(whole.indexJson);
+          expect(plan.ids).toEqual(whole.shards.map((s) => s.id));
+          if (t === lazy) expect(reads.every((n) => n === 1)).toBe(true);
+          const made = [];
+          for await (const s of plan.shards()) made.push([s.id, s.json, canonicalJson(s.table)]);
+          expect(made).toEqual(whole.shards.map((s) => [s.id, s.json, s.json]));
+          if (t === lazy) expect(reads.every((n) => n === 2)).toBe(true);
+          // Skipped shards are not made (their vhosts not read); the others come in the same order.
+          const rand = seeded(seed);
+          const skip = new Set(plan.ids.filter(() => rand() < 0.5));
+          skipped += skip.size;
+          reads.fill(0);
+          const rest = [];
+          for await (const s of plan.shards((id) => skip.has(id))) rest.push(s.id);
+          expect(rest).toEqual(plan.ids.filter((id) => !skip.has(id)));
+          if (t === lazy) {
+            const vhostsOf = (id: string) => whole.shards.find((s) => s.id === id)!.table.vhosts.length;
+            expect(reads.reduce((a, b) => a + b, 0)).toBe(rest.reduce((n, id) => n + vhostsOf(id), 0));
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+    expect(skipped).toBeGreaterThan(20);
+  });
+
+  it("a table that changed since it was planned is refused, not stored under another shard's id", async () => {
+    const table = (await compiled(yaml({ vss: [{ hosts: ["a.com"], http: [{ redirect: { uri: "/moved" } }] }], httpsHosts: [], httpsRedirect: false })))!;
+    const routes = table.vhosts[0]!.routes;
+    let changed = false;
+    const lazy = { ...table, vhosts: table.vhosts.map((vh) => Object.defineProperty({ ...vh }, "routes", { enumerable: true, get: () => (changed ? routes.map((r) => ({ ...r, name: `${r.name}-changed` })) : structuredClone(routes)) })) };
+    const plan = await planShards(lazy);
+    changed = true;
+    await expect((async () => {
+      for await (const _ of plan.shards());
+    })()).rejects.toThrow(/came out as/);
   });
 
   it("the same KV writes from pushVersion (over a previous version whose shards are kept), and the same dry-run plan", async () => {

@@ -112,22 +112,43 @@ function clusterKeysOf(vhost: VirtualHost, into: Set<string>): void {
 }
 
 /**
- * A listener's exact entries by vhost ([position in `exact`, host]), built once per listener: a
- * bucket shard takes the entries of its own vhosts instead of scanning every exact host of the
- * table, which made sharding O(hosts × buckets) (10,000 hosts: 2.5 million visits per listener).
+ * A listener's exact entries by vhost, built once per listener: a bucket shard takes the entries
+ * of its own vhosts instead of scanning every exact host of the table, which made sharding
+ * O(hosts × buckets) (10,000 hosts: 2.5 million visits per listener). Compact, since it lives as
+ * long as the table: `hosts` in the listener's order, `vhost[pos]` the vhost of `hosts[pos]`, and
+ * the positions of vhost v's hosts are `at[start[v]] … at[start[v + 1] - 1]`, ascending (a Map of
+ * [position, host] lists was 5.6 MiB for 10,000 hosts, 15 % of a 100,000-route push's live heap).
  */
-const exactByVhost = new WeakMap<Listener, Map<number, Array<[number, string]>>>();
+interface ExactIndex {
+  hosts: string[];
+  vhost: Int32Array;
+  start: Int32Array;
+  at: Int32Array;
+}
 
-function exactEntriesOf(l: Listener): Map<number, Array<[number, string]>> {
+const exactByVhost = new WeakMap<Listener, ExactIndex>();
+
+function exactEntriesOf(l: Listener): ExactIndex {
   let m = exactByVhost.get(l);
   if (!m) {
-    m = new Map();
-    let pos = 0;
-    for (const [host, v] of Object.entries(l.exact)) {
-      let list = m.get(v);
-      if (!list) m.set(v, (list = []));
-      list.push([pos++, host]);
-    }
+    const hosts = Object.keys(l.exact);
+    const vhost = new Int32Array(hosts.length);
+    let max = -1;
+    hosts.forEach((h, pos) => {
+      const v = l.exact[h]!;
+      // Not a vhost index: no shard has it (and no entry of it is taken), as before.
+      vhost[pos] = Number.isInteger(v) && v >= 0 && v < 2 ** 31 ? v : -1;
+      max = Math.max(max, vhost[pos]!);
+    });
+    const start = new Int32Array(max + 2);
+    for (const v of vhost) if (v >= 0) start[v + 1]!++;
+    for (let v = 0; v <= max; v++) start[v + 1]! += start[v]!;
+    const fill = start.slice(0, max + 1);
+    const at = new Int32Array(start[max + 1]!);
+    vhost.forEach((v, pos) => {
+      if (v >= 0) at[fill[v]!++] = pos;
+    });
+    m = { hosts, vhost, start, at };
     exactByVhost.set(l, m);
   }
   return m;
@@ -138,11 +159,11 @@ function subListener(l: Listener, renumber: Map<number, number>, wildcard: boole
   const suffix: Record<string, number> = {};
   if (!wildcard) {
     // The shard's vhosts' entries, in the listener's own order (the bytes are sorted anyway).
-    const byVhost = exactEntriesOf(l);
-    const mine: Array<[number, string, number]> = [];
-    for (const v of renumber.keys()) for (const [pos, host] of byVhost.get(v) ?? []) mine.push([pos, host, v]);
-    mine.sort((a, b) => a[0] - b[0]);
-    for (const [, host, v] of mine) exact[host] = renumber.get(v)!;
+    const { hosts, vhost, start, at } = exactEntriesOf(l);
+    const mine: number[] = [];
+    for (const v of renumber.keys()) if (v >= 0 && v + 1 < start.length) for (let j = start[v]!; j < start[v + 1]!; j++) mine.push(at[j]!);
+    mine.sort((a, b) => a - b);
+    for (const pos of mine) exact[hosts[pos]!] = renumber.get(vhost[pos]!)!;
   }
   if (wildcard) for (const [sfx, v] of Object.entries(l.suffix)) suffix[sfx] = renumber.get(v)!;
   const star = wildcard && l.star !== null ? renumber.get(l.star)! : null;
@@ -185,32 +206,14 @@ function sortSuffixLengths(l: Listener): void {
   for (const sub of Object.values(l.ports ?? {})) sortSuffixLengths(sub);
 }
 
-async function makeShard(table: RouteTable, vhostIndexes: number[], wildcard: boolean): Promise<Shard> {
-  const renumber = new Map<number, number>();
-  vhostIndexes.forEach((v, i) => renumber.set(v, i));
-  const vhosts = vhostIndexes.map((v) => table.vhosts[v]!);
-  const keys = new Set<string>();
-  for (const vh of vhosts) clusterKeysOf(vh, keys);
-  const clusters: RouteTable["clusters"] = {};
-  for (const k of [...keys].sort()) if (Object.hasOwn(table.clusters, k)) clusters[k] = table.clusters[k]!;
-  const shard: RouteTable = {
-    tableVersion: TABLE_VERSION,
-    hash: "",
-    istio: table.istio,
-    listeners: {
-      http: subListener(table.listeners.http, renumber, wildcard),
-      https: subListener(table.listeners.https, renumber, wildcard),
-    },
-    vhosts,
-    clusters,
-  };
-  const { hash, json } = await hashedCanonicalJson(shard);
-  shard.hash = hash;
-  return { id: hash, table: shard, json };
+/** The vhosts of one shard: a bucket's exact vhosts, or the wildcard and `*` vhosts. */
+interface Group {
+  vhosts: number[];
+  wildcard: boolean;
 }
 
-/** Splits a compiled table into its index and shards (deterministic: equal tables, equal bytes). */
-export async function shardTable(table: RouteTable, hostsPerShard = HOSTS_PER_SHARD): Promise<ShardedTable> {
+/** The bucket count and every shard's vhosts: one group per bucket, in bucket order, then the wildcard group (if any). */
+function layoutOf(table: RouteTable, hostsPerShard: number): { buckets: number; groups: Group[] } {
   const exactHosts = new Set<string>();
   const wildcardVhosts: number[] = [];
   table.vhosts.forEach((vh, i) => {
@@ -220,48 +223,166 @@ export async function shardTable(table: RouteTable, hostsPerShard = HOSTS_PER_SH
   // Listener entries may name vhosts by keys other than their domain only for wildcards/star;
   // exact keys are the domain (compile/listeners.ts), so a bucket is decided by the vhost domain.
   const buckets = bucketCount(exactHosts.size, hostsPerShard);
-  const perBucket: number[][] = Array.from({ length: buckets }, () => []);
+  const groups: Group[] = Array.from({ length: buckets }, () => ({ vhosts: [], wildcard: false }));
   table.vhosts.forEach((vh, i) => {
-    if (!isWildcardDomain(vh.domain)) perBucket[bucketOf(vh.domain, buckets)]!.push(i);
+    if (!isWildcardDomain(vh.domain)) groups[bucketOf(vh.domain, buckets)]!.vhosts.push(i);
   });
+  if (wildcardVhosts.length > 0) groups.push({ vhosts: wildcardVhosts, wildcard: true });
+  return { buckets, groups };
+}
+
+/**
+ * A vhost of the shard being made. A lazy table's vhost (the CLI's build for large configs, issue
+ * #16: `routes` is a getter that reads them from disk, fresh objects at every read) is read once
+ * into a plain copy that lives as long as the shard; a plain vhost is the table's own object.
+ */
+function shardVhost(vh: VirtualHost): VirtualHost {
+  return Object.getOwnPropertyDescriptor(vh, "routes")?.get ? { ...vh } : vh;
+}
+
+/** A shard, and the number of routes in it (the index's summary counts them, shard by shard). */
+async function makeShard(table: RouteTable, group: Group): Promise<{ shard: Shard; routes: number }> {
+  const renumber = new Map<number, number>();
+  group.vhosts.forEach((v, i) => renumber.set(v, i));
+  const vhosts = group.vhosts.map((v) => shardVhost(table.vhosts[v]!));
+  const keys = new Set<string>();
+  let routes = 0;
+  for (const vh of vhosts) {
+    clusterKeysOf(vh, keys);
+    routes += vh.routes.length;
+  }
+  const clusters: RouteTable["clusters"] = {};
+  for (const k of [...keys].sort()) if (Object.hasOwn(table.clusters, k)) clusters[k] = table.clusters[k]!;
+  const shard: RouteTable = {
+    tableVersion: TABLE_VERSION,
+    hash: "",
+    istio: table.istio,
+    listeners: {
+      http: subListener(table.listeners.http, renumber, group.wildcard),
+      https: subListener(table.listeners.https, renumber, group.wildcard),
+    },
+    vhosts,
+    clusters,
+  };
+  const { hash, json } = await hashedCanonicalJson(shard);
+  shard.hash = hash;
+  return { shard: { id: hash, table: shard, json }, routes };
+}
+
+/** What the index says about the shards, gathered while they are made. */
+class IndexBuilder {
+  readonly ids: string[] = [];
+  private readonly clusters = new Set<string>();
+  private routes = 0;
+
+  add({ shard, routes }: { shard: Shard; routes: number }): void {
+    this.ids.push(shard.id);
+    this.routes += routes;
+    for (const k of Object.keys(shard.table.clusters)) this.clusters.add(k);
+  }
+
+  /** `ids` holds one id per group: the buckets' in order, then the wildcard shard's (if any). */
+  index(table: RouteTable, buckets: number): ShardIndex {
+    const index: ShardIndex = { tableVersion: TABLE_VERSION, kind: "shardIndex", hash: table.hash, istio: table.istio, buckets, shards: this.ids.slice(0, buckets), wildcard: this.ids[buckets] ?? null };
+    if (table.warnings?.length) index.warnings = table.warnings;
+    const checked = Object.keys(table.clusters)
+      .sort()
+      .filter((k) => table.clusters[k]!.healthCheck);
+    if (checked.length) index.healthChecked = Object.fromEntries(checked.map((k) => [k, table.clusters[k]!]));
+    index.summary = this.summary(table, checked);
+    return index;
+  }
+
+  /**
+   * Counts of what the stored form holds (the clusters some route or health check uses: the ones
+   * the shards and the index carry), so a table read back from its shards has the same summary.
+   * Every vhost is in exactly one shard, so the shards' route counts add up to the table's.
+   */
+  private summary(table: RouteTable, healthChecked: string[]): IndexSummary {
+    const keys = new Set([...healthChecked, ...this.clusters]);
+    const s: IndexSummary = {
+      vhosts: table.vhosts.length,
+      routes: this.routes,
+      clusters: keys.size,
+      endpoints: [...keys].reduce((n, k) => n + table.clusters[k]!.endpoints.length, 0),
+    };
+    if (table.vhosts.length <= SUMMARY_HOSTS_MAX) s.hosts = [...new Set(table.vhosts.map((v) => v.domain))].sort();
+    return s;
+  }
+}
+
+/** Splits a compiled table into its index and shards (deterministic: equal tables, equal bytes). */
+export async function shardTable(table: RouteTable, hostsPerShard = HOSTS_PER_SHARD): Promise<ShardedTable> {
+  const { buckets, groups } = layoutOf(table, hostsPerShard);
   const byId = new Map<string, Shard>();
-  const ids: string[] = [];
-  for (const vhs of perBucket) {
-    const s = await makeShard(table, vhs, false);
-    byId.set(s.id, s);
-    ids.push(s.id);
+  const built = new IndexBuilder();
+  for (const g of groups) {
+    const made = await makeShard(table, g);
+    built.add(made);
+    byId.set(made.shard.id, made.shard);
   }
-  let wildcard: string | null = null;
-  if (wildcardVhosts.length > 0) {
-    const s = await makeShard(table, wildcardVhosts, true);
-    byId.set(s.id, s);
-    wildcard = s.id;
-  }
-  const index: ShardIndex = { tableVersion: TABLE_VERSION, kind: "shardIndex", hash: table.hash, istio: table.istio, buckets, shards: ids, wildcard };
-  if (table.warnings?.length) index.warnings = table.warnings;
-  const checked = Object.keys(table.clusters)
-    .sort()
-    .filter((k) => table.clusters[k]!.healthCheck);
-  if (checked.length) index.healthChecked = Object.fromEntries(checked.map((k) => [k, table.clusters[k]!]));
-  index.summary = summaryOf(table, [...byId.values()], checked);
+  const index = built.index(table, buckets);
   return { index, indexJson: indexJson(index), shards: [...byId.values()] };
 }
 
 /**
- * Counts of what the stored form holds (the clusters some route or health check uses: the ones
- * the shards and the index carry), so a table read back from its shards has the same summary.
+ * The sharded form of a table without every shard's bytes in memory at once (issue #16: a push of
+ * 100,000 routes held ≈ 160 B/route of shard JSON and shard tables): the index and the shard ids
+ * are known first, and `shards()` makes each shard again, one at a time, when it is to be written.
  */
-function summaryOf(table: RouteTable, shards: Shard[], healthChecked: string[]): IndexSummary {
-  const keys = new Set(healthChecked);
-  for (const sh of shards) for (const k of Object.keys(sh.table.clusters)) keys.add(k);
-  const s: IndexSummary = {
-    vhosts: table.vhosts.length,
-    routes: table.vhosts.reduce((n, v) => n + v.routes.length, 0),
-    clusters: keys.size,
-    endpoints: [...keys].reduce((n, k) => n + table.clusters[k]!.endpoints.length, 0),
+export interface ShardPlan {
+  index: ShardIndex;
+  /** Canonical stored bytes of the index (as ShardedTable.indexJson). */
+  indexJson: string;
+  /** Distinct shard ids, in the order of ShardedTable.shards. */
+  ids: string[];
+  /**
+   * The distinct shards whose id `skip` does not name, in `ids` order, each made again from the
+   * table (the same bytes: a shard's id is the hash of its bytes, and a shard that comes out
+   * different, i.e. a table that changed since the plan, throws).
+   */
+  shards(skip?: (id: string) => boolean): AsyncGenerator<Shard>;
+}
+
+/**
+ * Plans the sharded form of `table`: every shard is made and hashed once for its id, and let go.
+ * Equal to shardTable's index, index bytes and shard order (shards.test.ts).
+ */
+export async function planShards(table: RouteTable, hostsPerShard = HOSTS_PER_SHARD): Promise<ShardPlan> {
+  const { buckets, groups } = layoutOf(table, hostsPerShard);
+  const built = new IndexBuilder();
+  for (const g of groups) built.add(await makeShard(table, g));
+  const index = built.index(table, buckets);
+  const groupIds = built.ids;
+  return {
+    index,
+    indexJson: indexJson(index),
+    ids: [...new Set(groupIds)],
+    async *shards(skip = () => false) {
+      const done = new Set<string>();
+      for (const [i, g] of groups.entries()) {
+        const id = groupIds[i]!;
+        if (done.has(id)) continue;
+        done.add(id);
+        if (skip(id)) continue;
+        const { shard } = await makeShard(table, g);
+        if (shard.id !== id) throw new Error(`shard ${id} came out as ${shard.id} when it was made again: the table changed while it was being stored`);
+        yield shard;
+      }
+    },
   };
-  if (table.vhosts.length <= SUMMARY_HOSTS_MAX) s.hosts = [...new Set(table.vhosts.map((v) => v.domain))].sort();
-  return s;
+}
+
+/** A ShardedTable (every shard made already) as a plan. */
+export function planOf(sharded: ShardedTable): ShardPlan {
+  return {
+    index: sharded.index,
+    indexJson: sharded.indexJson,
+    ids: sharded.shards.map((s) => s.id),
+    async *shards(skip = () => false) {
+      for (const s of sharded.shards) if (!skip(s.id)) yield s;
+    },
+  };
 }
 
 export function indexJson(index: ShardIndex): string {
