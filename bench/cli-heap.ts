@@ -17,7 +17,8 @@ import { writeConfig } from "./cli-scale.ts";
 import { readSources } from "../scripts/lib/files.ts";
 import { loadConfig } from "../src/config/index.ts";
 import { compileUnhashed } from "../src/compile/index.ts";
-import { shardTable } from "../src/table/shards.ts";
+import { planShards, shardTable } from "../src/table/shards.ts";
+import { storeVersion } from "../src/store/release.ts";
 import { streamedTableHash } from "../src/table/codec.ts";
 import { analyze } from "../src/analyze/index.ts";
 
@@ -57,6 +58,33 @@ try {
   const h = createHash("sha256");
   compiled.table!.hash = streamedTableHash(compiled.table!, { update: (t) => void h.update(t, "utf8"), digest: () => h.digest("hex") });
   await live(push ? "objects let go, table hashed" : "table hashed");
+  if (push) {
+    // What push does (src/store/release.ts): the plan (shard ids and the index), then each shard
+    // made again right before it is written. The live heap is sampled inside the KV's put, i.e.
+    // with the shard being written alive, every 8th put (a full GC each).
+    let plan: Awaited<ReturnType<typeof planShards>> | null = await planShards(compiled.table!);
+    await live(`planShards (${plan.ids.length} shard ids, index ${(plan.indexJson.length / 1024).toFixed(1)} KiB)`);
+    let puts = 0;
+    let written = 0;
+    let largest = 0;
+    const kv = {
+      get: async () => null,
+      delete: async () => {},
+      put: async (_key: string, value: string) => {
+        written += value.length;
+        if (puts++ % 8 === 0) {
+          gc!();
+          gc!();
+          largest = Math.max(largest, process.memoryUsage().heapUsed);
+        }
+      },
+    };
+    await storeVersion(kv, compiled.table!, plan, [], true);
+    plan = null;
+    console.log(`${`storeVersion, streamed (${puts} puts, ${mib(written)} MiB)`.padEnd(52)} live ${mib(largest).padStart(7)} MiB  (largest at a put; ${mib(largest - last)} above the step before; ${Math.round((largest - base) / routes)} B/route above the start)`);
+    await live("storeVersion done");
+  }
+  // For comparison: every shard at once (what push held before it streamed; tests still use it).
   const sharded = await shardTable(compiled.table!);
   let bytes = 0;
   for (const s of sharded.shards) bytes += s.json.length;
