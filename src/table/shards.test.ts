@@ -27,6 +27,7 @@ import { pushVersion } from "../store/release.ts";
 import { DryRunKv } from "../../scripts/lib/kv-writer.ts";
 import { MemoryKv } from "../../test/fixtures/store.ts";
 import { lazyTable } from "../../test/fixtures/lazy-table.ts";
+import { tableSummary } from "./describe.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -426,7 +427,7 @@ describe("a lazy table (each vhost's routes fresh at every read) stores what the
     return { update: (t: string) => void h.update(t, "utf8"), digest: () => h.digest("hex") };
   };
 
-  it("the same canonical bytes and hashes, reading each vhost's routes twice to hash it", async () => {
+  it("the same canonical bytes, hashes and summary, reading each vhost's routes twice to hash it", async () => {
     let distinctActions = 0;
     await fc.assert(
       fc.asyncProperty(config, async (c) => {
@@ -442,6 +443,10 @@ describe("a lazy table (each vhost's routes fresh at every read) stores what the
         expect(streamedTableHash(lazy, sha())).toBe(table.hash);
         // Once for the action pool (it comes first in the bytes), once for the vhosts' bytes.
         expect(reads.every((n) => n === 2)).toBe(true);
+        // The summary push stores in the history (summaryLine) reads each vhost once.
+        reads.fill(0);
+        expect(tableSummary(lazy)).toEqual(tableSummary(table));
+        expect(reads.every((n) => n === 1)).toBe(true);
       }),
       { numRuns: 60 },
     );
