@@ -19,6 +19,12 @@ export const MAX_SOURCE_BYTES = 1024 * 1024;
 export interface ReadOptions {
   /** Largest file accepted, in bytes (default MAX_SOURCE_BYTES). */
   maxFileBytes?: number;
+  /**
+   * Read each file's text when the loader asks for it (a getter) instead of all of them up front:
+   * the texts of every file are not in memory together (issue #16 item 2). Sizes are still
+   * checked before anything is loaded.
+   */
+  lazyText?: boolean;
 }
 
 /** Every unreadable or oversized input at once (errors are collected, not thrown one by one). */
@@ -56,6 +62,7 @@ export async function readSources(paths: string[], options: ReadOptions = {}): P
     if (st.size > max) problems.push(issue(path, `file is ${st.size} bytes; the limit is ${max}${max === MAX_SOURCE_BYTES ? " (1 MiB)" : ""} per file — split it, or raise the limit with --max-file-bytes`));
     // `reread`: loaded objects find positions in the text read again, so the texts of every file
     // need not stay in memory (issue #16 item 2).
+    else if (options.lazyText) out.push({ path, get text() { return readFileSync(path, "utf8"); }, reread: () => readFileSync(path, "utf8") });
     else out.push({ path, text: await readFile(path, "utf8"), reread: () => readFileSync(path, "utf8") });
   }
   if (problems.length) throw new SourceError(problems);

@@ -7,6 +7,7 @@ export { findingKind, formatIssue, formatPath, sortIssues, sourceAccepts, tally 
 export type { Located } from "./issue.ts";
 export type { ConfigObjects } from "./objects.ts";
 export { loadConfig } from "./load.ts";
+export type { LoadOptions, Offload } from "./load.ts";
 export { parseDuration } from "./duration.ts";
 export { checkRegex } from "./regex.ts";
 export type {

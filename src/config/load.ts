@@ -36,7 +36,24 @@ const KINDS = {
 } as const;
 type Kind = keyof typeof KINDS;
 
-export function loadConfig(files: SourceFile[]): { objects: ConfigObjects; issues: Issue[] } {
+/**
+ * Keeps a validated value out of the heap and gives back a reader of it (the CLI's spill file,
+ * scripts/lib/spill.ts). Each read may return a new copy, equal to the value parked.
+ */
+export interface Offload {
+  park(json: string): () => unknown;
+}
+
+export interface LoadOptions {
+  /**
+   * Given: as each file is loaded, the rules of its VirtualServices (`spec.http`, nearly all of a
+   * large config) are parked there and read back on access (issue #16 item 2: CLI memory follows
+   * the largest file, not the config). Objects stay equal to the ones loaded without it.
+   */
+  offload?: Offload;
+}
+
+export function loadConfig(files: SourceFile[], options: LoadOptions = {}): { objects: ConfigObjects; issues: Issue[] } {
   const objects: ConfigObjects = {
     gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], origins: [],
     k8sGateways: [], httpRoutes: [], referenceGrants: [], namespaces: [], canaries: [],
@@ -45,7 +62,11 @@ export function loadConfig(files: SourceFile[]): { objects: ConfigObjects; issue
   const originFiles: Array<{ file: string; docs: ParsedDoc[] }> = [];
   for (const file of files) {
     if (isOriginsFile(file.path)) originFiles.push(loadOriginsText(file, issues));
-    else loadFile(file, objects, issues);
+    else {
+      const from = objects.virtualServices.length;
+      loadFile(file, objects, issues);
+      if (options.offload) for (const vs of objects.virtualServices.slice(from)) offloadMember(vs.value.spec as Record<string, unknown>, "http", options.offload);
+    }
   }
   // Origins keys like `reviews.prod` are read against every namespace the config knows.
   const known = knownNamespaces([
@@ -198,14 +219,38 @@ function parseWith(schema: z.ZodType, v: unknown, file: string, doc: ParsedDoc, 
  * keeps zod's value as it is.
  */
 export function compact<T>(value: T): T {
-  let json: string;
+  const json = exactJson(value);
+  return json === null ? value : (JSON.parse(json) as T);
+}
+
+/** `value` as JSON when JSON.parse gives exactly the same value back (see compact), else null. */
+export function exactJson(value: unknown): string | null {
   try {
-    json = JSON.stringify(value, exactInJson);
+    return JSON.stringify(value, exactInJson);
   } catch (e) {
-    if (e === NOT_EXACT) return value;
+    if (e === NOT_EXACT) return null;
     throw e;
   }
-  return JSON.parse(json) as T;
+}
+
+/**
+ * Replaces `holder[key]` by an enumerable getter reading it from `offload` (when JSON holds it
+ * exactly). Writing the member puts a plain value back.
+ */
+function offloadMember(holder: Record<string, unknown>, key: string, offload: Offload): void {
+  const value = holder[key];
+  if (value === undefined) return;
+  const json = exactJson(value);
+  if (json === null) return;
+  const read = offload.park(json);
+  Object.defineProperty(holder, key, {
+    get: read,
+    set(v: unknown) {
+      Object.defineProperty(holder, key, { value: v, writable: true, enumerable: true, configurable: true });
+    },
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 const NOT_EXACT = new Error("not exact in JSON");

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { readdirSync } from "node:fs";
+import os from "node:os";
+import { Spill } from "./spill.ts";
+import type { CompiledRule } from "../../src/compile/rule.ts";
+
+const rule = (name: string, extra: Record<string, unknown> = {}): CompiledRule =>
+  ({ name, ruleIndex: 0, source: "a.yaml:3", matches: null, body: { action: { kind: "route", destinations: [] }, ...extra } }) as unknown as CompiledRule;
+
+describe("Spill", () => {
+  it("reads back every parked value, equal, after more values than it caches", () => {
+    const spill = new Spill();
+    const values = Array.from({ length: 300 }, (_, i) => ({ i, text: "é".repeat(i % 7), list: [i, { deep: `v${i}` }] }));
+    const readers = values.map((v) => spill.park(JSON.stringify(v)));
+    // In reverse: the first ones were evicted from the cache long ago and come from the file.
+    for (let i = values.length - 1; i >= 0; i--) expect(readers[i]!()).toEqual(values[i]);
+    expect(spill.bytes).toBe(values.reduce((n, v) => n + Buffer.byteLength(JSON.stringify(v)), 0));
+    spill.close();
+  });
+
+  it("leaves no file behind, and a closed spill says so instead of returning nothing", () => {
+    const before = readdirSync(os.tmpdir()).filter((n) => n.startsWith("routes-spill-")).length;
+    const spill = new Spill();
+    expect(readdirSync(os.tmpdir()).filter((n) => n.startsWith("routes-spill-")).length).toBe(before);
+    const readers = Array.from({ length: 100 }, (_, i) => spill.park(JSON.stringify({ i })));
+    spill.close();
+    expect(() => readers[0]!()).toThrow(/spill file is closed/);
+  });
+
+  it("a rule store keeps insertion order, hands back what was set, and keeps rules JSON cannot hold in memory", () => {
+    const spill = new Spill();
+    const store = spill.ruleStore();
+    const names = Array.from({ length: 200 }, (_, i) => `ns/vs-${i}`);
+    for (const n of names) store.set(n, [rule(n)]);
+    // Not exact in JSON: an undefined member. It must come back as set (not with the member dropped).
+    const odd = [rule("odd", { timeoutMs: undefined })];
+    store.set("ns/odd", odd);
+    expect([...store.keys()]).toEqual([...names, "ns/odd"]);
+    for (const n of names) expect(store.get(n)).toEqual([rule(n)]);
+    expect(store.get("ns/odd")).toBe(odd);
+    expect("timeoutMs" in store.get("ns/odd")![0]!.body).toBe(true);
+    expect(store.has("ns/vs-3")).toBe(true);
+    expect(store.has("ns/none")).toBe(false);
+    expect(store.get("ns/none")).toBeUndefined();
+    // A changed rule set again is what later reads see, also once evicted from the cache.
+    const changed = store.get("ns/vs-0")!;
+    changed[0]!.name = "renamed";
+    store.set("ns/vs-0", changed);
+    for (const n of names.slice(1)) store.get(n);
+    expect(store.get("ns/vs-0")![0]!.name).toBe("renamed");
+    spill.close();
+  });
+});
