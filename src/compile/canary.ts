@@ -17,7 +17,7 @@ import { destinationLabel, type RouteRollout, type WeightedDestination } from ".
 
 export interface CanaryContext {
   /** Compiled rules of the VirtualServices the edge serves, by `namespace/name`. */
-  rules: ReadonlyMap<string, CompiledRule[]>;
+  rules: Pick<ReadonlyMap<string, CompiledRule[]>, "get">;
   /** Every VirtualService key (served or not), to tell "missing" from "not served". */
   known: ReadonlySet<string>;
   destinations: Destinations;

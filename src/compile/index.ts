@@ -48,6 +48,43 @@ export interface CompileOptions {
    * once (issue #16 item 2). The rules of a delegate target are kept (every root reads them).
    */
   consumeObjects?: boolean;
+  /**
+   * Where the compiled rules of each VirtualService are kept between compile's steps (default: a
+   * Map in memory). The CLI passes one backed by its spill file (issue #16 item 2: memory follows
+   * the largest file); then every vhost's `routes` is a getter that expands them again on each
+   * access (equal routes, new objects), so the table does not hold the routes either.
+   */
+  ruleStore?: RuleStore;
+}
+
+/** What compile needs of a store of compiled rules, by VirtualService key. Iterates in insertion order. */
+export interface RuleStore {
+  get(key: string): CompiledRule[] | undefined;
+  /** Also after a step changed rules it got: a store may hand out copies. */
+  set(key: string, rules: CompiledRule[]): void;
+  has(key: string): boolean;
+  keys(): Iterable<string>;
+}
+
+/** One vhost's routes: its VirtualServices' rules in creation order, expanded, catch-alls last. */
+function vhostRoutes(port: number, parts: ReadonlyArray<{ key: string; gateways: Set<string> }>, rules: Pick<RuleStore, "get">) {
+  return catchAllsLast(parts.flatMap(({ key, gateways }) => expandVirtualService(rules.get(key) ?? [], key, { port, gateways })));
+}
+
+/**
+ * A vhost whose `routes` are expanded from `store` on each read. Built out here, not in compile's
+ * body: a closure there would keep everything compile's other closures use (the loaded objects)
+ * alive as long as the table.
+ */
+function lazyVhost(domain: string, port: number, httpsRedirect: boolean, parts: ReadonlyArray<{ key: string; gateways: Set<string> }>, store: RuleStore): VirtualHost {
+  return {
+    domain,
+    port,
+    httpsRedirect,
+    get routes() {
+      return vhostRoutes(port, parts, store);
+    },
+  };
 }
 
 export async function compile(objects: ConfigObjects, opts: CompileOptions = {}): Promise<{ table: RouteTable | null; issues: Issue[] }> {
@@ -97,7 +134,8 @@ export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptio
   for (const vs of virtualServices) if (!byKey.has(objectKey(vs.value))) byKey.set(objectKey(vs.value), vs);
   const served = new Set<string>();
   for (const s of ["http", "https"] as const) for (const d of bindings.vhosts[s].values()) for (const k of d.virtualServices.keys()) served.add(k);
-  const rules = new Map<string, CompiledRule[]>();
+  const store = opts.ruleStore;
+  const rules: RuleStore = store ?? new Map<string, CompiledRule[]>();
   const vsOrder = new Map<string, number>();
   const delegateTargets = new Set<string>();
   if (opts.consumeObjects)
@@ -125,7 +163,17 @@ export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptio
 
   // Canaries (#14): before clusters, so a canary written with weight 0 still gets its cluster,
   // and before sticky splits, so the driven split is sticky like any other.
-  if (objects.canaries?.length) await applyCanaries(objects.canaries, { rules, known: new Set(byKey.keys()), destinations, diags });
+  if (objects.canaries?.length) {
+    // The rules a Canary drives are changed in place: a store gets them back afterwards.
+    const driven = new Map<string, CompiledRule[]>();
+    const get = (k: string) => {
+      let r = driven.get(k);
+      if (!r && (r = rules.get(k))) driven.set(k, r);
+      return r;
+    };
+    await applyCanaries(objects.canaries, { rules: { get }, known: new Set(byKey.keys()), destinations, diags });
+    if (store) for (const [k, r] of driven) store.set(k, r);
+  }
 
   const clusters: Record<string, Cluster> = {};
   /** Health-check annotations parsed once per host (issue #13.4, health-check.ts). */
@@ -148,8 +196,10 @@ export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptio
   }
 
   // Sticky weighted splits (DESIGN.md §4, sticky.ts): decided per rule, shared by its routes.
-  for (const [key, compiled] of rules) {
+  for (const key of [...rules.keys()]) {
     const vs = byKey.get(key)!;
+    const compiled = rules.get(key)!;
+    let changed = false;
     for (const rule of compiled) {
       const action = rule.body.action;
       if (action.kind !== "route") continue;
@@ -161,12 +211,17 @@ export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptio
         clusterOf: (k) => clusters[k],
         report: (severity, path, message, code) => (severity === "error" ? diags.error(vs, path, message, code) : diags.warn(vs, path, message, code)),
       });
-      if (sticky) rule.body.action = { ...action, sticky }; // a copy: the action may be shared
+      if (sticky) {
+        rule.body.action = { ...action, sticky }; // a copy: the action may be shared
+        changed = true;
+      }
     }
+    if (changed && store) store.set(key, compiled);
   }
 
   // Canaries and sticky splits gave their rules actions of their own: share those too.
-  for (const compiled of rules.values()) for (const rule of compiled) rule.body.action = internAction(rule.body.action);
+  // (A store keeps no objects between reads: nothing to share.)
+  if (!store) for (const key of rules.keys()) for (const rule of rules.get(key)!) rule.body.action = internAction(rule.body.action);
 
   // Virtual hosts, listener by listener, domains in sorted order (map order must not leak).
   const vhosts: VirtualHost[] = [];
@@ -192,11 +247,10 @@ export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptio
     const index: Array<{ domain: string; vhost: number }> = [];
     for (const draft of drafts) {
       const keys = [...draft.virtualServices.keys()].sort((a, b) => vsOrder.get(a)! - vsOrder.get(b)!);
-      const routes = keys.flatMap((key) =>
-        expandVirtualService(rules.get(key) ?? [], key, { port: draft.port, gateways: draft.virtualServices.get(key)! }),
-      );
+      const parts = keys.map((key) => ({ key, gateways: draft.virtualServices.get(key)! }));
       index.push({ domain: draft.domain, vhost: vhosts.length });
-      vhosts.push({ domain: draft.domain, port: draft.port, httpsRedirect: draft.httpsRedirect, routes: catchAllsLast(routes) });
+      if (store) vhosts.push(lazyVhost(draft.domain, draft.port, draft.httpsRedirect, parts, store));
+      else vhosts.push({ domain: draft.domain, port: draft.port, httpsRedirect: draft.httpsRedirect, routes: vhostRoutes(draft.port, parts, rules) });
     }
     // Gateway API listeners on the scheme's standard port share the scheme's listener; other
     // ports get their own, chosen by the Host header's port (GATEWAY-API-SEMANTICS §2.4).
@@ -223,7 +277,7 @@ export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptio
   const issues = sortIssues(diags.issues);
   if (diags.hasErrors) return { table: null, issues };
   // The Gateway API's routes too.
-  for (const vh of vhosts) for (const r of vh.routes) r.action = internAction(r.action);
+  if (!store) for (const vh of vhosts) for (const r of vh.routes) r.action = internAction(r.action);
 
   const table: RouteTable = { tableVersion: TABLE_VERSION, hash: "", istio: "1.28", listeners, vhosts, clusters };
   const warnings = issues.filter((i) => i.severity === "warning").map(formatIssue);
