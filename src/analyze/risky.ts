@@ -275,10 +275,13 @@ export interface RedirectLoop {
 export function findRedirectLoops(table: RouteTable): RedirectLoop[] {
   let prepared: PreparedTable | null = null;
   const out: RedirectLoop[] = [];
-  for (const vh of table.vhosts) {
-    for (const r of vh.routes) {
+  for (const [v, vh] of table.vhosts.entries()) {
+    if (!vh.routes.some((r) => r.action.kind === "redirect")) continue;
+    prepared ??= prepare(table);
+    // The prepared table's own route objects: a decision names one of them, and a table whose
+    // routes are read afresh on each access (the CLI's lowMemory build) gives new ones each time.
+    for (const { route: r } of prepared.vhosts[v]!.routes) {
       if (r.action.kind !== "redirect") continue;
-      prepared ??= prepare(table);
       for (const start of samples(vh, r)) {
         const first = decideOnce(prepared, start);
         if (first.kind !== "redirect" || first.match.route !== r) continue;
