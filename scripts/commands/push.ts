@@ -29,10 +29,12 @@ export const pushCommand: Command = {
     // Arguments and wrangler.toml first: a usage error must not wait for a compile.
     const target = openTarget(args);
     const gateway = gatewayTarget(args);
+    let closeBuild = () => {};
     try {
-      // No `analyze` here: the loaded objects are let go before the table is hashed and sharded
-      // (issue #16 item 2: memory).
-      const b = await build(args.positionals, { ...readOptions(args), keepObjects: false });
+      // No `analyze` here. Bounded memory: files one at a time, rules in a spill file, objects let
+      // go before the table is hashed and sharded (issue #16 item 2, build.ts).
+      const b = await build(args.positionals, { ...readOptions(args), keepObjects: false, lowMemory: true });
+      closeBuild = () => b.close();
       printIssues(io, b);
       if (!b.table) {
         io.err(`push refused: the config has errors; nothing was written to ${target.kv.target}`);
@@ -73,6 +75,7 @@ export const pushCommand: Command = {
       }
       throw e;
     } finally {
+      closeBuild();
       await target.kv.close();
     }
   },

@@ -2,7 +2,7 @@
 import type { Command } from "../lib/io.ts";
 import { EXIT_FAILURE, EXIT_OK, boolFlag } from "../lib/args.ts";
 import { MAX_FILE_BYTES_FLAG, build, printIssues, readOptions, summaryLine } from "../lib/build.ts";
-import { analyze, ruleFindings } from "../../src/analyze/index.ts";
+import { ruleFindings } from "../../src/analyze/index.ts";
 import { findingKind, formatIssue, loadConfig, sortIssues, sourceAccepts, tally } from "../../src/config/index.ts";
 import { SourceError, readSources } from "../lib/files.ts";
 
@@ -28,20 +28,20 @@ export const validateCommand: Command = {
   },
   async run(args, io) {
     if (boolFlag(args, "istio")) return istioVerdict(args.positionals, readOptions(args), io);
-    const b = await build(args.positionals, readOptions(args));
-    // `analyze` findings are printed as warnings too (they never make a config invalid).
-    if (b.table && b.objects) {
-      const findings = analyze(b.objects, b.table);
-      b.issues = sortIssues([...b.issues, ...findings]);
-      b.warnings += findings.length;
+    // `analyze` findings are printed as warnings too (they never make a config invalid). Bounded
+    // memory: files one at a time, rules in a spill file (issue #16 item 2, build.ts).
+    const b = await build(args.positionals, { ...readOptions(args), lowMemory: true, keepObjects: false, analyze: true });
+    try {
+      printIssues(io, b);
+      if (!b.table) {
+        io.err("invalid: fix the errors above");
+        return EXIT_FAILURE;
+      }
+      io.out(`valid: ${summaryLine(b.table)} (version ${b.table.hash.slice(0, 12)})`);
+      return EXIT_OK;
+    } finally {
+      b.close();
     }
-    printIssues(io, b);
-    if (!b.table) {
-      io.err("invalid: fix the errors above");
-      return EXIT_FAILURE;
-    }
-    io.out(`valid: ${summaryLine(b.table)} (version ${b.table.hash.slice(0, 12)})`);
-    return EXIT_OK;
   },
 };
 

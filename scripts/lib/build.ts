@@ -11,6 +11,8 @@ import { createHash } from "node:crypto";
 import { tableSummary } from "../../src/table/describe.ts";
 import type { RouteTable } from "../../src/table/types.ts";
 import { SourceError, readSources, type ReadOptions } from "./files.ts";
+import { Spill } from "./spill.ts";
+import { analyze } from "../../src/analyze/index.ts";
 import { UsageError, stringFlag, type FlagSpec, type ParsedArgs } from "./args.ts";
 import type { Io } from "./io.ts";
 
@@ -23,6 +25,11 @@ export interface BuildResult {
   sources: string[];
   /** The loaded objects (for `analyze`); null when loading failed. */
   objects: ConfigObjects | null;
+  /**
+   * Lets go of the build's spill file (lowMemory): the table and the objects cannot be read after
+   * it. Commands call it when done; a build nobody closes is closed when it is garbage-collected.
+   */
+  close(): void;
 }
 
 /** The flag of every command that reads route files. */
@@ -48,12 +55,36 @@ export interface BuildOptions extends ReadOptions {
    * table is hashed, and `objects` is null (push, diff: no `analyze`). Default true.
    */
   keepObjects?: boolean;
+  /**
+   * Bounded memory (issue #16 item 2): files are read one at a time, and the rules of every
+   * VirtualService, as loaded and as compiled, are kept in a spill file on disk (spill.ts) and read
+   * back when a step needs them; the table's routes are expanded again on each read. Same issues,
+   * same table bytes as without it (test/unit/commands/build-lowmem.test.ts), at the cost of
+   * reading the spilled rules again (about one JSON.parse of them per pass over the table).
+   */
+  lowMemory?: boolean;
+  /** lowMemory: how many spilled values stay parsed for a repeat read (spill.ts; 0 in tests). */
+  spillCacheEntries?: number;
+  /** Add `analyze`'s findings (warnings) to the issues, as `routes validate` prints them. */
+  analyze?: boolean;
 }
 
 export async function build(paths: string[], options: BuildOptions = {}): Promise<BuildResult> {
+  const spill = options.lowMemory ? new Spill(options.spillCacheEntries) : null;
+  try {
+    const b = await buildWith(paths, options, spill);
+    if (spill) b.close = () => spill.close();
+    return b;
+  } catch (e) {
+    spill?.close();
+    throw e;
+  }
+}
+
+async function buildWith(paths: string[], options: BuildOptions, spill: Spill | null): Promise<BuildResult> {
   let files;
   try {
-    files = await readSources(paths, options);
+    files = await readSources(paths, { ...options, lazyText: spill !== null });
   } catch (e) {
     if (e instanceof SourceError) return result(null, e.issues, [], null);
     throw e;
@@ -61,22 +92,30 @@ export async function build(paths: string[], options: BuildOptions = {}): Promis
   const sources = files.map((f) => f.path);
   // Issue #16 item 2 (memory): `files` and `loaded` are dropped as soon as they are no longer
   // needed, so that what the command keeps is the table and, when asked, the objects.
-  let loaded: { objects: ConfigObjects | null; issues: Issue[] } = loadConfig(files);
+  let loaded: { objects: ConfigObjects | null; issues: Issue[] } = loadConfig(files, spill ? { offload: spill } : {});
   files = null;
   if (loaded.issues.some((i) => i.severity === "error")) return result(null, loaded.issues, sources, null);
   const keepObjects = options.keepObjects !== false;
-  const compiled = await compileUnhashed(loaded.objects!, { sources, consumeObjects: !keepObjects });
+  const compiled = await compileUnhashed(loaded.objects!, spill ? { sources, ruleStore: spill.ruleStore() } : { sources, consumeObjects: !keepObjects && !options.analyze });
   // The loader and the compiler both notice a mesh-only VirtualService (the compiler must, for
   // objects that skipped the loader); print the loader's finding once.
   const loaderSaid = new Set(loaded.issues.map((i) => `${i.file}\u0000${i.code}`));
   const compiledIssues = compiled.issues.filter((i) => !(i.code === "mesh-only" && loaderSaid.has(`${i.file}\u0000${i.code}`)));
   const issues = [...loaded.issues, ...compiledIssues];
   const objects = keepObjects ? loaded.objects : null;
+  const analyzed = options.analyze ? loaded.objects : null;
   loaded = { objects: null, issues: [] };
   // The version: the content hash of the whole table, streamed (equal to tableHash, without the
   // whole canonical string in memory).
   if (compiled.table) compiled.table.hash = streamedTableHash(compiled.table, sha256());
-  return result(compiled.table, issues, sources, objects);
+  const b = result(compiled.table, issues, sources, objects);
+  // `routes validate` prints analyze's findings as warnings too (they never make a config invalid).
+  if (options.analyze && b.table && analyzed) {
+    const findings = analyze(analyzed, b.table);
+    b.issues = sortIssues([...b.issues, ...findings]);
+    b.warnings += findings.length;
+  }
+  return b;
 }
 
 function sha256(): IncrementalHash {
@@ -95,6 +134,7 @@ function result(table: RouteTable | null, issues: Issue[], sources: string[], ob
     warnings: sorted.length - errors,
     sources,
     objects,
+    close: () => {},
   };
 }
 
