@@ -65,7 +65,7 @@ export function loadConfig(files: SourceFile[], options: LoadOptions = {}): { ob
     else {
       const from = objects.virtualServices.length;
       loadFile(file, objects, issues);
-      if (options.offload) for (const vs of objects.virtualServices.slice(from)) offloadMember(vs.value.spec as Record<string, unknown>, "http", options.offload);
+      if (options.offload) for (const vs of objects.virtualServices.slice(from)) vs.value.spec = offloadMember(vs.value.spec, "http", options.offload);
     }
   }
   // Origins keys like `reviews.prod` are read against every namespace the config knows.
@@ -237,20 +237,30 @@ export function exactJson(value: unknown): string | null {
  * Replaces `holder[key]` by an enumerable getter reading it from `offload` (when JSON holds it
  * exactly). Writing the member puts a plain value back.
  */
-function offloadMember(holder: Record<string, unknown>, key: string, offload: Offload): void {
+function offloadMember<T extends object>(holder: T, key: keyof T & string, offload: Offload): T {
   const value = holder[key];
-  if (value === undefined) return;
+  if (value === undefined) return holder;
   const json = exactJson(value);
-  if (json === null) return;
+  if (json === null) return holder;
   const read = offload.park(json);
-  Object.defineProperty(holder, key, {
-    get: read,
-    set(v: unknown) {
-      Object.defineProperty(holder, key, { value: v, writable: true, enumerable: true, configurable: true });
-    },
-    enumerable: true,
-    configurable: true,
-  });
+  // A new object with the members in the same order: turning a data member of the parsed object
+  // into an accessor would put it in V8's slower and larger dictionary mode.
+  const out = {} as T;
+  for (const k of Object.keys(holder) as Array<keyof T & string>) {
+    if (k !== key) {
+      out[k] = holder[k];
+      continue;
+    }
+    Object.defineProperty(out, k, {
+      get: read,
+      set(v: unknown) {
+        Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+      },
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }
 
 const NOT_EXACT = new Error("not exact in JSON");
