@@ -3,9 +3,7 @@
  * duplicate routes, VirtualServices no Gateway serves, unused DestinationRules, subsets without
  * endpoints, endpoints that fail on Cloudflare), located like errors. `validate` prints them too.
  */
-import type { Issue } from "../../src/config/index.ts";
-import { formatIssue, sortIssues } from "../../src/config/index.ts";
-import { analyze } from "../../src/analyze/index.ts";
+import { formatIssue } from "../../src/config/index.ts";
 import { EXIT_FAILURE, EXIT_OK, boolFlag } from "../lib/args.ts";
 import type { Command } from "../lib/io.ts";
 import { MAX_FILE_BYTES_FLAG, build, readOptions } from "../lib/build.ts";
@@ -19,13 +17,16 @@ export const analyzeCommand: Command = {
     positionals: { min: 1, name: "<file|dir>" },
   },
   async run(args, io) {
-    const b = await build(args.positionals, readOptions(args));
-    const findings: Issue[] = b.table && b.objects ? analyze(b.objects, b.table) : [];
-    const all = sortIssues([...b.issues, ...findings]);
-    for (const i of all) (i.severity === "error" ? io.err : io.out)(formatIssue(i));
-    if (!b.table) return EXIT_FAILURE;
-    const warnings = all.filter((i) => i.severity === "warning").length;
-    io.out(warnings === 0 ? "no findings" : `${warnings} warning(s)`);
-    return boolFlag(args, "strict") && warnings > 0 ? EXIT_FAILURE : EXIT_OK;
+    // Bounded memory, as validate (issue #16 item 2, build.ts): the findings come with the build.
+    const b = await build(args.positionals, { ...readOptions(args), lowMemory: true, keepObjects: false, analyze: true });
+    try {
+      for (const i of b.issues) (i.severity === "error" ? io.err : io.out)(formatIssue(i));
+      if (!b.table) return EXIT_FAILURE;
+      const warnings = b.issues.filter((i) => i.severity === "warning").length;
+      io.out(warnings === 0 ? "no findings" : `${warnings} warning(s)`);
+      return boolFlag(args, "strict") && warnings > 0 ? EXIT_FAILURE : EXIT_OK;
+    } finally {
+      b.close();
+    }
   },
 };

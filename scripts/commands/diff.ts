@@ -18,8 +18,11 @@ export const diffCommand: Command = {
   },
   async run(args, io) {
     const { kv } = openTarget(args);
+    let closeBuild = () => {};
     try {
-      const b = await build(args.positionals, { ...readOptions(args), keepObjects: false });
+      // The new table in bounded memory (issue #16 item 2, build.ts); the active one is read whole.
+      const b = await build(args.positionals, { ...readOptions(args), keepObjects: false, lowMemory: true });
+      closeBuild = () => b.close();
       if (b.errors) {
         printIssues(io, b);
         io.err("diff: the config has errors");
@@ -36,6 +39,7 @@ export const diffCommand: Command = {
       for (const line of formatDiff(diffTables(current, next))) io.out(line);
       return EXIT_OK;
     } finally {
+      closeBuild();
       await kv.close();
     }
   },
