@@ -11,9 +11,9 @@ describe("Spill", () => {
   it("reads back every parked value, equal, after more values than it caches", () => {
     const spill = new Spill();
     const values = Array.from({ length: 300 }, (_, i) => ({ i, text: "é".repeat(i % 7), list: [i, { deep: `v${i}` }] }));
-    const readers = values.map((v) => spill.park(JSON.stringify(v)));
+    const slots = values.map((v) => spill.park(JSON.stringify(v)));
     // In reverse: the first ones were evicted from the cache long ago and come from the file.
-    for (let i = values.length - 1; i >= 0; i--) expect(readers[i]!()).toEqual(values[i]);
+    for (let i = values.length - 1; i >= 0; i--) expect(spill.read(slots[i]!)).toEqual(values[i]);
     expect(spill.bytes).toBe(values.reduce((n, v) => n + Buffer.byteLength(JSON.stringify(v)), 0));
     spill.close();
   });
@@ -22,9 +22,9 @@ describe("Spill", () => {
     const before = readdirSync(os.tmpdir()).filter((n) => n.startsWith("routes-spill-")).length;
     const spill = new Spill();
     expect(readdirSync(os.tmpdir()).filter((n) => n.startsWith("routes-spill-")).length).toBe(before);
-    const readers = Array.from({ length: 100 }, (_, i) => spill.park(JSON.stringify({ i })));
+    const slots = Array.from({ length: 100 }, (_, i) => spill.park(JSON.stringify({ i })));
     spill.close();
-    expect(() => readers[0]!()).toThrow(/spill file is closed/);
+    expect(() => spill.read(slots[0]!)).toThrow(/spill file is closed/);
   });
 
   it("a rule store keeps insertion order, hands back what was set, and keeps rules JSON cannot hold in memory", () => {

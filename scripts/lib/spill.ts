@@ -48,9 +48,8 @@ export class Spill implements Offload {
     return this.size;
   }
 
-  park(json: string): () => unknown {
-    const slot = this.write(json);
-    return () => this.read(slot);
+  park(json: string): number {
+    return this.write(json);
   }
 
   /** A RuleStore whose rules live in this file (rules JSON cannot hold exactly stay in memory). */
@@ -98,7 +97,7 @@ export class Spill implements Offload {
     return slot;
   }
 
-  private read(slot: number): unknown {
+  read(slot: number): unknown {
     const hit = this.cache.get(slot);
     if (hit !== undefined) {
       this.cache.delete(slot);

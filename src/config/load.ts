@@ -41,7 +41,10 @@ type Kind = keyof typeof KINDS;
  * scripts/lib/spill.ts). Each read may return a new copy, equal to the value parked.
  */
 export interface Offload {
-  park(json: string): () => unknown;
+  /** Stores a value given as JSON; returns its slot. */
+  park(json: string): number;
+  /** The value in `slot`: each read may return a new copy. */
+  read(slot: number): unknown;
 }
 
 export interface LoadOptions {
@@ -233,33 +236,53 @@ export function exactJson(value: unknown): string | null {
   }
 }
 
+/** Where a parked member is (non-enumerable: spreads, JSON and Object.keys do not see them). */
+const PARKED_IN = Symbol("parked in");
+const PARKED_SLOT = Symbol("parked slot");
+type Parking = { [PARKED_IN]: Offload; [PARKED_SLOT]: number };
+
 /**
- * Replaces `holder[key]` by an enumerable getter reading it from `offload` (when JSON holds it
- * exactly). Writing the member puts a plain value back.
+ * One accessor pair per member name, shared by every object: objects whose accessors were
+ * closures of their own would each need a hidden class of their own, and V8 then keeps them in
+ * its larger dictionary mode (≈ 250 B more per VirtualService).
+ */
+const accessors = new Map<string, PropertyDescriptor>();
+function parkedAccessor(key: string): PropertyDescriptor {
+  let d = accessors.get(key);
+  if (!d) {
+    d = {
+      get(this: Parking) {
+        return this[PARKED_IN].read(this[PARKED_SLOT]);
+      },
+      set(this: object, v: unknown) {
+        Object.defineProperty(this, key, { value: v, writable: true, enumerable: true, configurable: true });
+      },
+      enumerable: true,
+      configurable: true,
+    };
+    accessors.set(key, d);
+  }
+  return d;
+}
+
+/**
+ * `holder` with `key` read from `offload` (when JSON holds it exactly): a new object with the
+ * same members in the same order, `key` an enumerable accessor. Writing the member puts a plain
+ * value back. (Turning the member of the parsed object into an accessor would put that object in
+ * V8's dictionary mode too.)
  */
 function offloadMember<T extends object>(holder: T, key: keyof T & string, offload: Offload): T {
   const value = holder[key];
   if (value === undefined) return holder;
   const json = exactJson(value);
   if (json === null) return holder;
-  const read = offload.park(json);
-  // A new object with the members in the same order: turning a data member of the parsed object
-  // into an accessor would put it in V8's slower and larger dictionary mode.
   const out = {} as T;
   for (const k of Object.keys(holder) as Array<keyof T & string>) {
-    if (k !== key) {
-      out[k] = holder[k];
-      continue;
-    }
-    Object.defineProperty(out, k, {
-      get: read,
-      set(v: unknown) {
-        Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
-      },
-      enumerable: true,
-      configurable: true,
-    });
+    if (k === key) Object.defineProperty(out, k, parkedAccessor(k));
+    else out[k] = holder[k];
   }
+  Object.defineProperty(out, PARKED_IN, { value: offload });
+  Object.defineProperty(out, PARKED_SLOT, { value: offload.park(json) });
   return out;
 }
 
