@@ -208,11 +208,11 @@ export function parseYamlFile(text: string, reread?: () => string): { docs: Pars
    * per list (0: not known), not one map entry per item (issue #16 item 2: held for the run).
    */
   const itemLines = (value: unknown): ItemLines => {
-    const lines: ItemLines = new Map();
+    const lines: ItemLines = [];
     const walk = (node: unknown, prefix: string, depth: number) => {
       if (depth >= LINE_DEPTH || node === null || typeof node !== "object") return;
       const isList = Array.isArray(node);
-      let mine: Uint32Array | undefined;
+      let mine: number[] | undefined;
       for (const [k, child] of Object.entries(node)) {
         if (child === null || typeof child !== "object") continue;
         const key = `${prefix}${k}`;
@@ -221,7 +221,7 @@ export function parseYamlFile(text: string, reread?: () => string): { docs: Pars
           // js-yaml opens a block map or list before the indentation of its first entry is skipped.
           let i = at;
           while (text[i] === " " || text[i] === "\n" || text[i] === "\r") i++;
-          if (!mine) lines.set(prefix.slice(0, -1), (mine = new Uint32Array((node as unknown[]).length)));
+          if (!mine) lines.push(listKey(prefix.slice(0, -1)), (mine = new Array<number>((node as unknown[]).length).fill(0)));
           mine[Number(k)] = lineOf(i);
         }
         walk(child, `${key}\u0000`, depth + 1);
@@ -236,26 +236,46 @@ export function parseYamlFile(text: string, reread?: () => string): { docs: Pars
   return { docs, errors: [] };
 }
 
-/** Lines of list items: list path (NUL-joined) → line of each item (0: unknown). */
-type ItemLines = Map<string, Uint32Array>;
+/**
+ * Lines of list items, flat: list path (NUL-joined), then the line of each of its items (0:
+ * unknown), for each list. Plain arrays of small integers: a Map and a typed array per document
+ * took ≈ 400 B of every loaded object (issue #16 item 2); a document has one or two such lists.
+ */
+type ItemLines = Array<string | number[]>;
 
-/** One document of the fast path; its functions hold the text source, `lines` and `range`, not the value. */
+/** The list paths are few: one string each, not one per document. */
+const listKeys = new Map<string, string>();
+function listKey(key: string): string {
+  const known = listKeys.get(key);
+  if (known !== undefined) return known;
+  listKeys.set(key, key);
+  return key;
+}
+
+function itemLine(lines: ItemLines, list: string, item: number): number | undefined {
+  for (let i = 0; i < lines.length; i += 2) if (lines[i] === list) return (lines[i + 1] as number[])[item];
+  return undefined;
+}
+
+/**
+ * One document of the fast path; its two functions share one context holding the text source,
+ * `lines` and `range`, not the value (`locate` is also its key in the cache of precise parses).
+ */
 function docOf(source: TextSource, index: number, value: unknown, lines: ItemLines, range: readonly [number, number] | undefined): ParsedDoc {
-  const slot = {};
-  const precise = () => {
-    const text = source.text();
-    return text === undefined ? undefined : preciseDoc(text, index, range);
-  };
-  const locate = (path: ReadonlyArray<string | number>, key = false) => cachedPrecise(slot, precise)?.locate(path, key) ?? { line: 1, col: 1 };
+  const locate = (path: ReadonlyArray<string | number>, key = false): { line: number; col: number } =>
+    cachedPrecise(locate, () => {
+      const text = source.text();
+      return text === undefined ? undefined : preciseDoc(text, index, range);
+    })?.locate(path, key) ?? { line: 1, col: 1 };
   return {
     index,
     value,
     locate,
-    line(path) {
+    line: (path) => {
       // Only a list item's own start is where locate puts it (a map or list under a key is
       // located at its key, which js-yaml's events do not give).
       const last = path[path.length - 1];
-      const line = typeof last === "number" && path.length <= LINE_DEPTH ? lines.get(path.slice(0, -1).join("\u0000"))?.[last] : undefined;
+      const line = typeof last === "number" && path.length <= LINE_DEPTH ? itemLine(lines, path.slice(0, -1).join("\u0000"), last) : undefined;
       return line || locate(path).line;
     },
   };
