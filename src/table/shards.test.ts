@@ -17,7 +17,7 @@ import { canonicalJson, canonicalPieces, decodeTable, hashedCanonicalJson, strea
 import { createHash } from "node:crypto";
 import { parseStoredTable } from "../../test/fixtures/table.ts";
 import { assembleTable, bucketCount, decidingShard, exactShardOf, planShards, shardTable } from "./shards.ts";
-import type { RouteTable } from "./types.ts";
+import type { RouteAction, RouteTable } from "./types.ts";
 import type { Decision } from "../decision.ts";
 import type { PreparedTable } from "../prepare.ts";
 import { ACTIVE_KEY, shardKey, versionKey } from "../store/keys.ts";
@@ -25,7 +25,7 @@ import { pointerJson } from "../store/pointer.ts";
 import { TableStore } from "../store/table-store.ts";
 import { pushVersion } from "../store/release.ts";
 import { DryRunKv } from "../../scripts/lib/kv-writer.ts";
-import { MemoryKv } from "../../test/fixtures/store.ts";
+import { MemoryKv, route, table as handTable, vhost } from "../../test/fixtures/store.ts";
 import { lazyTable } from "../../test/fixtures/lazy-table.ts";
 import { tableSummary } from "./describe.ts";
 
@@ -452,6 +452,13 @@ describe("a lazy table (each vhost's routes fresh at every read) stores what the
     );
     // Pools of several actions, so an index is looked up, not only ever 0.
     expect(distinctActions).toBeGreaterThan(20);
+  });
+
+  it("refuses a non-finite number in an action even after an action whose plain JSON is the same (NaN and null both print null)", () => {
+    const action = route("x").action as Extract<RouteAction, { kind: "route" }>;
+    const t = handTable([vhost("a.com", [route("a", { action: { ...action, totalWeight: null as unknown as number } }), route("b", { action: { ...action, totalWeight: Number.NaN } })])]);
+    expect(() => canonicalJson(t)).toThrow(/non-finite number NaN/);
+    expect(() => canonicalJson(lazyTable(t).table)).toThrow(/non-finite number NaN/);
   });
 
   it("the same shards (ids, bytes) and index", async () => {
