@@ -71,20 +71,33 @@ function vhostRoutes(port: number, parts: ReadonlyArray<{ key: string; gateways:
   return catchAllsLast(parts.flatMap(({ key, gateways }) => expandVirtualService(rules.get(key) ?? [], key, { port, gateways })));
 }
 
+/** What a lazy vhost expands its routes from (non-enumerable: spreads and JSON do not see it). */
+const EXPANDS = Symbol("expands");
+type Expands = { [EXPANDS]: { parts: ReadonlyArray<{ key: string; gateways: Set<string> }>; store: RuleStore } };
+
+/**
+ * One accessor for every lazy vhost: a getter of its own per vhost (a closure) would give each
+ * vhost a hidden class of its own, and V8 would keep all of them in its larger dictionary mode.
+ */
+const LAZY_ROUTES: PropertyDescriptor = {
+  get(this: VirtualHost & Expands) {
+    const { parts, store } = this[EXPANDS];
+    return vhostRoutes(this.port, parts, store);
+  },
+  enumerable: true,
+  configurable: true,
+};
+
 /**
  * A vhost whose `routes` are expanded from `store` on each read. Built out here, not in compile's
  * body: a closure there would keep everything compile's other closures use (the loaded objects)
  * alive as long as the table.
  */
 function lazyVhost(domain: string, port: number, httpsRedirect: boolean, parts: ReadonlyArray<{ key: string; gateways: Set<string> }>, store: RuleStore): VirtualHost {
-  return {
-    domain,
-    port,
-    httpsRedirect,
-    get routes() {
-      return vhostRoutes(port, parts, store);
-    },
-  };
+  const vh = { domain, port, httpsRedirect } as VirtualHost;
+  Object.defineProperty(vh, "routes", LAZY_ROUTES);
+  Object.defineProperty(vh, EXPANDS, { value: { parts, store } });
+  return vh;
 }
 
 export async function compile(objects: ConfigObjects, opts: CompileOptions = {}): Promise<{ table: RouteTable | null; issues: Issue[] }> {
