@@ -3,7 +3,10 @@
  * build (scripts/lib/build.ts) run in this process, and the live heap after a full GC is printed
  * after each, i.e. what each stage's product holds. A measurement, not a test.
  *
- *   node --experimental-strip-types --expose-gc bench/cli-heap.ts --routes=50000 [--command=validate|push]
+ *   node --experimental-strip-types --expose-gc bench/cli-heap.ts --routes=50000 [--command=validate|push] [--low-memory]
+ *
+ * --low-memory: the build as the commands run it now (build() with lowMemory: rules in a spill
+ * file, the table's routes read from it on each access), one stage, then push's steps.
  *
  * The peak of a run (what `--trace-gc` in bench/cli-scale.ts reports) is set by V8's heap growth:
  * the heap is let grow to a multiple of the live set of the last mark-compact before the next
@@ -21,12 +24,15 @@ import { planShards, shardTable } from "../src/table/shards.ts";
 import { storeVersion } from "../src/store/release.ts";
 import { streamedTableHash } from "../src/table/codec.ts";
 import { analyze } from "../src/analyze/index.ts";
+import { build } from "../scripts/lib/build.ts";
+import type { RouteTable } from "../src/table/types.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --expose-gc");
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const routes = Number(arg("routes") ?? 50000);
 const push = arg("command") === "push";
+const lowMemory = process.argv.includes("--low-memory");
 const dir = mkdtempSync(path.join(os.tmpdir(), "cli-heap-"));
 const mib = (b: number) => (b / 1024 / 1024).toFixed(1);
 let last = 0;
@@ -45,24 +51,20 @@ try {
   const g = writeConfig(dir, routes);
   console.log(`${g.routes} routes / ${g.hosts} hosts: ${g.files} files, ${mib(g.bytes)} MiB YAML, largest ${mib(g.largestFile)} MiB; ${push ? "push" : "validate"}`);
   await live("start");
-  let files: Awaited<ReturnType<typeof readSources>> | null = await readSources([dir]);
-  await live("files read (texts)");
-  let loaded: ReturnType<typeof loadConfig> | null = loadConfig(files);
-  const sources = files.map((f) => f.path);
-  files = null;
-  await live("loadConfig, texts let go (objects + locators)");
-  const compiled = await compileUnhashed(loaded.objects, { sources, consumeObjects: push });
-  await live(push ? "compile (table; rules consumed)" : "compile (table)");
-  if (push) loaded = null;
-  else await live(`analyze (${analyze(loaded.objects, compiled.table!).length} findings kept)`);
-  const h = createHash("sha256");
-  compiled.table!.hash = streamedTableHash(compiled.table!, { update: (t) => void h.update(t, "utf8"), digest: () => h.digest("hex") });
-  await live(push ? "objects let go, table hashed" : "table hashed");
+  let table: RouteTable;
+  let close = () => {};
+  if (lowMemory) {
+    const b = await build([dir], { keepObjects: false, lowMemory: true, analyze: !push });
+    if (!b.table) throw new Error(`the config did not build: ${b.errors} errors`);
+    table = b.table;
+    close = b.close;
+    await live(`build, lowMemory (table: routes on disk; hashed${push ? "" : ", analyzed"})`);
+  } else table = await stagedBuild();
   if (push) {
     // What push does (src/store/release.ts): the plan (shard ids and the index), then each shard
     // made again right before it is written. The live heap is sampled inside the KV's put, i.e.
     // with the shard being written alive, every 8th put (a full GC each).
-    let plan: Awaited<ReturnType<typeof planShards>> | null = await planShards(compiled.table!);
+    let plan: Awaited<ReturnType<typeof planShards>> | null = await planShards(table);
     await live(`planShards (${plan.ids.length} shard ids, index ${(plan.indexJson.length / 1024).toFixed(1)} KiB)`);
     let puts = 0;
     let written = 0;
@@ -79,16 +81,36 @@ try {
         }
       },
     };
-    await storeVersion(kv, compiled.table!, plan, [], true);
+    await storeVersion(kv, table, plan, [], true);
     plan = null;
     console.log(`${`storeVersion, streamed (${puts} puts, ${mib(written)} MiB)`.padEnd(52)} live ${mib(largest).padStart(7)} MiB  (largest at a put; ${mib(largest - last)} above the step before; ${Math.round((largest - base) / routes)} B/route above the start)`);
     await live("storeVersion done");
   }
   // For comparison: every shard at once (what push held before it streamed; tests still use it).
-  const sharded = await shardTable(compiled.table!);
+  const sharded = await shardTable(table);
   let bytes = 0;
   for (const s of sharded.shards) bytes += s.json.length;
   await live(`shardTable (${sharded.shards.length} shards, ${mib(bytes)} MiB of JSON)`);
+  close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** The whole build, stage by stage (the heap after each). */
+async function stagedBuild(): Promise<RouteTable> {
+  let files: Awaited<ReturnType<typeof readSources>> | null = await readSources([dir]);
+  await live("files read (texts)");
+  let loaded: ReturnType<typeof loadConfig> | null = loadConfig(files);
+  const sources = files.map((f) => f.path);
+  files = null;
+  await live("loadConfig, texts let go (objects + locators)");
+  const compiled = await compileUnhashed(loaded.objects, { sources, consumeObjects: push });
+  await live(push ? "compile (table; rules consumed)" : "compile (table)");
+  if (push) loaded = null;
+  else await live(`analyze (${analyze(loaded.objects, compiled.table!).length} findings kept)`);
+  const h = createHash("sha256");
+  compiled.table!.hash = streamedTableHash(compiled.table!, { update: (t) => void h.update(t, "utf8"), digest: () => h.digest("hex") });
+  await live(push ? "objects let go, table hashed" : "table hashed");
+  return compiled.table!;
+}
+
