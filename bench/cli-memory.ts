@@ -15,12 +15,13 @@
  *  - `build()` alone in a fresh process (bench/cli-memory-child.ts) with the options the command
  *    passes: its --trace-gc peak, and the live heap after a full GC once it returned, the result
  *    held, above the heap after the imports — what the build keeps; `--path=whole|lowmem` picks
- *    the whole build or the bounded one (`lowMemory: true`; default: both once it exists).
+ *    the whole build (the commands' options before the bounded build) or the bounded one
+ *    (`lowMemory: true`, what the commands use now); default both.
  * Ratios are against the smallest size in the same round (rounds interleave the sizes). Target: peak heap at 100,000 routes within
  * 1.3× the peak at 10,000 (same largest file).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { gateway, hostName, mixRule, originEntry, toYaml, virtualService } from "./gen.ts";
@@ -130,10 +131,6 @@ export interface MemoryRow {
   builds: Partial<Record<"whole" | "lowmem", BuildRun[]>>;
 }
 
-/** Whether scripts/lib/build.ts has the bounded build (its `lowMemory` option). */
-export function hasLowMemory(): boolean {
-  return /\blowMemory\b/.test(readFileSync(path.join(ROOT, "scripts/lib/build.ts"), "utf8"));
-}
 
 /**
  * Every size is written first; then each round runs every size and command in turn (so a round's
@@ -150,7 +147,7 @@ export async function measureCliMemory(opts: {
   const log = opts.log ?? console.log;
   const perFile = opts.perFile ?? DEFAULT_PER_FILE;
   const commands = opts.commands ?? ["validate", "push"];
-  const modes = opts.modes ?? ["whole", ...(hasLowMemory() ? (["lowmem"] as const) : [])];
+  const modes = opts.modes ?? ["whole", "lowmem"];
   const base = mkdtempSync(path.join(os.tmpdir(), "cli-memory-"));
   const rows: MemoryRow[] = [];
   try {
