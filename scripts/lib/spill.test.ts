@@ -27,6 +27,10 @@ describe("Spill", () => {
     expect(() => spill.read(slots[0]!)).toThrow(/spill file is closed/);
   });
 
+  it("a folder it cannot write in gives an error that says what failed and what to do", () => {
+    expect(() => new Spill(64, "/nonexistent-folder/for-spill")).toThrow(/spill file in .* could not be created \(ENOENT.*set TMPDIR/);
+  });
+
   it("a rule store keeps insertion order, hands back what was set, and keeps rules JSON cannot hold in memory", () => {
     const spill = new Spill();
     const store = spill.ruleStore();

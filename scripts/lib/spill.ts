@@ -31,13 +31,19 @@ export class Spill implements Offload {
   private readonly at: number[] = [];
   private readonly cache = new Map<number, unknown>();
   private readonly cacheEntries: number;
+  private readonly dir: string;
 
   /** `cacheEntries` 0: every read parses the file's bytes again (tests use it to show no step relies on identity). */
   constructor(cacheEntries = SPILL_CACHE_ENTRIES, dir = os.tmpdir()) {
     this.cacheEntries = cacheEntries;
-    const tmp = mkdtempSync(path.join(dir, "routes-spill-"));
-    const file = path.join(tmp, "spill");
-    this.handle = { fd: openSync(file, "w+") };
+    this.dir = dir;
+    let tmp: string;
+    try {
+      tmp = mkdtempSync(path.join(dir, "routes-spill-"));
+      this.handle = { fd: openSync(path.join(tmp, "spill"), "w+") };
+    } catch (e) {
+      throw spillError(dir, "could not be created", e);
+    }
     // Unlinked at once: the descriptor keeps the data; nothing stays on disk after the process.
     rmSync(tmp, { recursive: true, force: true });
     closer.register(this, this.handle, this.handle);
@@ -90,7 +96,11 @@ export class Spill implements Offload {
   private write(json: string): number {
     const buf = Buffer.from(json, "utf8");
     let done = 0;
-    while (done < buf.length) done += writeSync(this.fd(), buf, done, buf.length - done, this.size + done);
+    try {
+      while (done < buf.length) done += writeSync(this.fd(), buf, done, buf.length - done, this.size + done);
+    } catch (e) {
+      throw spillError(this.dir, "could not be written", e);
+    }
     const slot = this.at.length / 2;
     this.at.push(this.size, buf.length);
     this.size += buf.length;
@@ -122,4 +132,9 @@ export class Spill implements Offload {
     this.cache.set(slot, value);
     if (this.cache.size > this.cacheEntries) this.cache.delete(this.cache.keys().next().value!);
   }
+}
+
+/** A failing temporary file says what it is for and where it is (TMPDIR chooses the folder). */
+function spillError(dir: string, what: string, cause: unknown): Error {
+  return new Error(`the build's spill file in ${dir} ${what} (${(cause as Error).message ?? String(cause)}); set TMPDIR to a writable folder with room for about the size of the route files`, { cause });
 }
