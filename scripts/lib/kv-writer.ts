@@ -8,6 +8,7 @@
  * A KvWriter is the store's KvPort (src/store/kv.ts) plus what the CLI prints and plans.
  */
 import type { KvPort } from "../../src/store/kv.ts";
+import { shardKey } from "../../src/store/keys.ts";
 
 export interface KvWriter extends KvPort {
   /** Where the values go, for messages: `local KV namespace <id> in .dev-state/v3/kv`. */
@@ -31,14 +32,21 @@ export interface PlannedWrite {
   how: string;
 }
 
+/** A planned shard write in the overlay: its value is not kept (see DryRunKv). */
+const NOT_KEPT = Symbol("not kept");
+
 /**
  * Records writes instead of performing them. Reads see the recorded writes on top of the real
  * store (so a multi-step plan is computed exactly as a real run would compute it), and fall
  * back to `null` when the inner store must not be read (remote dry runs execute nothing).
+ *
+ * The values of shard keys are not kept (issue #16: a push makes one shard at a time, and a dry
+ * run of 100,000 routes would otherwise hold every shard, 15 MiB): shards are content-addressed,
+ * and no command reads back a shard it writes. Reading one of them is refused, not answered wrong.
  */
 export class DryRunKv implements KvWriter {
   readonly planned: PlannedWrite[] = [];
-  private readonly overlay = new Map<string, string | null>();
+  private readonly overlay = new Map<string, string | null | typeof NOT_KEPT>();
   /** Keys whose real value was unknown because reading was not allowed. */
   readonly unread: string[] = [];
   readonly readsInDryRun = true;
@@ -54,7 +62,11 @@ export class DryRunKv implements KvWriter {
   }
 
   async get(key: string): Promise<string | null> {
-    if (this.overlay.has(key)) return this.overlay.get(key)!;
+    if (this.overlay.has(key)) {
+      const v = this.overlay.get(key)!;
+      if (v === NOT_KEPT) throw new Error(`dry run: ${key} is planned to be written, but its value is not kept (a shard is never read back by the command that writes it)`);
+      return v;
+    }
     if (!this.inner.readsInDryRun) {
       if (!this.unread.includes(key)) this.unread.push(key);
       return null;
@@ -63,7 +75,7 @@ export class DryRunKv implements KvWriter {
   }
 
   async put(key: string, value: string): Promise<void> {
-    this.overlay.set(key, value);
+    this.overlay.set(key, key.startsWith(shardKey("")) ? NOT_KEPT : value);
     this.planned.push({ op: "put", key, bytes: Buffer.byteLength(value, "utf8"), how: await this.inner.describePut(key, value) });
   }
 

@@ -171,6 +171,16 @@ describe("dry run", () => {
     expect(dry.unread).toEqual([]);
   });
 
+  it("does not keep the values of the shards it plans (a push never reads a shard back), and says so if one is read", async () => {
+    const dry = new DryRunKv(new MemoryKv());
+    const t = table(Array.from({ length: 300 }, (_, i) => vhost(`h${i}.example`, [route("default")])));
+    await pushVersion(dry, { table: t, summary: "", sources: [], now: T0 });
+    const sharded = await shardTable(t);
+    expect(dry.planned.filter((p) => p.key.startsWith(shardKey(""))).map((p) => [p.key, p.bytes])).toEqual(sharded.shards.map((s) => [shardKey(s.id), Buffer.byteLength(s.json)]));
+    await expect(dry.get(shardKey(sharded.shards[0]!.id))).rejects.toThrow(/not kept/);
+    expect(await dry.get(versionKey(t.hash))).toBe(sharded.indexJson);
+  });
+
   it("does not read a store whose reads would execute remote commands, and says which keys it did not read", async () => {
     const remoteLike = new MemoryKv(false);
     await pushAll(remoteLike, [1]);
