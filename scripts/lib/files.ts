@@ -10,9 +10,11 @@ import { join } from "node:path";
 import type { Issue, SourceFile } from "../../src/config/index.ts";
 
 /**
- * 1 MiB per file by default: the CLI holds every file's text and objects in memory at once, and a
- * hand-written route file of that size is almost always a mistake (a generated or concatenated
- * file, a wrong folder). Generated configs may be larger: `--max-file-bytes N` raises the cap.
+ * 1 MiB per file by default: the CLI parses and validates one file at a time, so its memory
+ * follows the largest file (a YAML parse and zod's validation of it take many times the file's
+ * bytes while they run), and a hand-written route file of that size is almost always a mistake
+ * (a generated or concatenated file, a wrong folder). Generated configs may be larger:
+ * `--max-file-bytes N` raises the cap.
  */
 export const MAX_SOURCE_BYTES = 1024 * 1024;
 
