@@ -4,6 +4,7 @@
  * measurement, not a test; section 9 of `npm run bench` (bench/run.ts) and on its own:
  *
  *   node --experimental-strip-types bench/cli-memory.ts [--sizes=10000,50000,100000] [--per-file=5000] [--rounds=1] [--commands=validate,push] [--path=whole,lowmem] [--no-build]
+ *   node --experimental-strip-types bench/cli-memory.ts --min-old-space [--sizes=…] [--commands=…]   # the smallest --max-old-space-size each run needs (binary search, minutes)
  *
  * Every size is written as files of the SAME size: a small file with the Gateway and the
  * ServiceEntry, then files of `perFile` routes each (bench/gen.ts manyHosts, 10 routes per host,
@@ -182,6 +183,32 @@ export async function measureCliMemory(opts: {
 const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
 
 /**
+ * The smallest `--max-old-space-size` (MiB, to within `step`) with which the command still
+ * succeeds: what it needs, unlike the peak, which V8's heap growth lets follow the garbage too.
+ */
+export function smallestOldSpace(command: "validate" | "push", dir: string, opts: { lo?: number; hi?: number; step?: number } = {}): number {
+  let lo = opts.lo ?? 8;
+  let hi = opts.hi ?? 1024;
+  const step = opts.step ?? 4;
+  const ok = (mib: number) => {
+    const state = mkdtempSync(path.join(os.tmpdir(), "cli-memory-state-"));
+    try {
+      const r = runCli(command === "push" ? ["push", "--local", "--persist-to", state, dir] : ["validate", dir], [`--max-old-space-size=${mib}`]);
+      return r.exit === 0;
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
+  };
+  if (!ok(hi)) return NaN;
+  while (hi - lo > step) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (ok(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/**
  * Per size of `command`: the measure of each round, and its ratio to the smallest size's measure
  * of the same round.
  */
@@ -202,6 +229,25 @@ if (isMain) {
   const commands = (arg("commands") ?? "validate,push").split(",") as Array<"validate" | "push">;
   const modes = process.argv.includes("--no-build") ? [] : (arg("path")?.split(",") as Array<"whole" | "lowmem"> | undefined);
   console.log(`machine: ${os.cpus().length} CPU, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}; node ${process.version}`);
+  if (process.argv.includes("--min-old-space")) {
+    // Only the smallest --max-old-space-size each command needs, per size.
+    const base = mkdtempSync(path.join(os.tmpdir(), "cli-memory-"));
+    try {
+      const first = new Map<string, number>();
+      for (const routes of sizes) {
+        const g = writeEqualFiles(path.join(base, `r${routes}`), routes, Number(arg("per-file") ?? DEFAULT_PER_FILE));
+        for (const command of commands) {
+          const mib = smallestOldSpace(command, g.dir);
+          if (!first.has(command)) first.set(command, mib);
+          console.log(`  ${command} ${routes} routes (${g.files} files): succeeds with --max-old-space-size=${mib} (${(mib / first.get(command)!).toFixed(2)}× the smallest size)`);
+        }
+        rmSync(g.dir, { recursive: true, force: true });
+      }
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+    process.exit(0);
+  }
   const rows = await measureCliMemory({ sizes, perFile: Number(arg("per-file") ?? DEFAULT_PER_FILE), rounds: Number(arg("rounds") ?? 1), commands, modes });
   console.log("\nmedian (min–max) over rounds; ratios against the smallest size of the same round (same largest file):");
   for (const command of commands) {
