@@ -8,6 +8,7 @@ import { MAX_FILE_BYTES_FLAG, build, printIssues, readOptions, summaryLine } fro
 import { DRY_RUN_FLAG, TARGET_FLAGS, openTarget } from "../lib/target.ts";
 import { ReleaseError, pushVersion, short } from "../../src/store/release.ts";
 import { printPlan } from "../lib/plan.ts";
+import { FileStash } from "../lib/shard-stash.ts";
 import { HISTORY_LIMIT } from "../../src/store/keys.ts";
 import { GATEWAY_FLAGS, activateOnGateway, gatewayTarget, waitUntilServed } from "../lib/gateway.ts";
 
@@ -43,12 +44,14 @@ export const pushCommand: Command = {
       const summary = summaryLine(b.table);
       io.out(`compiled version ${b.table.hash}: ${summary}`);
       const now = io.now();
-      const outcome = await pushVersion(target.kv, {
-        table: b.table,
-        summary,
-        sources: b.sources,
-        now,
-      });
+      // The shards wait on disk between planning and writing (not made twice from the spilled rules).
+      const stash = new FileStash();
+      let outcome;
+      try {
+        outcome = await pushVersion(target.kv, { table: b.table, summary, sources: b.sources, now, stash });
+      } finally {
+        stash.close();
+      }
       if (outcome.kind === "already-active") {
         io.out(`version ${short(outcome.version)} is already active in ${target.kv.target}: nothing to push`);
         if (gateway?.wait && !target.dryRun) return (await waitUntilServed(gateway, outcome.version, io)) ? EXIT_OK : EXIT_FAILURE;

@@ -9,7 +9,7 @@
  * Versions that fall out of the bounded history are deleted only after the flip.
  */
 import type { RouteTable } from "../table/types.ts";
-import { parseStoredVersion, planOf, planShards, shardIdsOf, type ShardPlan, type ShardedTable } from "../table/shards.ts";
+import { HOSTS_PER_SHARD, parseStoredVersion, planOf, planShards, shardIdsOf, type ShardPlan, type ShardStash, type ShardedTable } from "../table/shards.ts";
 import { ACTIVE_KEY, HISTORY_KEY, HISTORY_LIMIT, shardKey, versionKey } from "./keys.ts";
 import type { ActivePointer, VersionEntry } from "./keys.ts";
 import type { KvPort, KvReader } from "./kv.ts";
@@ -81,6 +81,8 @@ export interface PushInput {
   sources: string[];
   now: Date;
   historyLimit?: number;
+  /** Where the shards' bytes wait between planning and writing (planShards); default: made again. */
+  stash?: ShardStash;
 }
 
 export type PushOutcome =
@@ -152,7 +154,7 @@ export async function pushVersion(kv: KvPort & Named, input: PushInput): Promise
   const version = input.table.hash;
   const active = await readActive(kv);
   // The index and the shard ids only: the shards are made again one at a time as they are written.
-  const sharded = await planShards(input.table);
+  const sharded = await planShards(input.table, HOSTS_PER_SHARD, input.stash);
   const stored = (await kv.get(versionKey(version))) === sharded.indexJson;
   if (active?.version === version && stored) return { kind: "already-active", version };
   const history = await readHistory(kv);

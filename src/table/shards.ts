@@ -337,21 +337,43 @@ export interface ShardPlan {
   /** Distinct shard ids, in the order of ShardedTable.shards. */
   ids: string[];
   /**
-   * The distinct shards whose id `skip` does not name, in `ids` order, each made again from the
-   * table (the same bytes: a shard's id is the hash of its bytes, and a shard that comes out
-   * different, i.e. a table that changed since the plan, throws).
+   * The distinct shards whose id `skip` does not name, in `ids` order: read back from the plan's
+   * stash, or else made again from the table (the same bytes: a shard's id is the hash of its
+   * bytes, and a shard that comes out different, i.e. a table that changed since the plan, throws).
    */
-  shards(skip?: (id: string) => boolean): AsyncGenerator<Shard>;
+  shards(skip?: (id: string) => boolean): AsyncGenerator<StoredShard>;
+}
+
+/** What a write needs of a shard. */
+export type StoredShard = Pick<Shard, "id" | "json">;
+
+/**
+ * Where a plan may keep the shards' bytes between planning and writing, out of the heap (the CLI:
+ * a temporary file), so that writing reads them back instead of making each shard again (for a
+ * table whose routes are read from disk on each access, making a shard again reads its routes
+ * again).
+ */
+export interface ShardStash {
+  /** Keeps `json`; returns a handle for `take`. */
+  keep(json: string): number;
+  /** The text kept under `handle`. */
+  take(handle: number): string;
 }
 
 /**
- * Plans the sharded form of `table`: every shard is made and hashed once for its id, and let go.
- * Equal to shardTable's index, index bytes and shard order (shards.test.ts).
+ * Plans the sharded form of `table`: every shard is made and hashed once for its id, and let go
+ * (kept in `stash`, if given). Equal to shardTable's index, index bytes and shard order
+ * (shards.test.ts).
  */
-export async function planShards(table: RouteTable, hostsPerShard = HOSTS_PER_SHARD): Promise<ShardPlan> {
+export async function planShards(table: RouteTable, hostsPerShard = HOSTS_PER_SHARD, stash?: ShardStash): Promise<ShardPlan> {
   const { buckets, groups } = layoutOf(table, hostsPerShard);
   const built = new IndexBuilder();
-  for (const g of groups) built.add(await makeShard(table, g));
+  const kept = new Map<string, number>();
+  for (const g of groups) {
+    const made = await makeShard(table, g);
+    built.add(made);
+    if (stash && !kept.has(made.shard.id)) kept.set(made.shard.id, stash.keep(made.shard.json));
+  }
   const index = built.index(table, buckets);
   const groupIds = built.ids;
   return {
@@ -365,6 +387,11 @@ export async function planShards(table: RouteTable, hostsPerShard = HOSTS_PER_SH
         if (done.has(id)) continue;
         done.add(id);
         if (skip(id)) continue;
+        const handle = kept.get(id);
+        if (handle !== undefined) {
+          yield { id, json: stash!.take(handle) };
+          continue;
+        }
         const { shard } = await makeShard(table, g);
         if (shard.id !== id) throw new Error(`shard ${id} came out as ${shard.id} when it was made again: the table changed while it was being stored`);
         yield shard;
