@@ -20,7 +20,8 @@ import { writeConfig } from "./cli-scale.ts";
 import { readSources } from "../scripts/lib/files.ts";
 import { loadConfig } from "../src/config/index.ts";
 import { compileUnhashed } from "../src/compile/index.ts";
-import { planShards, shardTable } from "../src/table/shards.ts";
+import { HOSTS_PER_SHARD, planShards, shardTable } from "../src/table/shards.ts";
+import { FileStash } from "../scripts/lib/shard-stash.ts";
 import { storeVersion } from "../src/store/release.ts";
 import { streamedTableHash } from "../src/table/codec.ts";
 import { analyze } from "../src/analyze/index.ts";
@@ -61,10 +62,12 @@ try {
     await live(`build, lowMemory (table: routes on disk; hashed${push ? "" : ", analyzed"})`);
   } else table = await stagedBuild();
   if (push) {
-    // What push does (src/store/release.ts): the plan (shard ids and the index), then each shard
-    // made again right before it is written. The live heap is sampled inside the KV's put, i.e.
-    // with the shard being written alive, every 8th put (a full GC each).
-    let plan: Awaited<ReturnType<typeof planShards>> | null = await planShards(table);
+    // What push does (src/store/release.ts, scripts/commands/push.ts): the plan (shard ids and the
+    // index; the shards' bytes wait in a temporary file), then each shard read back right before
+    // it is written. The live heap is sampled inside the KV's put, i.e. with the shard being
+    // written alive, every 8th put (a full GC each).
+    const stash = new FileStash();
+    let plan: Awaited<ReturnType<typeof planShards>> | null = await planShards(table, HOSTS_PER_SHARD, stash);
     await live(`planShards (${plan.ids.length} shard ids, index ${(plan.indexJson.length / 1024).toFixed(1)} KiB)`);
     let puts = 0;
     let written = 0;
@@ -83,6 +86,7 @@ try {
     };
     await storeVersion(kv, table, plan, [], true);
     plan = null;
+    stash.close();
     console.log(`${`storeVersion, streamed (${puts} puts, ${mib(written)} MiB)`.padEnd(52)} live ${mib(largest).padStart(7)} MiB  (largest at a put; ${mib(largest - last)} above the step before; ${Math.round((largest - base) / routes)} B/route above the start)`);
     await live("storeVersion done");
   }
