@@ -459,7 +459,8 @@ spec:
         seen[r.valid ? "valid" : "invalid"]++;
         seen.files = Math.max(seen.files, Object.keys(files).length);
       }),
-      { numRuns: 60 },
+      // Seeded, so the coverage checks below cannot fail by the luck of one draw.
+      { numRuns: 60, seed: 1604 },
     );
     expect(seen.valid).toBeGreaterThan(5);
     expect(seen.invalid).toBeGreaterThan(5);
@@ -473,7 +474,8 @@ spec:
         const r = await same([folder(files)]);
         seen[r.valid ? "valid" : "invalid"]++;
       }),
-      { numRuns: 60 },
+      // Seeded, so the coverage checks below cannot fail by the luck of one draw.
+      { numRuns: 60, seed: 1605 },
     );
     expect(seen.valid).toBeGreaterThan(3);
     expect(seen.invalid).toBeGreaterThan(3);

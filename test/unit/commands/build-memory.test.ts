@@ -190,7 +190,9 @@ describe("build: what it keeps in memory changes nothing it stores or prints", (
         if (c.canary && r.valid) seen.canary++;
         if (c.delegate && r.valid) seen.delegate++;
       }),
-      { numRuns: 60 },
+      // Seeded: about one unseeded run in ten drew no valid config with a delegate, and the
+      // coverage checks below failed; this seed reaches every kind (change it only together).
+      { numRuns: 60, seed: 160616 },
     );
     // Both outcomes were compared, not only one, and some Canary drove a rule.
     expect(seen.valid).toBeGreaterThan(0);
