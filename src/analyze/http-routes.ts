@@ -97,8 +97,10 @@ export function httpRouteFindings(objects: Pick<ConfigObjects, "httpRoutes">, ta
   const out: Issue[] = [];
   const seen = new Set<string>();
   for (const vh of table.vhosts) {
-    const sources = vh.routes.map(sourceOf);
-    for (let j = 1; j < vh.routes.length; j++) {
+    // Read once: a lazy table (the CLI's lowMemory build) expands the routes on every read.
+    const routes = vh.routes;
+    const sources = routes.map(sourceOf);
+    for (let j = 1; j < routes.length; j++) {
       const later = sources[j];
       if (!later) continue;
       for (let i = 0; i < j; i++) {
@@ -107,8 +109,8 @@ export function httpRouteFindings(objects: Pick<ConfigObjects, "httpRoutes">, ta
         const key = `${later.label}|${earlier.label}`;
         if (seen.has(key)) break;
         seen.add(key);
-        const sameRule = vh.routes[i]!.virtualService === vh.routes[j]!.virtualService && vh.routes[i]!.ruleIndex === vh.routes[j]!.ruleIndex;
-        const why = explainStep(vh.routes[i]!.precedence!, vh.routes[j]!.precedence!);
+        const sameRule = routes[i]!.virtualService === routes[j]!.virtualService && routes[i]!.ruleIndex === routes[j]!.ruleIndex;
+        const why = explainStep(routes[i]!.precedence!, routes[j]!.precedence!);
         out.push(
           sameRule
             ? issueAt(later.obj, later.path, `on host ${vh.domain} this match never decides: ${earlier.label} of the same rule catches every request it would (${why})`, "duplicate-match")

@@ -100,10 +100,11 @@ function diffRoute(a: Route, b: Route): FieldChange[] {
 
 /** Route keys unique within a vhost: the name, disambiguated by VirtualService, then by position. */
 function keyedRoutes(vh: VirtualHost): Map<string, Route> {
+  const routes = vh.routes; // once: a lazy table (the CLI's lowMemory build) expands them on every read
   const count = new Map<string, number>();
-  for (const r of vh.routes) count.set(r.name, (count.get(r.name) ?? 0) + 1);
+  for (const r of routes) count.set(r.name, (count.get(r.name) ?? 0) + 1);
   const out = new Map<string, Route>();
-  for (const r of vh.routes) {
+  for (const r of routes) {
     let key = count.get(r.name)! > 1 ? `${r.name} (${r.virtualService})` : r.name;
     for (let n = 2; out.has(key); n++) key = `${r.name} (${r.virtualService} #${n})`;
     out.set(key, r);
