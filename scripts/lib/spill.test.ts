@@ -27,6 +27,26 @@ describe("Spill", () => {
     expect(() => spill.read(slots[0]!)).toThrow(/spill file is closed/);
   });
 
+  it("a rule store gives every rule back its action object, shared, and round-trips actions past its pool", () => {
+    const spill = new Spill(0); // no cache: every read parses the file
+    const store = spill.ruleStore();
+    const shared = { kind: "route", destinations: [{ host: "o.internal", cluster: "o.internal||80", port: 80, weight: 1 }], totalWeight: 1 };
+    const withAction = (name: string, action: object) => ({ ...rule(name), body: { action } }) as unknown as CompiledRule;
+    for (let i = 0; i < 100; i++) store.set(`ns/a${i}`, [withAction(`a${i}`, shared), withAction(`b${i}`, shared)]);
+    // More distinct actions than the pool keeps (4096): the later ones are written with their rules.
+    const distinct = Array.from({ length: 4200 }, (_, i) => ({ ...shared, totalWeight: i + 2 }));
+    distinct.forEach((a, i) => store.set(`ns/d${i}`, [withAction(`d${i}`, a)]));
+    for (let i = 0; i < 100; i++) {
+      const got = store.get(`ns/a${i}`)!;
+      expect(got[0]!.body.action).toBe(shared);
+      expect(got[1]!.body.action).toBe(shared);
+    }
+    distinct.forEach((a, i) => expect(store.get(`ns/d${i}`)![0]!.body.action).toEqual(a));
+    expect(store.get("ns/d4199")![0]!.body.action).not.toBe(distinct[4199]);
+    expect(store.get("ns/d0")![0]!.body.action).toBe(distinct[0]);
+    spill.close();
+  });
+
   it("a folder it cannot write in gives an error that says what failed and what to do", () => {
     expect(() => new Spill(64, "/nonexistent-folder/for-spill")).toThrow(/spill file in .* could not be created \(ENOENT.*set TMPDIR/);
   });
