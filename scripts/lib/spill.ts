@@ -167,5 +167,5 @@ export class Spill implements Offload {
 
 /** A failing temporary file says what it is for and where it is (TMPDIR chooses the folder). */
 function spillError(dir: string, what: string, cause: unknown): Error {
-  return new Error(`the build's spill file in ${dir} ${what} (${(cause as Error).message ?? String(cause)}); set TMPDIR to a writable folder with room for about 2.5 times the size of the route files`, { cause });
+  return new Error(`the build's spill file in ${dir} ${what} (${(cause as Error).message ?? String(cause)}); set TMPDIR to a writable folder with room for about twice the size of the route files`, { cause });
 }
