@@ -18,7 +18,7 @@ export const analyzeCommand: Command = {
   },
   async run(args, io) {
     // Bounded memory, as validate (issue #16 item 2, build.ts): the findings come with the build.
-    const b = await build(args.positionals, { ...readOptions(args), lowMemory: true, keepObjects: false, analyze: true });
+    const b = await build(args.positionals, { ...readOptions(args), lowMemory: "auto", keepObjects: false, analyze: true });
     try {
       for (const i of b.issues) (i.severity === "error" ? io.err : io.out)(formatIssue(i));
       if (!b.table) return EXIT_FAILURE;

@@ -21,7 +21,7 @@ export const diffCommand: Command = {
     let closeBuild = () => {};
     try {
       // The new table in bounded memory (issue #16 item 2, build.ts); the active one is read whole.
-      const b = await build(args.positionals, { ...readOptions(args), keepObjects: false, lowMemory: true });
+      const b = await build(args.positionals, { ...readOptions(args), keepObjects: false, lowMemory: "auto" });
       closeBuild = () => b.close();
       if (b.errors) {
         printIssues(io, b);

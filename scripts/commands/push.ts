@@ -32,9 +32,10 @@ export const pushCommand: Command = {
     const gateway = gatewayTarget(args);
     let closeBuild = () => {};
     try {
-      // No `analyze` here. Bounded memory: files one at a time, rules in a spill file, objects let
-      // go before the table is hashed and sharded (issue #16 item 2, build.ts).
-      const b = await build(args.positionals, { ...readOptions(args), keepObjects: false, lowMemory: true });
+      // No `analyze` here. Bounded memory from 4 MiB of route files: files one at a time, rules in
+      // a spill file, objects let go before the table is hashed and sharded (issue #16 item 2,
+      // build.ts LOW_MEMORY_FROM_BYTES).
+      const b = await build(args.positionals, { ...readOptions(args), keepObjects: false, lowMemory: "auto" });
       closeBuild = () => b.close();
       printIssues(io, b);
       if (!b.table) {

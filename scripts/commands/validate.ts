@@ -29,8 +29,9 @@ export const validateCommand: Command = {
   async run(args, io) {
     if (boolFlag(args, "istio")) return istioVerdict(args.positionals, readOptions(args), io);
     // `analyze` findings are printed as warnings too (they never make a config invalid). Bounded
-    // memory: files one at a time, rules in a spill file (issue #16 item 2, build.ts).
-    const b = await build(args.positionals, { ...readOptions(args), lowMemory: true, keepObjects: false, analyze: true });
+    // memory from 4 MiB of route files: files one at a time, rules in a spill file (issue #16
+    // item 2, build.ts LOW_MEMORY_FROM_BYTES).
+    const b = await build(args.positionals, { ...readOptions(args), lowMemory: "auto", keepObjects: false, analyze: true });
     try {
       printIssues(io, b);
       if (!b.table) {

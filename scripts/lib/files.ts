@@ -64,8 +64,8 @@ export async function readSources(paths: string[], options: ReadOptions = {}): P
     if (st.size > max) problems.push(issue(path, `file is ${st.size} bytes; the limit is ${max}${max === MAX_SOURCE_BYTES ? " (1 MiB)" : ""} per file — split it, or raise the limit with --max-file-bytes`));
     // `reread`: loaded objects find positions in the text read again, so the texts of every file
     // need not stay in memory (issue #16 item 2).
-    else if (options.lazyText) out.push({ path, get text() { return readFileSync(path, "utf8"); }, reread: () => readFileSync(path, "utf8") });
-    else out.push({ path, text: await readFile(path, "utf8"), reread: () => readFileSync(path, "utf8") });
+    else if (options.lazyText) out.push({ path, bytes: st.size, get text() { return readFileSync(path, "utf8"); }, reread: () => readFileSync(path, "utf8") });
+    else out.push({ path, bytes: st.size, text: await readFile(path, "utf8"), reread: () => readFileSync(path, "utf8") });
   }
   if (problems.length) throw new SourceError(problems);
   return out;

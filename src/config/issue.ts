@@ -24,6 +24,8 @@ export type FindingKind = "source" | "ignored" | "edge";
 export interface SourceFile {
   path: string;
   text: string;
+  /** Size on disk, when the reader knows it (the CLI). */
+  bytes?: number;
   /**
    * Reads the file's text again (the CLI). Given, loaded objects do not hold `text` for their
    * positions: a position is found from the text read again (yaml-doc.ts TextSource).

@@ -154,6 +154,35 @@ function configFiles(d: string): string[] {
     .sort();
 }
 
+describe('lowMemory: "auto" (what the commands pass)', () => {
+  const lazyVhosts = (t: RouteTable | null) => t!.vhosts.filter((v) => Object.getOwnPropertyDescriptor(v, "routes")?.get !== undefined).length;
+  const routesDir = path.join(ROOT, "routes");
+  const bytes = readdirSync(routesDir)
+    .filter((n) => /\.ya?ml$/.test(n) && !/\.cases\.ya?ml$/.test(n))
+    .reduce((n, f) => n + readFileSync(path.join(routesDir, f)).length, 0);
+
+  it("builds in memory below the size and with the spill file from it, with the same result", async () => {
+    const below = await build([routesDir], { lowMemory: "auto", lowMemoryFromBytes: bytes + 1, keepObjects: false });
+    const from = await build([routesDir], { lowMemory: "auto", lowMemoryFromBytes: bytes, keepObjects: false });
+    try {
+      expect(lazyVhosts(below.table)).toBe(0);
+      expect(lazyVhosts(from.table)).toBeGreaterThan(0);
+      expect(canonicalJson(from.table!)).toBe(canonicalJson(below.table!));
+      expect(from.issues.map(formatIssue)).toEqual(below.issues.map(formatIssue));
+    } finally {
+      below.close();
+      from.close();
+    }
+  });
+
+  it("the commands' default size is 4 MiB of route files: the repository's configs build in memory", async () => {
+    const b = await build([routesDir], { lowMemory: "auto", keepObjects: false });
+    expect(bytes).toBeLessThan(4 * 1024 * 1024);
+    expect(lazyVhosts(b.table)).toBe(0);
+    b.close();
+  });
+});
+
 describe("the bounded build gives what the whole build gives", () => {
   it("on the repository's configs (routes/, examples/, Istio's samples file by file)", async () => {
     const results: Compared[] = [];
