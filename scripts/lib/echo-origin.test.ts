@@ -48,3 +48,21 @@ describe("echo origin: failing on demand", () => {
     expect(await get()).toBe(200);
   });
 });
+
+describe("echo origin: close", () => {
+  it("ends an open WebSocket instead of waiting for it (server.close alone waits for upgraded sockets)", async () => {
+    const { connect } = await import("node:net");
+    const o = await startEchoOrigin("ws");
+    const socket = connect(o.port, "127.0.0.1");
+    const switched = await new Promise<string>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.once("data", (d) => resolve(d.toString("latin1")));
+      socket.write("GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    });
+    expect(switched).toMatch(/^HTTP\/1\.1 101 /);
+    const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    // The client keeps its socket open; close() must still finish (the test would time out).
+    await o.close();
+    await ended;
+  }, 5_000);
+});

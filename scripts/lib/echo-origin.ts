@@ -219,7 +219,13 @@ export async function startEchoOrigin(name: string, port = 0): Promise<EchoOrigi
     res.writeHead(status, { "content-type": "application/json", "content-length": String(json.length) });
     res.end(json);
   });
+  // Upgraded sockets leave the HTTP server's bookkeeping (closeAllConnections does not end them),
+  // yet server.close waits for them: close() ends them itself, or a WebSocket the gateway keeps
+  // open would hold close() for ever.
+  const upgraded = new Set<Duplex>();
   server.on("upgrade", (req, socket) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
     seen.push({ method: req.method ?? "", path: req.url ?? "", headers: { ...req.headers }, rawHeaders: req.rawHeaders, body: { size: 0, sha256: "" } });
     acceptWebSocket(name, req, socket);
   });
@@ -245,6 +251,7 @@ export async function startEchoOrigin(name: string, port = 0): Promise<EchoOrigi
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
+        for (const s of upgraded) s.destroy();
         server.close(() => resolve());
       }),
   };
