@@ -130,6 +130,8 @@ export interface MemoryRow {
   /** One per round. */
   cli: Run[];
   builds: Partial<Record<"whole" | "lowmem", BuildRun[]>>;
+  /** The smallest --max-old-space-size (MiB) the command completes in (smallestOldSpace), when asked. */
+  minOldSpaceMiB?: number;
 }
 
 
@@ -143,6 +145,8 @@ export async function measureCliMemory(opts: {
   rounds?: number;
   commands?: Array<"validate" | "push">;
   modes?: Array<"whole" | "lowmem">;
+  /** Also find each command's smallest heap at the smallest and the largest size (minutes). */
+  minOldSpace?: boolean;
   log?: (line: string) => void;
 }): Promise<MemoryRow[]> {
   const log = opts.log ?? console.log;
@@ -173,6 +177,13 @@ export async function measureCliMemory(opts: {
             parts.push(`build ${mode}: peak ${b.peakHeapMiB.toFixed(0)} MiB, kept ${b.keptMiB.toFixed(1)} MiB${b.exit ? ` (exit ${b.exit}: ${b.stderr})` : ""}`);
           }
           log(`    round ${round + 1} ${g.routes} ${command}: CLI peak heap ${cli.peakHeapMiB.toFixed(0)} MiB, live after mark-compact ≤ ${cli.liveHeapMiB.toFixed(0)} MiB, RSS ${(cli.maxRssKiB / 1024).toFixed(0)} MiB, wall ${(cli.wallMs / 1000).toFixed(1)} s, exit ${cli.exit}; ${parts.join("; ")}`);
+        }
+    if (opts.minOldSpace)
+      for (const g of [configs[0]!, configs[configs.length - 1]!])
+        for (const command of commands) {
+          const row = rows.find((r) => r.routes === g.routes && r.command === command)!;
+          row.minOldSpaceMiB = smallestOldSpace(command, g.dir, { lo: 16, hi: 512, step: 4 });
+          log(`    ${g.routes} ${command}: completes in --max-old-space-size=${row.minOldSpaceMiB} (MiB, to 4)`);
         }
   } finally {
     rmSync(base, { recursive: true, force: true });

@@ -467,7 +467,7 @@ async function runCliMemory(): Promise<void> {
   const sizes = quick ? [2000, 10_000, 20_000] : [10_000, 50_000, 100_000];
   const perFile = quick ? 1000 : 5000;
   const rounds = quick ? 1 : 3;
-  const rows = await measureCliMemory({ sizes, perFile, rounds, log: (line) => console.log(line) });
+  const rows = await measureCliMemory({ sizes, perFile, rounds, minOldSpace: !quick, log: (line) => console.log(line) });
   const modes = (["whole", "lowmem"] as const).filter((m) => rows.some((r) => r.builds[m]));
   const table: string[][] = [];
   for (const command of ["validate", "push"] as const) {
@@ -509,17 +509,21 @@ async function runCliMemory(): Promise<void> {
       "push's peak includes Miniflare (local KV), loaded after the build when the first value is written; build()'s own columns leave it out.",
     ],
   });
+  // The target is what a run needs: the smallest --max-old-space-size it completes in, at the
+  // smallest and the largest size (a binary search of fresh runs). The peak heap above is V8's
+  // choice: it lets the heap grow to a multiple of the live set, garbage included, so a run that
+  // reads its spilled rules again (lowMemory) peaks higher than it needs.
   for (const command of ["validate", "push"] as const) {
     const g = growth(rows, command, (r, i) => r.cli[i]!.peakHeapMiB);
     const top = g.find((x) => x.routes === last);
-    // What the build keeps once it returned (the command's own options), for context: the peak
-    // follows the live heap at a distance (V8 lets the heap grow to a multiple of it).
-    const kept = growth(rows, command, (r, i) => r.builds.lowmem?.[i]?.keptMiB ?? NaN).find((x) => x.routes === last);
-    const keptText = kept && kept.ratios.n ? `; build() keeps ${fmt(kept.ratios.median, 2)}× (${fmt(kept.values.median, 1)} MiB)` : "";
+    const peakText = top ? `; peak heap ${fmtSpread(top.ratios, 2, "×")} (${fmt(top.values.median, 0)} vs ${fmt(g[0]!.values.median, 0)} MiB)` : "";
+    const small = rows.find((r) => r.command === command && r.routes === sizes[0])?.minOldSpaceMiB ?? NaN;
+    const large = rows.find((r) => r.command === command && r.routes === last)?.minOldSpaceMiB ?? NaN;
+    const ratio = large / small;
     report.target({
-      target: `routes ${command}, ${last.toLocaleString("en")} routes: peak heap ≤ 1.3× the ${first}-route run's (same largest file: memory proportional to the largest file)`,
-      measured: top ? `${fmtSpread(top.ratios, 2, "×")} (${fmt(top.values.median, 0)} MiB vs ${fmt(g[0]!.values.median, 0)} MiB)${keptText}` : "not measured",
-      pass: top && top.ratios.n ? top.ratios.median <= 1.3 : null,
+      target: `routes ${command}, ${last.toLocaleString("en")} routes: the smallest heap it completes in ≤ 1.3× the ${first}-route run's (same largest file: memory proportional to the largest file)`,
+      measured: Number.isFinite(ratio) ? `${fmt(ratio, 2)}× (${large} MiB vs ${small} MiB, --max-old-space-size to 4 MiB)${peakText}` : `not measured${peakText}`,
+      pass: Number.isFinite(ratio) ? ratio <= 1.3 : null,
     });
   }
 }
