@@ -8,14 +8,12 @@
  * by one descriptor, closed by `close()` or, failing that, when the Spill is garbage-collected.
  * The last values read are cached (a step often reads one VirtualService several times in a row).
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import type { Offload } from "../../src/config/index.ts";
 import type { RuleStore } from "../../src/compile/index.ts";
 import type { CompiledRule } from "../../src/compile/rule.ts";
 import type { RouteAction } from "../../src/table/types.ts";
 import { exactJson } from "../../src/config/load.ts";
+import { TempFile } from "./temp-file.ts";
 
 /** Distinct route actions a rule store keeps in memory (see ruleStore). */
 const POOLED_ACTIONS = 4096;
@@ -23,39 +21,20 @@ const POOLED_ACTIONS = 4096;
 /** Parsed values kept for a repeat read, by default. */
 export const SPILL_CACHE_ENTRIES = 64;
 
-const closer = new FinalizationRegistry<{ fd: number | null }>((h) => {
-  if (h.fd !== null) closeSync(h.fd);
-  h.fd = null;
-});
-
 export class Spill implements Offload {
-  private readonly handle: { fd: number | null };
-  private size = 0;
-  /** Slot → [offset, length in bytes], as two numbers per slot. */
-  private readonly at: number[] = [];
+  private readonly file: TempFile;
   private readonly cache = new Map<number, unknown>();
   private readonly cacheEntries: number;
-  private readonly dir: string;
 
   /** `cacheEntries` 0: every read parses the file's bytes again (tests use it to show no step relies on identity). */
-  constructor(cacheEntries = SPILL_CACHE_ENTRIES, dir = os.tmpdir()) {
+  constructor(cacheEntries = SPILL_CACHE_ENTRIES, dir?: string) {
     this.cacheEntries = cacheEntries;
-    this.dir = dir;
-    let tmp: string;
-    try {
-      tmp = mkdtempSync(path.join(dir, "routes-spill-"));
-      this.handle = { fd: openSync(path.join(tmp, "spill"), "w+") };
-    } catch (e) {
-      throw spillError(dir, "could not be created", e);
-    }
-    // Unlinked at once: the descriptor keeps the data; nothing stays on disk after the process.
-    rmSync(tmp, { recursive: true, force: true });
-    closer.register(this, this.handle, this.handle);
+    this.file = new TempFile("the build's spill file", "about twice the size of the route files", dir);
   }
 
   /** Bytes written so far. */
   get bytes(): number {
-    return this.size;
+    return this.file.bytes;
   }
 
   park(json: string): number {
@@ -111,29 +90,12 @@ export class Spill implements Offload {
   }
 
   close(): void {
-    closer.unregister(this.handle);
-    if (this.handle.fd !== null) closeSync(this.handle.fd);
-    this.handle.fd = null;
+    this.file.close();
     this.cache.clear();
   }
 
-  private fd(): number {
-    if (this.handle.fd === null) throw new Error("the build's spill file is closed: its table can no longer be read");
-    return this.handle.fd;
-  }
-
   private write(json: string): number {
-    const buf = Buffer.from(json, "utf8");
-    let done = 0;
-    try {
-      while (done < buf.length) done += writeSync(this.fd(), buf, done, buf.length - done, this.size + done);
-    } catch (e) {
-      throw spillError(this.dir, "could not be written", e);
-    }
-    const slot = this.at.length / 2;
-    this.at.push(this.size, buf.length);
-    this.size += buf.length;
-    return slot;
+    return this.file.append(json);
   }
 
   /** `revive` finishes a value just parsed (before it is cached). */
@@ -144,16 +106,7 @@ export class Spill implements Offload {
       this.cache.set(slot, hit);
       return hit;
     }
-    const offset = this.at[slot * 2]!;
-    const length = this.at[slot * 2 + 1]!;
-    const buf = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(this.fd(), buf, done, length - done, offset + done);
-      if (n === 0) throw new Error(`the build's spill file ended early (slot ${slot})`);
-      done += n;
-    }
-    let value: unknown = JSON.parse(buf.toString("utf8"));
+    let value: unknown = JSON.parse(this.file.read(slot));
     if (revive) value = revive(value);
     this.remember(slot, value);
     return value;
@@ -163,9 +116,4 @@ export class Spill implements Offload {
     this.cache.set(slot, value);
     if (this.cache.size > this.cacheEntries) this.cache.delete(this.cache.keys().next().value!);
   }
-}
-
-/** A failing temporary file says what it is for and where it is (TMPDIR chooses the folder). */
-function spillError(dir: string, what: string, cause: unknown): Error {
-  return new Error(`the build's spill file in ${dir} ${what} (${(cause as Error).message ?? String(cause)}); set TMPDIR to a writable folder with room for about twice the size of the route files`, { cause });
 }
