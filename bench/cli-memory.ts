@@ -26,20 +26,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { gateway, hostName, mixRule, originEntry, toYaml, virtualService } from "./gen.ts";
-import { runCli, type Run } from "./cli-scale.ts";
+import { runCli, type Generated, type Run } from "./cli-scale.ts";
 import { fmtSpread, spread, type Spread } from "./stats.ts";
 
 export const ROUTES_PER_HOST = 10;
 export const DEFAULT_PER_FILE = 5000;
 
-export interface EqualFiles {
-  dir: string;
-  routes: number;
-  hosts: number;
-  /** Files of `perFile` routes (the base file not counted). */
-  files: number;
-  bytes: number;
-  largestFile: number;
+/** A config of cli-scale's shape; `files` counts the files of `perFile` routes (not the base file). */
+export interface EqualFiles extends Generated {
   smallestPart: number;
 }
 
