@@ -239,17 +239,6 @@ export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptio
   // Virtual hosts, listener by listener, domains in sorted order (map order must not leak).
   const vhosts: VirtualHost[] = [];
   const listeners = {} as Record<Scheme, Listener>;
-  // A lazy table keeps each vhost's binding sets for its life: equal sets (nearly all bind to
-  // the same Gateway) are one object.
-  const sets = new Map<string, Set<string>>();
-  const sameSet = (set: Set<string>): Set<string> => {
-    if (!store) return set;
-    const k = [...set].join("\u0000");
-    const known = sets.get(k);
-    if (known) return known;
-    sets.set(k, set);
-    return set;
-  };
   const byDomain = (a: { domain: string }, b: { domain: string }) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0);
   const addGatewayApi = (list: Iterable<GatewayApiVhost>, index: Array<{ domain: string; vhost: number }>) => {
     const taken = new Set(index.map((e) => e.domain));
@@ -271,7 +260,8 @@ export async function compileUnhashed(objects: ConfigObjects, opts: CompileOptio
     const index: Array<{ domain: string; vhost: number }> = [];
     for (const draft of drafts) {
       const keys = [...draft.virtualServices.keys()].sort((a, b) => vsOrder.get(a)! - vsOrder.get(b)!);
-      const parts = keys.map((key) => ({ key, gateways: sameSet(draft.virtualServices.get(key)!) }));
+      // (Equal binding sets are one object already: bindGateways shares them.)
+      const parts = keys.map((key) => ({ key, gateways: draft.virtualServices.get(key)! }));
       index.push({ domain: draft.domain, vhost: vhosts.length });
       if (store) vhosts.push(lazyVhost(draft.domain, draft.port, draft.httpsRedirect, parts, store));
       else vhosts.push({ domain: draft.domain, port: draft.port, httpsRedirect: draft.httpsRedirect, routes: vhostRoutes(draft.port, parts, rules) });
