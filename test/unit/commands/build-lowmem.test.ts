@@ -39,6 +39,7 @@ import { BASE as ROLLOUT_BASE, GOOD as ROLLOUT_GOOD, canary as rolloutCanary } f
 import { generateConfig } from "../compile/generate.ts";
 import { writeEqualFiles } from "../../../bench/cli-memory.ts";
 import { writeConfig } from "../../../bench/cli-scale.ts";
+import { expandCorpusValue } from "../../fixtures/istio-corpus.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const dir = mkdtempSync(path.join(tmpdir(), "build-lowmem-"));
@@ -522,22 +523,10 @@ interface IstioCase {
 
 const KINDS = { vs: "VirtualService", dr: "DestinationRule", se: "ServiceEntry", gw: "Gateway" } as const;
 
-/** `{ $repeat: s, times: n, $base64? }` written out (the corpus's size rows). */
-function expanded(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(expanded);
-  if (v === null || typeof v !== "object") return v;
-  const o = v as Record<string, unknown>;
-  if (typeof o.$repeat === "string" && typeof o.times === "number") {
-    const s = o.$repeat.repeat(o.times);
-    return o.$base64 ? Buffer.from(s).toString("base64") : s;
-  }
-  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, expanded(x)]));
-}
-
 /** The case's object (a route becomes a VirtualService of foo.bar), plus a Gateway `gw` and `somegateway` for the VirtualServices that name them. */
 function caseConfig(c: IstioCase, i: number): string {
   const kind = c.kind === "route" ? "vs" : c.kind;
-  const spec = expanded(c.kind === "route" ? { hosts: ["foo.bar"], gateways: ["gw"], http: [c.spec] } : c.spec);
+  const spec = expandCorpusValue(c.kind === "route" ? { hosts: ["foo.bar"], gateways: ["gw"], http: [c.spec] } : c.spec);
   const docs: object[] = [{ apiVersion: "networking.istio.io/v1", kind: KINDS[kind], metadata: { name: c.name ?? (kind === "gw" ? "gateway" : "obj"), namespace: "default" }, spec }];
   if (kind === "vs")
     for (const name of ["gw", "somegateway"])

@@ -12,6 +12,7 @@ import { load as parseYaml } from "js-yaml";
 import { stringify } from "yaml";
 import { findingKind, formatIssue, loadConfig, sourceAccepts, type Issue } from "../../../src/config/index.ts";
 import { ruleFindings } from "../../../src/analyze/index.ts";
+import { expandCorpusValue } from "../../fixtures/istio-corpus.ts";
 
 interface Case {
   upstream: string;
@@ -25,19 +26,8 @@ interface Case {
 
 const DIR = path.resolve(import.meta.dirname, "../../conformance/istio");
 const files = readdirSync(DIR).filter((f) => f.endsWith(".yaml")).sort();
-/** `{ $repeat: s, times: n, $base64?: true }` stands for s repeated n times (the size rows), base64-encoded on request. */
-function expand(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(expand);
-  if (v === null || typeof v !== "object") return v;
-  const o = v as Record<string, unknown>;
-  if (typeof o.$repeat === "string" && typeof o.times === "number") {
-    const s = o.$repeat.repeat(o.times);
-    return o.$base64 ? Buffer.from(s).toString("base64") : s;
-  }
-  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, expand(x)]));
-}
 const cases: Array<Case & { file: string }> = files.flatMap((f) =>
-  (parseYaml(readFileSync(path.join(DIR, f), "utf8")) as Case[]).map((c) => ({ ...c, spec: expand(c.spec) as Case["spec"], file: f })),
+  (parseYaml(readFileSync(path.join(DIR, f), "utf8")) as Case[]).map((c) => ({ ...c, spec: expandCorpusValue(c.spec) as Case["spec"], file: f })),
 );
 
 const KIND = { vs: "VirtualService", dr: "DestinationRule", se: "ServiceEntry", gw: "Gateway" } as const;
